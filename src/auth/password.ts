@@ -1,0 +1,91 @@
+/**
+ * Name+pwd login against the users file (`users` in tim.json): a JSON array of
+ * {domain, name, pwd} with pwd a hash from `tim-gateway hash-password`. The
+ * file is re-read when it changes (checked at most once a second), so
+ * `tim-gateway user add` takes effect without a restart.
+ */
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { parseHash, verifyPassword } from './password-hash.js';
+
+/** One account of the users file. */
+export interface UserEntry {
+  domain: string;
+  name: string;
+  pwd: string;
+}
+
+const key = (domain: string, name: string): string => `${domain}\u0000${name}`;
+
+/** Reads and checks a users file; throws an Error naming the file and the entry. */
+export function readUsersFile(file: string): UserEntry[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new Error(`${file}: ${code ?? (e as Error).message}`);
+  }
+  if (!Array.isArray(raw)) throw new Error(`${file}: must hold a JSON array of {domain, name, pwd}`);
+  return raw.map((u: unknown, i) => {
+    const e = u as Record<string, unknown>;
+    if (!e || typeof e !== 'object' || typeof e.name !== 'string' || typeof e.pwd !== 'string' || (e.domain !== undefined && typeof e.domain !== 'string')) {
+      throw new Error(`${file}: entry [${i}] must be {domain, name, pwd} strings`);
+    }
+    if (!parseHash(e.pwd)) throw new Error(`${file}: entry [${i}] (${String(e.name)}): pwd is not a password hash (make one with tim-gateway hash-password)`);
+    return { domain: (e.domain as string | undefined) ?? '', name: e.name, pwd: e.pwd };
+  });
+}
+
+/** The built-in authenticator: checks name+pwd against the users file. */
+export class PasswordAuthenticator {
+  private users = new Map<string, string>();
+  private mtimeMs = -1;
+  private checkedAt = 0;
+
+  constructor(private readonly file: string) {
+    this.reload();
+  }
+
+  private reload(): void {
+    let mtimeMs = 0;
+    try {
+      mtimeMs = statSync(this.file).mtimeMs;
+    } catch {
+      mtimeMs = 0;
+    }
+    if (mtimeMs === this.mtimeMs) return;
+    this.users = new Map(readUsersFile(this.file).map((u) => [key(u.domain, u.name), u.pwd]));
+    this.mtimeMs = mtimeMs;
+  }
+
+  /** True when name+pwd is an account of `domain`. Unknown account and wrong password take the same time. */
+  async verify(domain: string, name: string, pwd: string): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.checkedAt >= 1000) {
+      this.checkedAt = now;
+      try {
+        this.reload();
+      } catch {
+        // a half-written file: keep the accounts we have and try again in a second
+      }
+    }
+    return verifyPassword(pwd, this.users.get(key(domain, name)));
+  }
+}
+
+/**
+ * Adds or replaces an account in a users file (created when missing),
+ * writing a temporary file and renaming it so a running gateway never reads
+ * half a file. Returns true when an existing account was replaced.
+ */
+export function upsertUser(file: string, entry: UserEntry): boolean {
+  const users = readUsersFile(file);
+  const i = users.findIndex((u) => u.domain === entry.domain && u.name === entry.name);
+  if (i >= 0) users[i] = entry;
+  else users.push(entry);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(users, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
+  return i >= 0;
+}

@@ -1,0 +1,53 @@
+/**
+ * Token login: resume tokens (`r.<ssid>.<secret>`, one per session, re-attach
+ * to that ssid) and admin-issued single-use login tokens (`l.<id>.<secret>`).
+ * Secrets are 32 random bytes; the table stores only their SHA-256, compared
+ * in constant time, so a copy of the table lets no one in.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { sameString } from '../constant-time.js';
+import type { SessionRegistry, TokenRecord } from '../session/registry.js';
+
+/** A fresh random id or secret, base64url (no '.'). */
+export function randomId(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** SHA-256 of a token secret, hex. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** A new resume token for an ssid and what to store for it. */
+export function issueResumeToken(domain: string, name: string, ssid: string, expires: number): { token: string; record: TokenRecord } {
+  const secret = randomId();
+  return { token: `r.${ssid}.${secret}`, record: { domain, name, ssid, hash: hashSecret(secret), expires } };
+}
+
+/** A new single-use login token and what to store for it under `id`. */
+export function issueLoginToken(domain: string, name: string, expires: number): { token: string; id: string; record: TokenRecord } {
+  const id = randomId(16);
+  const secret = randomId();
+  return { token: `l.${id}.${secret}`, id, record: { domain, name, ssid: '', hash: hashSecret(secret), expires } };
+}
+
+/** What a presented token turned out to be. */
+export type TokenCheck =
+  | { readonly kind: 'resume'; readonly ssid: string; readonly hash: string }
+  | { readonly kind: 'login' }
+  | { readonly kind: 'invalid' };
+
+/**
+ * Checks a token presented with name+domain. A login token is consumed by the
+ * check (single use) whatever its outcome. A resume token is only looked up:
+ * the login step re-checks it atomically (it may be revoked meanwhile).
+ */
+export async function checkToken(registry: SessionRegistry, domain: string, name: string, token: string, now: number): Promise<TokenCheck> {
+  const m = /^([rl])\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m) return { kind: 'invalid' };
+  const [, kind, id, secret] = m as unknown as [string, 'r' | 'l', string, string];
+  const hash = hashSecret(secret);
+  const rec = kind === 'r' ? await registry.getResumeToken(domain, name, id, now) : await registry.takeLoginToken(id, now);
+  if (!rec || rec.domain !== domain || rec.name !== name || !sameString(rec.hash, hash)) return { kind: 'invalid' };
+  return kind === 'r' ? { kind: 'resume', ssid: id, hash } : { kind: 'login' };
+}

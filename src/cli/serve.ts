@@ -1,0 +1,36 @@
+import { loadConfig } from '../config/load.js';
+import { Gateway } from '../gateway.js';
+import { createLogger } from '../logger.js';
+
+/**
+ * `tim-gateway serve -c tim.json`: runs a gateway until SIGTERM or SIGINT,
+ * then shuts down cleanly (exit 0) within shutdown_timeout; a second signal
+ * exits at once (exit 130).
+ */
+export async function serve(configFile: string, pretty: boolean | undefined): Promise<void> {
+  const config = loadConfig(configFile);
+  const logger = createLogger(config.log_level, pretty ?? config.log_pretty);
+  const gateway = await Gateway.start(config, { logger });
+  let signalled = false;
+  const stop = (signal: string): void => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    signalled = true;
+    logger.info({ signal }, 'signal received');
+    setTimeout(() => {
+      logger.error('shutdown took longer than shutdown_timeout: exiting');
+      process.exit(1);
+    }, config.shutdown_timeout * 1000).unref();
+    gateway.close().then(
+      () => logger.flush(() => process.exit(0)),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

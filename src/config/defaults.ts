@@ -1,0 +1,112 @@
+/**
+ * The one defaults object: every tim.json key the gateway knows, with its
+ * default. tim.json is merged over it, validated (src/config/schema.ts) and
+ * frozen (src/config/load.ts). Times are in seconds (fractions allowed), sizes
+ * in bytes.
+ */
+export const defaults = {
+  /** Client socket address, "host:port"; an empty host listens on all interfaces. */
+  client_listen: ':20003',
+  /** Admin socket, /healthz and /metrics address; loopback unless configured. */
+  admin_listen: '127.0.0.1:20002',
+  /** Sessions per account in total (Tim's `device.limit`). */
+  device_limit: 1,
+  /** Sessions per account per termtyp; termtyp 0 is not counted per type (Tim's `devicetype.limit`). */
+  devicetype_limit: 1,
+  /** What an over-entry login does: "reject" (4111, Tim's behaviour) or "kick" (last login wins). */
+  overentry: 'reject' as 'reject' | 'kick',
+  /** Seconds: a session younger than this is never kicked by a new login. */
+  auth_min_unix: 10,
+  /** Per-domain overrides of device_limit, devicetype_limit, overentry, auth_min_unix. */
+  domains: {} as Record<string, DomainOverrides>,
+  /** Users file of the built-in authenticator, relative to tim.json: [{domain, name, pwd}] with pwd a hash. */
+  users: 'users.json',
+  /** Operator accounts of the admin socket: [{name, pwd}] with pwd a hash. */
+  admins: [] as AdminAccount[],
+  /** Present = cluster mode on Redis; absent = embedded in-memory table. */
+  redis: undefined as RedisOptions | undefined,
+  /** Id of this gateway node in session records; empty = hostname-pid-random. */
+  gateway_id: '',
+  /** Seconds an unauthenticated socket may stay open (close 4003). */
+  auth_timeout: 10,
+  /** Largest frame in bytes; larger closes with 1009. */
+  max_frame: 65536,
+  /** Bad frames (undecodable, unknown type, before AUTH) before close 4005. */
+  max_bad_frames: 5,
+  /** Seconds a resume token lives. */
+  resume_timeout: 86400,
+  /** Seconds between server pings; two missed pongs close with 4004. */
+  heartbeat_interval: 30,
+  /** Default seconds an admin-issued login token lives (ADMTOKEN ttlSeconds 0). */
+  token_timeout: 60,
+  /** Longest name, domain, resource, pwd, token and ssid, in bytes (4104 beyond). */
+  max_field_bytes: 128,
+  /** Most entries in an AUTH `extend` map, and their total bytes. */
+  max_extend_entries: 16,
+  max_extend_bytes: 4096,
+  /** Most ssids in one AUTH `kick` or KICK list. */
+  max_kick: 32,
+  /** Open client sockets per node; beyond, new sockets are refused (close 1013). */
+  connect_limit: 100000,
+  /** Unauthenticated client sockets per IP; beyond, new sockets from it are refused (close 1013). */
+  unauth_per_ip: 256,
+  /** Login attempts per IP: a token bucket of `burst` refilled at `per_second`; over it 5105. */
+  login_rate_ip: { per_second: 50, burst: 100 } as RateLimit,
+  /** Login attempts per account (domain+name); over it 5105. */
+  login_rate_account: { per_second: 5, burst: 20 } as RateLimit,
+  /** Bytes a socket may have queued for sending before it is dropped as a slow consumer (close 4006). */
+  max_buffered: 1048576,
+  /** Allowed Origin headers for browser clients; absent = any origin. */
+  origins: undefined as string[] | undefined,
+  /** PEM certificate and key files (relative to tim.json): serve wss on the client listener. */
+  ssl_certificate: undefined as string | undefined,
+  ssl_certificate_key: undefined as string | undefined,
+  /** Serve the admin listener over TLS too (https/wss) with the same certificate. */
+  admin_tls: false,
+  /** Seconds a graceful shutdown may take before the process exits anyway. */
+  shutdown_timeout: 10,
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  log_level: 'info' as LogLevel,
+  /** Human-readable logs (pino-pretty) instead of JSON lines. */
+  log_pretty: false,
+};
+
+/** Per-domain limits and policy, each falling back to the global key. */
+export interface DomainOverrides {
+  device_limit?: number;
+  devicetype_limit?: number;
+  overentry?: 'reject' | 'kick';
+  auth_min_unix?: number;
+}
+
+/** An operator account of the admin socket. */
+export interface AdminAccount {
+  name: string;
+  pwd: string;
+}
+
+/** Cluster mode: where Redis is and how nodes lease their liveness. */
+export interface RedisOptions {
+  /** redis:// URL. */
+  url: string;
+  /** Key prefix; default "tim:". */
+  prefix?: string;
+  /** Seconds a node's lease lives without refresh; its sessions are reaped after. Default 15. */
+  lease_ttl?: number;
+}
+
+/** A token bucket: `burst` tokens, refilled at `per_second`. */
+export interface RateLimit {
+  per_second: number;
+  burst: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The validated, frozen configuration the gateway runs with. */
+export type Config = Readonly<typeof defaults> & {
+  /** Folder of tim.json: relative paths (users, certificates) resolve against it. */
+  readonly baseDir: string;
+  /** The file the config came from, for messages ("" when built in code). */
+  readonly file: string;
+};

@@ -1,0 +1,158 @@
+/**
+ * Validation of tim.json: one rule per key. A rule returns null when the value
+ * is fine, or a sentence saying what the key must be.
+ */
+import { defaults } from './defaults.js';
+
+type Rule = (value: unknown) => string | null;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const int = (min: number, max: number): Rule => (v) =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be an integer from ${min} to ${max}`;
+const num = (min: number, max: number): Rule => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? null : `must be a number from ${min} to ${max}`;
+const bool: Rule = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const str: Rule = (v) => (typeof v === 'string' ? null : 'must be a string');
+const nonEmpty: Rule = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
+const oneOf = (...allowed: string[]): Rule => (v) =>
+  typeof v === 'string' && allowed.includes(v) ? null : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+
+/** "host:port", "[v6]:port" or ":port" (all interfaces). */
+const listen: Rule = (v) => {
+  if (typeof v !== 'string') return 'must be a "host:port" string';
+  return parseListen(v) ? null : 'must be "host:port" (host may be empty, port 0..65535)';
+};
+
+/** Splits a listen address into host ('' = all interfaces) and port, or null when malformed. */
+export function parseListen(addr: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port > 65535) return null;
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** Checks an object against per-key rules; returns [key path, problem] of the first problem. */
+function checkObject(obj: Record<string, unknown>, rules: Record<string, Rule>, path: string): [string, string] | null {
+  for (const [k, v] of Object.entries(obj)) {
+    const rule = rules[k];
+    const keyPath = path ? `${path}.${k}` : k;
+    if (!rule) return [keyPath, 'is not a known key'];
+    const problem = rule(v);
+    if (problem) return [keyPath, problem];
+  }
+  return null;
+}
+
+const rateLimit: Rule = (v) => {
+  if (!isObject(v)) return 'must be an object {"per_second", "burst"}';
+  const bad = checkObject(v, { per_second: num(0.001, 1e6), burst: int(1, 1e6) }, '');
+  if (bad) return `${bad[0]} ${bad[1]}`;
+  return 'per_second' in v && 'burst' in v ? null : 'must set both "per_second" and "burst"';
+};
+
+const domainRules: Record<string, Rule> = {
+  device_limit: int(1, 10000),
+  devicetype_limit: int(1, 10000),
+  overentry: oneOf('reject', 'kick'),
+  auth_min_unix: num(0, 86400),
+};
+
+const accountList = (fields: string[]): Rule => (v) => {
+  if (!Array.isArray(v)) return `must be an array of {${fields.join(', ')}}`;
+  for (const [i, item] of v.entries()) {
+    if (!isObject(item)) return `[${i}] must be an object`;
+    for (const f of fields) if (typeof item[f] !== 'string') return `[${i}].${f} must be a string`;
+    for (const k of Object.keys(item)) if (!fields.includes(k)) return `[${i}].${k} is not a known key`;
+  }
+  return null;
+};
+
+/** The rule of every top-level key of tim.json. */
+export const rules: Record<keyof typeof defaults, Rule> = {
+  client_listen: listen,
+  admin_listen: listen,
+  device_limit: domainRules.device_limit!,
+  devicetype_limit: domainRules.devicetype_limit!,
+  overentry: domainRules.overentry!,
+  auth_min_unix: domainRules.auth_min_unix!,
+  domains: (v) => {
+    if (!isObject(v)) return 'must be an object of domain name to overrides';
+    for (const [d, o] of Object.entries(v)) {
+      if (!isObject(o)) return `["${d}"] must be an object`;
+      const bad = checkObject(normalizeAliases(o), domainRules, '');
+      if (bad) return `["${d}"].${bad[0]} ${bad[1]}`;
+    }
+    return null;
+  },
+  users: nonEmpty,
+  admins: accountList(['name', 'pwd']),
+  redis: (v) => {
+    if (!isObject(v)) return 'must be an object like {"url": "redis://127.0.0.1:6379"}';
+    if (typeof v.url !== 'string' || !/^rediss?:\/\//.test(v.url)) return 'url must be a redis:// or rediss:// URL';
+    const bad = checkObject(v, { url: str, prefix: str, lease_ttl: num(1, 3600) }, '');
+    return bad ? `${bad[0]} ${bad[1]}` : null;
+  },
+  gateway_id: (v) => (typeof v === 'string' && /^[A-Za-z0-9._-]{0,64}$/.test(v) ? null : 'must be up to 64 of A-Z a-z 0-9 . _ -'),
+  auth_timeout: num(0.01, 3600),
+  max_frame: int(64, 16 * 1024 * 1024),
+  max_bad_frames: int(1, 1000),
+  resume_timeout: num(1, 365 * 86400),
+  heartbeat_interval: num(0.01, 3600),
+  token_timeout: num(1, 86400),
+  max_field_bytes: int(16, 65536),
+  max_extend_entries: int(0, 1024),
+  max_extend_bytes: int(0, 1024 * 1024),
+  max_kick: int(0, 10000),
+  connect_limit: int(1, 10_000_000),
+  unauth_per_ip: int(1, 10_000_000),
+  login_rate_ip: rateLimit,
+  login_rate_account: rateLimit,
+  max_buffered: int(1024, 1024 * 1024 * 1024),
+  origins: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'string') ? null : 'must be an array of origin strings'),
+  ssl_certificate: nonEmpty,
+  ssl_certificate_key: nonEmpty,
+  admin_tls: bool,
+  shutdown_timeout: num(0.1, 3600),
+  log_level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  log_pretty: bool,
+};
+
+/** Tim's dotted spellings accepted as aliases. */
+export const aliases: Readonly<Record<string, string>> = {
+  'device.limit': 'device_limit',
+  'devicetype.limit': 'devicetype_limit',
+};
+
+/**
+ * Replaces alias keys by their canonical names. Setting both spellings of one
+ * key is an error (thrown as [key, problem]).
+ */
+export function normalizeAliases(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const canonical = aliases[k] ?? k;
+    if (canonical in out) throw new AliasClash(k, canonical);
+    out[canonical] = v;
+  }
+  return out;
+}
+
+/** Both spellings of one key were set. */
+export class AliasClash extends Error {
+  constructor(readonly alias: string, readonly canonical: string) {
+    super(`"${alias}" and "${canonical}" are the same key; set only one`);
+  }
+}
+
+/** Checks a whole tim.json object (aliases already normalized); returns [key, problem] or null. */
+export function validate(obj: Record<string, unknown>): [string, string] | null {
+  const bad = checkObject(obj, rules, '');
+  if (bad) return bad;
+  const cert = 'ssl_certificate' in obj;
+  const key = 'ssl_certificate_key' in obj;
+  if (cert !== key) return [cert ? 'ssl_certificate_key' : 'ssl_certificate', 'must be set together with its pair'];
+  if (obj.admin_tls === true && !cert) return ['admin_tls', 'needs ssl_certificate and ssl_certificate_key'];
+  return null;
+}

@@ -1,0 +1,119 @@
+/**
+ * The composition root of one gateway node: config, store, session layer,
+ * client and admin listeners, and the graceful shutdown that undoes them.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { PasswordAuthenticator } from './auth/password.js';
+import { configPath } from './config/load.js';
+import type { Config } from './config/defaults.js';
+import { CloseCode } from './errors.js';
+import { createLogger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { SessionService } from './session/session-service.js';
+import { createStore, type Store } from './session/store.js';
+import { adminHttpHandler } from './transport/admin-server.js';
+import { ClientServer, upgradeRequired } from './transport/client-server.js';
+import { listen, type Listener } from './transport/listener.js';
+
+/** Options for starting a gateway in code (tests, embedding). */
+export interface GatewayOptions {
+  /** Logger; default: pino per the config's log_level/log_pretty. */
+  readonly logger?: Logger;
+  /** A store to use instead of the one the config asks for. */
+  readonly store?: Store;
+}
+
+/** A running gateway node. */
+export class Gateway {
+  private stopping: Promise<void> | null = null;
+  private readonly startedAt = Date.now();
+
+  private constructor(
+    readonly id: string,
+    readonly config: Config,
+    readonly log: Logger,
+    readonly store: Store,
+    readonly metrics: Metrics,
+    readonly service: SessionService,
+    readonly clientListener: Listener,
+    readonly adminListener: Listener,
+    readonly clients: ClientServer,
+  ) {}
+
+  /** ws://host:port/tim */
+  get clientUrl(): string {
+    return `${this.clientListener.wsBase}/tim`;
+  }
+
+  /** ws://host:port/admin */
+  get adminUrl(): string {
+    return `${this.adminListener.wsBase}/admin`;
+  }
+
+  /** http://host:port of the admin listener (/healthz, /metrics). */
+  get adminHttpUrl(): string {
+    return this.adminListener.httpBase;
+  }
+
+  /** Starts a gateway node on a validated config. */
+  static async start(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+    const id = config.gateway_id || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const log = (options.logger ?? createLogger(config.log_level, config.log_pretty)).child({ gateway: id });
+    const passwords = new PasswordAuthenticator(configPath(config, config.users));
+    const store = options.store ?? (await createStore(config, id, log));
+    const metrics = new Metrics();
+    const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, passwords, metrics, log });
+    const clientListener = await listen(config.client_listen, config, true, upgradeRequired);
+    let gateway: Gateway | undefined;
+    const adminListener = await listen(
+      config.admin_listen,
+      config,
+      config.admin_tls,
+      adminHttpHandler(metrics, () => gateway!.health()),
+    );
+    const clients = new ClientServer(clientListener, config, service, metrics, log);
+    gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients);
+    log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
+    return gateway;
+  }
+
+  /** The /healthz report. */
+  health() {
+    return {
+      status: this.stopping ? ('degraded' as const) : ('ok' as const),
+      gateway: this.id,
+      mode: this.store.mode,
+      connections: this.clients.connections.size,
+      sessions: this.service.local.size,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close every client with 1001, remove
+   * this node's sessions from the table, close the listeners and the store.
+   * Idempotent: a second call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({ connections: this.clients.connections.size }, 'shutting down');
+      this.clients.closeAll(CloseCode.SHUTDOWN);
+      await this.store.registry.removeGateway(this.id).catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
+      await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
+      await this.store.registry.close();
+      await this.store.bus.close();
+      this.metrics.close();
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+function closeServer(l: Listener): Promise<void> {
+  return new Promise((resolve) => {
+    l.server.close(() => resolve());
+    l.server.closeAllConnections();
+  });
+}

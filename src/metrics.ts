@@ -1,0 +1,51 @@
+/**
+ * Prometheus metrics of one gateway (prom-client, a registry per gateway so
+ * several can live in one process). Served at GET /metrics on the admin listener.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** The gateway's metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+  /** Open client sockets on this node. */
+  readonly connections = new Gauge({ name: 'tim_connections', help: 'Open client sockets on this node', registers: [this.registry] });
+  /** Authenticated sessions held by this node. */
+  readonly sessions = new Gauge({ name: 'tim_sessions', help: 'Authenticated sessions held by this node', registers: [this.registry] });
+  /** Login attempts by result: ok, or the error code. */
+  readonly logins = new Counter({ name: 'tim_logins_total', help: 'Login attempts by result (ok or error code)', labelNames: ['result'], registers: [this.registry] });
+  /** Sessions logged out by reason (new_login, session, admin, resumed, revoked). */
+  readonly kicks = new Counter({ name: 'tim_kicks_total', help: 'Sessions kicked by reason', labelNames: ['reason'], registers: [this.registry] });
+  /** System notices delivered to sockets of this node, by odType. */
+  readonly notices = new Counter({ name: 'tim_notices_total', help: 'System notices delivered by this node, by kind', labelNames: ['kind'], registers: [this.registry] });
+  /** Sockets closed by this node, by close code. */
+  readonly closes = new Counter({ name: 'tim_closes_total', help: 'Sockets closed by the server, by close code', labelNames: ['code'], registers: [this.registry] });
+  /** Seconds from AUTH received to ACK sent. */
+  readonly loginLatency = new Histogram({
+    name: 'tim_login_duration_seconds',
+    help: 'Seconds from AUTH frame received to ACK sent',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor() {
+    this.loopDelay.enable();
+    const delay = this.loopDelay;
+    new Gauge({
+      name: 'tim_event_loop_lag_seconds',
+      help: 'Event loop delay p99 over the last scrape interval',
+      registers: [this.registry],
+      collect() {
+        this.set(Number.isFinite(delay.percentile(99)) ? delay.percentile(99) / 1e9 : 0);
+        delay.reset();
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'tim_process_' });
+  }
+
+  /** Stops the event-loop sampler. */
+  close(): void {
+    this.loopDelay.disable();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Bounds on every field of an AUTH frame, checked before any work is done:
+ * over a bound answers 4104 with the field named in `info`.
+ */
+import type { Config } from '../config/defaults.js';
+import { ErrorCode, failure, type TimFailure } from '../errors.js';
+import type { TimAuth } from '../protocol/types.js';
+
+/** Longest token accepted (ours are under 120 bytes). */
+export const MAX_TOKEN_BYTES = 256;
+
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** Returns the first problem of an AUTH frame, or null when it is within bounds. */
+export function checkAuthBounds(auth: TimAuth, config: Config): TimFailure | null {
+  const bad = (info: string): TimFailure => failure(ErrorCode.PARAMETER_INCORRECT, info);
+  const max = config.max_field_bytes;
+  if (auth.name === '') return bad('name is required');
+  for (const field of ['name', 'domain', 'resource', 'pwd'] as const) {
+    if (bytes(auth[field]) > max) return bad(`${field} longer than ${max} bytes`);
+  }
+  if (bytes(auth.token) > MAX_TOKEN_BYTES) return bad(`token longer than ${MAX_TOKEN_BYTES} bytes`);
+  if (auth.pwd === '' && auth.token === '') return bad('pwd or token is required');
+  if (!Number.isInteger(auth.termtyp) || auth.termtyp < 0 || auth.termtyp > 127) return bad('termtyp must be 0..127');
+  const entries = Object.entries(auth.extend);
+  if (entries.length > config.max_extend_entries) return bad(`extend has more than ${config.max_extend_entries} entries`);
+  let total = 0;
+  for (const [k, v] of entries) total += bytes(k) + bytes(v);
+  if (total > config.max_extend_bytes) return bad(`extend larger than ${config.max_extend_bytes} bytes`);
+  if (auth.kick.length > config.max_kick) return bad(`kick lists more than ${config.max_kick} ssids`);
+  if (auth.kick.some((s) => bytes(s) > max)) return bad(`kick ssid longer than ${max} bytes`);
+  return null;
+}

@@ -1,0 +1,97 @@
+/**
+ * The frame codec: the only module that knows the framing (type byte + payload)
+ * and protobufjs. A frame is one binary WebSocket message; byte 0 is the type
+ * code, the rest a protobuf (or, in JSON mode, protobuf-JSON) payload.
+ */
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { packageRoot } from '../package-root.js';
+import { JSON_FLAG, payloadTypes, type Channel } from './type-codes.js';
+
+const root = protobuf.loadSync(join(packageRoot, 'proto', 'tim.proto'));
+
+/** Options for turning a decoded message into a plain object: numbers for int64, defaults filled in. */
+const toObjectOptions: protobuf.IConversionOptions = { longs: Number, defaults: true, arrays: true, objects: true };
+/** Options for the JSON encoding sent to JSON-mode peers (canonical protobuf-JSON: int64 as strings). */
+const toJsonOptions: protobuf.IConversionOptions = { longs: String, defaults: true, arrays: true, objects: true, json: true };
+
+function messageType(name: string): protobuf.Type {
+  return root.lookupType(`tim.${name}`);
+}
+
+/** A decoded frame: its type code, payload as a plain object, and whether it was JSON. */
+export interface DecodedFrame {
+  readonly type: number;
+  readonly json: boolean;
+  readonly payload: Record<string, unknown>;
+}
+
+/** Why a frame could not be decoded: `unknown-type` (no such type code here) or `bad-payload`. */
+export interface UndecodableFrame {
+  readonly type: number;
+  readonly error: 'unknown-type' | 'bad-payload' | 'empty-frame';
+}
+
+/**
+ * Decodes one binary WebSocket message received on `channel`. `jsonMode` is
+ * true once the connection chose JSON: its payloads may then be JSON with or
+ * without the 0x80 bit (a protobuf payload never starts with `{`).
+ */
+export function decodeFrame(channel: Channel, data: Uint8Array, jsonMode = false): DecodedFrame | UndecodableFrame {
+  if (data.length === 0) return { type: -1, error: 'empty-frame' };
+  const flagged = (data[0]! & JSON_FLAG) !== 0;
+  const type = data[0]! & ~JSON_FLAG;
+  const typeName = (payloadTypes[channel] as Record<number, string>)[type];
+  if (typeName === undefined) return { type, error: 'unknown-type' };
+  const body = data.subarray(1);
+  const json = flagged || (jsonMode && body[0] === 0x7b);
+  const t = messageType(typeName);
+  try {
+    if (json) {
+      const parsed: unknown = body.length === 0 ? {} : JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type, error: 'bad-payload' };
+      if (t.verify(parsed as Record<string, unknown>) !== null) return { type, error: 'bad-payload' };
+      return { type, json, payload: t.toObject(t.fromObject(parsed as Record<string, unknown>), toObjectOptions) };
+    }
+    return { type, json, payload: t.toObject(t.decode(body), toObjectOptions) };
+  } catch {
+    return { type, error: 'bad-payload' };
+  }
+}
+
+/** True when `decodeFrame` failed. */
+export function isUndecodable(f: DecodedFrame | UndecodableFrame): f is UndecodableFrame {
+  return 'error' in f;
+}
+
+/**
+ * Encodes a frame to send on `channel` (`clientOut`, `adminOut`, or the `*In`
+ * channels when acting as a client). With `json`, the payload is protobuf-JSON
+ * and, when `flagJson` is set too, the type byte carries the 0x80 bit (a
+ * client's AUTH frame).
+ */
+export function encodeFrame(channel: Channel, type: number, payload: object = {}, json = false, flagJson = false): Buffer {
+  const typeName = (payloadTypes[channel] as Record<number, string>)[type];
+  if (typeName === undefined) throw new Error(`no type code ${type} on channel ${channel}`);
+  const t = messageType(typeName);
+  const msg = t.fromObject(payload as Record<string, unknown>);
+  const head = type | (flagJson ? JSON_FLAG : 0);
+  if (json) {
+    const text = JSON.stringify(t.toObject(msg, toJsonOptions));
+    const out = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
+    out[0] = head;
+    out.write(text, 1, 'utf8');
+    return out;
+  }
+  const bytes = t.encode(msg).finish();
+  const out = Buffer.allocUnsafe(1 + bytes.length);
+  out[0] = head;
+  out.set(bytes, 1);
+  return out;
+}
+
+/** Decodes a payload as a given message type without framing (tests, admin client fallbacks). */
+export function decodePayload(typeName: string, body: Uint8Array): Record<string, unknown> {
+  const t = messageType(typeName);
+  return t.toObject(t.decode(body), toObjectOptions);
+}

@@ -1,0 +1,69 @@
+/**
+ * Delivery between gateway nodes: commands aimed at a session held by another
+ * node (kick, notice), and the stream of presence events for ADMSUB. The
+ * embedded mode uses LocalBus; cluster mode a Redis pub/sub implementation.
+ */
+import type { AdmEvent } from '../protocol/types.js';
+
+/** A command for the node holding a session; the node applies it only if `connId` still holds `ssid`. */
+export type NodeCommand =
+  | {
+      readonly kind: 'kick';
+      readonly ssid: string;
+      readonly connId: string;
+      /** KICKED notice `reason`: new_login, session, admin, resumed, revoked. */
+      readonly reason: string;
+      /** Further KICKED notice extend keys (the new device's resource/termtyp/ip). */
+      readonly extend: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'notice';
+      readonly ssid: string;
+      readonly connId: string;
+      readonly odType: number;
+      readonly dataString: string;
+      readonly extend: Readonly<Record<string, string>>;
+    };
+
+/** Node-to-node delivery and the event stream. */
+export interface Bus {
+  /** Sends a command to the node `gateway`. */
+  send(gateway: string, cmd: NodeCommand): Promise<void>;
+  /** Handles commands sent to this node. */
+  onCommand(handler: (cmd: NodeCommand) => void): void;
+  /** Publishes a presence event to every node's ADMSUB subscribers. */
+  publish(event: AdmEvent): void;
+  /** Handles events published by any node (this one included). */
+  onEvent(handler: (event: AdmEvent) => void): void;
+  close(): Promise<void>;
+}
+
+/** The single-node bus: commands for this node loop back; there is no other node. */
+export class LocalBus implements Bus {
+  private commandHandlers: ((cmd: NodeCommand) => void)[] = [];
+  private eventHandlers: ((event: AdmEvent) => void)[] = [];
+
+  constructor(private readonly gatewayId: string) {}
+
+  async send(gateway: string, cmd: NodeCommand): Promise<void> {
+    if (gateway !== this.gatewayId) return;
+    for (const h of this.commandHandlers) h(cmd);
+  }
+
+  onCommand(handler: (cmd: NodeCommand) => void): void {
+    this.commandHandlers.push(handler);
+  }
+
+  publish(event: AdmEvent): void {
+    for (const h of this.eventHandlers) h(event);
+  }
+
+  onEvent(handler: (event: AdmEvent) => void): void {
+    this.eventHandlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    this.commandHandlers = [];
+    this.eventHandlers = [];
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The embedded session table: plain maps in this process. Every method runs to
+ * completion without awaiting, so each is atomic per account by construction
+ * (Node runs one of them at a time).
+ */
+import { sameString } from '../constant-time.js';
+import { decideLogin } from '../policy/login-policy.js';
+import type { LoginRequest, LoginResult, RegistryStats, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
+
+interface Account {
+  readonly sessions: Map<string, SessionInfo>;
+  /** Resume tokens by ssid: they outlive a cleanly closed session. */
+  readonly tokens: Map<string, TokenRecord>;
+  blockedUntil: number;
+}
+
+const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : 1);
+
+/** In-memory SessionRegistry for the single-node (embedded) mode. */
+export class MemoryRegistry implements SessionRegistry {
+  private readonly domains = new Map<string, Map<string, Account>>();
+  private readonly loginTokens = new Map<string, TokenRecord>();
+  /** Sweeps expired tokens and blocks every minute, so idle accounts do not pile up. */
+  private readonly sweeper = setInterval(() => this.sweep(Date.now()), 60_000).unref();
+
+  private sweep(now: number): void {
+    for (const [domain, accs] of this.domains) for (const name of accs.keys()) this.prune(domain, name, now);
+    for (const [k, t] of this.loginTokens) if (t.expires <= now) this.loginTokens.delete(k);
+  }
+
+  private account(domain: string, name: string, create: true): Account;
+  private account(domain: string, name: string, create?: false): Account | undefined;
+  private account(domain: string, name: string, create = false): Account | undefined {
+    let accounts = this.domains.get(domain);
+    if (!accounts) {
+      if (!create) return undefined;
+      accounts = new Map();
+      this.domains.set(domain, accounts);
+    }
+    let acc = accounts.get(name);
+    if (!acc && create) {
+      acc = { sessions: new Map(), tokens: new Map(), blockedUntil: 0 };
+      accounts.set(name, acc);
+    }
+    return acc;
+  }
+
+  /** Drops an account that holds nothing any more, and its domain when empty. */
+  private prune(domain: string, name: string, now = Date.now()): void {
+    const accounts = this.domains.get(domain);
+    const acc = accounts?.get(name);
+    if (!accounts || !acc) return;
+    for (const [ssid, t] of acc.tokens) if (t.expires <= now) acc.tokens.delete(ssid);
+    if (acc.sessions.size === 0 && acc.tokens.size === 0 && acc.blockedUntil <= now) {
+      accounts.delete(name);
+      if (accounts.size === 0) this.domains.delete(domain);
+    }
+  }
+
+  private take(acc: Account, ssids: Iterable<string>, revoke: boolean): SessionInfo[] {
+    const out: SessionInfo[] = [];
+    for (const ssid of ssids) {
+      const s = acc.sessions.get(ssid);
+      if (s) {
+        acc.sessions.delete(ssid);
+        out.push(s);
+      }
+      if (revoke) acc.tokens.delete(ssid);
+    }
+    return out;
+  }
+
+  async login(req: LoginRequest): Promise<LoginResult> {
+    const { session, now } = req;
+    const acc = this.account(session.domain, session.name, true);
+    try {
+      if (acc.blockedUntil > now) return { ok: false, code: 4110, blocking: [], removed: [] };
+      if (req.resumeHash !== undefined) {
+        const t = acc.tokens.get(session.ssid);
+        if (!t || t.expires <= now || !sameString(t.hash, req.resumeHash)) return { ok: false, code: 4115, blocking: [], removed: [] };
+      }
+      const removed = this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
+      const existing = acc.sessions.get(session.ssid);
+      if (existing && req.resumeHash !== undefined) {
+        acc.sessions.set(session.ssid, { ...session, loginTime: existing.loginTime });
+        return { ok: true, removed, evicted: [], replaced: existing };
+      }
+      const decision = decideLogin([...acc.sessions.values()], session.termtyp, req.limits, now);
+      if (!decision.accept) return { ok: false, code: 4111, blocking: decision.blocking, removed };
+      const evicted = this.take(acc, decision.evict.map((s) => s.ssid), true);
+      acc.sessions.set(session.ssid, session);
+      return { ok: true, removed, evicted, replaced: null };
+    } finally {
+      this.prune(session.domain, session.name, now);
+    }
+  }
+
+  async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
+    const acc = this.account(domain, name);
+    const s = acc?.sessions.get(ssid);
+    if (!acc || !s || s.connId !== connId) return null;
+    acc.sessions.delete(ssid);
+    this.prune(domain, name);
+    return s;
+  }
+
+  async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
+    const acc = this.account(domain, name);
+    if (!acc) return [];
+    const out = this.take(acc, ssids ?? [...acc.sessions.keys()], true);
+    this.prune(domain, name);
+    return out.sort(byAge);
+  }
+
+  async list(domain: string, name: string): Promise<SessionInfo[]> {
+    return [...(this.account(domain, name)?.sessions.values() ?? [])].sort(byAge);
+  }
+
+  async touch(touches: readonly Touch[]): Promise<void> {
+    for (const t of touches) {
+      const acc = this.account(t.domain, t.name);
+      const s = acc?.sessions.get(t.ssid);
+      if (acc && s && t.time > s.refreshTime) acc.sessions.set(t.ssid, { ...s, refreshTime: t.time });
+    }
+  }
+
+  async stats(now: number): Promise<RegistryStats> {
+    let sessions = 0;
+    let accounts = 0;
+    let tokens = 0;
+    const perDomain: Record<string, number> = {};
+    for (const [domain, accs] of this.domains) {
+      let n = 0;
+      for (const acc of accs.values()) {
+        if (acc.sessions.size > 0) accounts++;
+        n += acc.sessions.size;
+        for (const t of acc.tokens.values()) if (t.expires > now) tokens++;
+      }
+      sessions += n;
+      if (n > 0) perDomain[domain] = n;
+    }
+    for (const t of this.loginTokens.values()) if (t.expires > now) tokens++;
+    return { sessions, accounts, perDomain, gateways: 1, tokens };
+  }
+
+  async putResumeToken(rec: TokenRecord): Promise<void> {
+    this.account(rec.domain, rec.name, true).tokens.set(rec.ssid, rec);
+  }
+
+  async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
+    const t = this.account(domain, name)?.tokens.get(ssid);
+    return t && t.expires > now ? t : null;
+  }
+
+  async revokeResumeTokens(domain: string, name: string, ssids: readonly string[]): Promise<void> {
+    const acc = this.account(domain, name);
+    if (!acc) return;
+    for (const s of ssids) acc.tokens.delete(s);
+    this.prune(domain, name);
+  }
+
+  async putLoginToken(id: string, rec: TokenRecord): Promise<void> {
+    this.loginTokens.set(id, rec);
+  }
+
+  async takeLoginToken(id: string, now: number): Promise<TokenRecord | null> {
+    const t = this.loginTokens.get(id);
+    this.loginTokens.delete(id);
+    return t && t.expires > now ? t : null;
+  }
+
+  async block(domain: string, name: string, until: number): Promise<void> {
+    this.account(domain, name, true).blockedUntil = until;
+    this.prune(domain, name);
+  }
+
+  async removeGateway(gateway: string): Promise<SessionInfo[]> {
+    const out: SessionInfo[] = [];
+    for (const [domain, accs] of this.domains) {
+      for (const [name, acc] of accs) {
+        const held = [...acc.sessions.values()].filter((s) => s.gateway === gateway);
+        out.push(...this.take(acc, held.map((s) => s.ssid), false));
+        this.prune(domain, name);
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+}

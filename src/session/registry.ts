@@ -1,0 +1,127 @@
+/**
+ * The session table behind one asynchronous interface: the in-memory
+ * implementation (one node) and the Redis one (a cluster) both satisfy it and
+ * the shared conformance suite (test/registry-conformance.ts). Each method that
+ * decides (login, remove) is one atomic step per account.
+ */
+import type { Limits } from '../policy/login-policy.js';
+
+/** One logged-in session, as stored in the table. */
+export interface SessionInfo {
+  readonly ssid: string;
+  readonly domain: string;
+  readonly name: string;
+  readonly resource: string;
+  readonly termtyp: number;
+  /** ms since epoch. */
+  readonly loginTime: number;
+  /** ms since epoch of the last frame or pong seen. */
+  readonly refreshTime: number;
+  readonly ip: string;
+  /** Id of the gateway node holding the socket. */
+  readonly gateway: string;
+  /** Id of the connection on that node: a resumed ssid gets a new one, so an old socket's close cannot remove it. */
+  readonly connId: string;
+}
+
+/** A stored token: the SHA-256 of its secret (hex) and where it leads. */
+export interface TokenRecord {
+  readonly domain: string;
+  readonly name: string;
+  /** Resume tokens: the ssid they re-attach to. Login tokens: "". */
+  readonly ssid: string;
+  readonly hash: string;
+  /** ms since epoch. */
+  readonly expires: number;
+}
+
+/** One login attempt, already authenticated. */
+export interface LoginRequest {
+  /** The new session (its ssid chosen by the caller, or the resumed one). */
+  readonly session: SessionInfo;
+  readonly limits: Limits;
+  /** Own ssids to log out first (AUTH `kick`). */
+  readonly kick: readonly string[];
+  /**
+   * Set for a resume: the hash of the presented token. The login fails with
+   * 4115 unless that token is still stored for this ssid; if the ssid is still
+   * in the table it is replaced in place, without a limit check.
+   */
+  readonly resumeHash?: string;
+  readonly now: number;
+}
+
+/** Outcome of a login. */
+export type LoginResult =
+  | {
+      readonly ok: true;
+      /** Sessions logged out from the `kick` list (reason "session"). */
+      readonly removed: readonly SessionInfo[];
+      /** Sessions evicted by the policy in kick mode (reason "new_login"). */
+      readonly evicted: readonly SessionInfo[];
+      /** A resume that replaced a still-listed session: the old record (its socket must close). */
+      readonly replaced: SessionInfo | null;
+    }
+  | {
+      readonly ok: false;
+      /** 4110 blocked account, 4111 over entry, 4115 resume token gone. */
+      readonly code: 4110 | 4111 | 4115;
+      /** On 4111: the sessions that block, oldest first. */
+      readonly blocking: readonly SessionInfo[];
+      /** Sessions logged out from the `kick` list even though the login then failed. */
+      readonly removed: readonly SessionInfo[];
+    };
+
+/** Table-wide counts for ADMSTATS and /metrics. */
+export interface RegistryStats {
+  readonly sessions: number;
+  readonly accounts: number;
+  readonly perDomain: Readonly<Record<string, number>>;
+  /** Live gateway nodes (1 in embedded mode). */
+  readonly gateways: number;
+  /** Live resume and login tokens. */
+  readonly tokens: number;
+}
+
+/** A change to one session's refreshTime. */
+export interface Touch {
+  readonly domain: string;
+  readonly name: string;
+  readonly ssid: string;
+  readonly time: number;
+}
+
+/** The session table. All methods are async so that a networked store can implement them. */
+export interface SessionRegistry {
+  /** Atomically: blocked check, resume token check, `kick` removals, limit decision, evictions, insert. */
+  login(req: LoginRequest): Promise<LoginResult>;
+  /** Removes a session if `connId` still owns it (socket closed). Returns the removed record. */
+  remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null>;
+  /** Removes sessions by ssid, or every session of the account when `ssids` is null. */
+  removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]>;
+  /** The account's sessions, oldest first. */
+  list(domain: string, name: string): Promise<SessionInfo[]>;
+  /** Updates refreshTime of sessions (batched by callers). */
+  touch(touches: readonly Touch[]): Promise<void>;
+  /** Counts over the whole table. */
+  stats(now: number): Promise<RegistryStats>;
+
+  /** Stores a resume token (one per ssid: a new one replaces the old). */
+  putResumeToken(rec: TokenRecord): Promise<void>;
+  /** The resume token stored for an ssid, if live. */
+  getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null>;
+  /** Revokes the resume tokens of these ssids (logout, kick). */
+  revokeResumeTokens(domain: string, name: string, ssids: readonly string[]): Promise<void>;
+  /** Stores a single-use login token under an id. */
+  putLoginToken(id: string, rec: TokenRecord): Promise<void>;
+  /** Takes (reads and deletes, atomically) a login token, if live. */
+  takeLoginToken(id: string, now: number): Promise<TokenRecord | null>;
+
+  /** Refuses logins of an account until `until` (ms); 0 lifts the block. */
+  block(domain: string, name: string, until: number): Promise<void>;
+
+  /** Removes every session held by a gateway node (its shutdown, or its lease expiring). */
+  removeGateway(gateway: string): Promise<SessionInfo[]>;
+  /** Releases resources (timers, connections). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,291 @@
+/**
+ * The session layer: what AUTH, LOGOUT, SESSIONS and KICK do, and how their
+ * effects (notices, kicks, events) reach sockets on this node or, through the
+ * bus, on others. Knows nothing of frames or ws: sockets are SessionHolders and
+ * replies are plain TimAck objects.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { checkToken, issueResumeToken } from '../auth/token.js';
+import type { PasswordAuthenticator } from '../auth/password.js';
+import type { Config } from '../config/defaults.js';
+import { CloseCode, ErrorCode, failure, type TimFailure } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { checkAuthBounds } from '../policy/auth-bounds.js';
+import { limitsFor } from '../policy/limits.js';
+import { TokenBuckets } from '../policy/token-bucket.js';
+import { ClientType } from '../protocol/type-codes.js';
+import { EventKind, NoticeKind, type AdmEvent, type TimAck, type TimAuth, type TimMessage, type TimSession, type TimSessions } from '../protocol/types.js';
+import { accountId } from './account-id.js';
+import type { Bus, NodeCommand } from './bus.js';
+import type { SessionInfo, SessionRegistry } from './registry.js';
+import type { SessionHolder } from './session-holder.js';
+
+/** Everything the session layer works with. */
+export interface SessionServiceDeps {
+  readonly config: Config;
+  readonly gatewayId: string;
+  readonly registry: SessionRegistry;
+  readonly bus: Bus;
+  readonly passwords: PasswordAuthenticator;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+
+/** A failed ACK for request `timType`. */
+export function failAck(timType: number, f: TimFailure, extra: Partial<TimAck> = {}): TimAck {
+  return { ok: false, timType, error: { code: f.code, info: f.info }, ...extra };
+}
+
+/** The wire form of a stored session. */
+export function toTimSession(s: SessionInfo): TimSession {
+  return { ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, loginTime: s.loginTime, refreshTime: s.refreshTime, ip: s.ip, gateway: s.gateway };
+}
+
+/** The session layer of one gateway node. */
+export class SessionService {
+  /** Sockets of this node by the ssid they are logged in as. */
+  readonly local = new Map<string, SessionHolder>();
+  private readonly ipBuckets: TokenBuckets;
+  private readonly accountBuckets: TokenBuckets;
+  private noticeSeq = Date.now() * 1000;
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.ipBuckets = new TokenBuckets(deps.config.login_rate_ip);
+    this.accountBuckets = new TokenBuckets(deps.config.login_rate_account);
+    deps.bus.onCommand((cmd) => this.apply(cmd));
+  }
+
+  // ------------------------------------------------------------------ AUTH
+
+  /** Handles an AUTH frame of `conn`; returns the ACK to send. */
+  async login(conn: SessionHolder, auth: TimAuth): Promise<TimAck> {
+    const started = performance.now();
+    const ack = await this.tryLogin(conn, auth);
+    const result = ack.ok ? 'ok' : String(ack.error?.code ?? ErrorCode.UNDEFINED);
+    this.deps.metrics.logins.inc({ result });
+    this.deps.metrics.loginLatency.observe((performance.now() - started) / 1000);
+    return ack;
+  }
+
+  private rejected(auth: TimAuth, conn: SessionHolder, f: TimFailure, reason: string, extra: Partial<TimAck> = {}): TimAck {
+    this.event(EventKind.REJECTED, { domain: auth.domain, name: auth.name, ssid: '', resource: auth.resource, termtyp: auth.termtyp }, reason);
+    this.deps.log.debug({ domain: auth.domain, name: auth.name, ip: conn.ip, code: f.code, reason }, 'login refused');
+    return failAck(ClientType.AUTH, f, extra);
+  }
+
+  private async tryLogin(conn: SessionHolder, auth: TimAuth): Promise<TimAck> {
+    const { config, registry } = this.deps;
+    if (conn.session) return failAck(ClientType.AUTH, failure(ErrorCode.PARAMETER_INCORRECT, 'already logged in'));
+    const bounds = checkAuthBounds(auth, config);
+    if (bounds) return this.rejected(auth, conn, bounds, 'bad_parameter');
+    const now = Date.now();
+    if (!this.ipBuckets.take(conn.ip, now) || !this.accountBuckets.take(`${auth.domain}\u0000${auth.name}`, now)) {
+      return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
+    }
+
+    let resume: { ssid: string; hash: string } | undefined;
+    try {
+      if (auth.token !== '') {
+        const check = await checkToken(registry, auth.domain, auth.name, auth.token, now);
+        if (check.kind === 'invalid') return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
+        if (check.kind === 'resume') resume = { ssid: check.ssid, hash: check.hash };
+      } else if (!(await this.deps.passwords.verify(auth.domain, auth.name, auth.pwd))) {
+        return this.rejected(auth, conn, failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
+      }
+    } catch (e) {
+      return this.storeDown(auth, conn, e);
+    }
+
+    const loginTime = Date.now();
+    const session: SessionInfo = {
+      ssid: resume?.ssid ?? randomBytes(12).toString('base64url'),
+      domain: auth.domain,
+      name: auth.name,
+      resource: auth.resource,
+      termtyp: auth.termtyp,
+      loginTime,
+      refreshTime: loginTime,
+      ip: conn.ip,
+      gateway: this.deps.gatewayId,
+      connId: conn.connId,
+    };
+    let result;
+    let token;
+    try {
+      result = await registry.login({
+        session,
+        limits: limitsFor(config, auth.domain),
+        kick: auth.kick,
+        ...(resume ? { resumeHash: resume.hash } : {}),
+        now: loginTime,
+      });
+      if (result.ok) {
+        token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000);
+        await registry.putResumeToken(token.record);
+      }
+    } catch (e) {
+      if (result?.ok) await registry.remove(session.domain, session.name, session.ssid, session.connId).catch(() => null);
+      return this.storeDown(auth, conn, e);
+    }
+
+    for (const s of result.removed) this.kick(s, 'session', {});
+    if (!result.ok) {
+      if (result.code === ErrorCode.BLOCKED) return this.rejected(auth, conn, failure(ErrorCode.BLOCKED), 'blocked');
+      if (result.code === ErrorCode.ERROR_TOKEN) return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
+      const asking = { resource: auth.resource, termtyp: String(auth.termtyp), ip: conn.ip };
+      for (const s of result.blocking) {
+        this.send(s, { kind: 'notice', ssid: s.ssid, connId: s.connId, odType: NoticeKind.LOGOUT_REQUEST, dataString: 'a new device asks you to log out', extend: asking });
+      }
+      return this.rejected(auth, conn, failure(ErrorCode.OVER_ENTRY), 'over_entry', { sessions: result.blocking.map(toTimSession) });
+    }
+
+    const newcomer = { resource: auth.resource, termtyp: String(auth.termtyp), ip: conn.ip };
+    for (const s of result.evicted) this.kick(s, 'new_login', newcomer);
+    if (result.replaced && result.replaced.connId !== conn.connId) this.kick(result.replaced, 'resumed', newcomer);
+
+    if (conn.closed) {
+      // the socket went away while we were deciding: its session must not outlive it
+      await registry.remove(session.domain, session.name, session.ssid, session.connId).catch(() => null);
+      return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
+    }
+    const stored = result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session;
+    conn.session = stored;
+    this.local.set(stored.ssid, conn);
+    this.deps.metrics.sessions.set(this.local.size);
+    this.event(EventKind.ONLINE, stored, resume ? 'resume' : 'login');
+    return {
+      ok: true,
+      timType: ClientType.AUTH,
+      t: stored.loginTime,
+      n: accountId(auth.domain, auth.name),
+      n2: stored.ssid,
+      token: token!.token,
+      t2: token!.record.expires,
+    };
+  }
+
+  private storedDownLogged = false;
+
+  /** The session store failed: 5104, logged once until it works again. */
+  private storeDown(auth: TimAuth, conn: SessionHolder, e: unknown): TimAck {
+    if (!this.storedDownLogged) {
+      this.storedDownLogged = true;
+      this.deps.log.error({ err: e }, 'session store unreachable: logins answer 5104 until it returns');
+      setTimeout(() => (this.storedDownLogged = false), 10_000).unref();
+    }
+    return this.rejected(auth, conn, failure(ErrorCode.HEAVY_LOAD), 'store_unavailable');
+  }
+
+  // ------------------------------------------------------- logged-in requests
+
+  /** LOGOUT: ends the session (its resume token dies); the caller closes with 4002 after the ACK. */
+  async logout(conn: SessionHolder): Promise<TimAck> {
+    const s = conn.session!;
+    this.detach(conn);
+    await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+    this.event(EventKind.OFFLINE, s, 'logout');
+    return { ok: true, timType: ClientType.LOGOUT };
+  }
+
+  /** SESSIONS: this session and the account's others, cluster-wide. */
+  async sessions(conn: SessionHolder): Promise<TimSessions> {
+    const me = conn.session!;
+    const all = await this.deps.registry.list(me.domain, me.name);
+    const fresh = all.map((s) => this.withLocalRefresh(s));
+    return {
+      self: toTimSession(fresh.find((s) => s.ssid === me.ssid) ?? this.withLocalRefresh(me)),
+      online: fresh.filter((s) => s.ssid !== me.ssid).map(toTimSession),
+    };
+  }
+
+  /** KICK: logs out the listed sessions of the caller's own account; others' and unknown ssids are ignored. */
+  async kickOwn(conn: SessionHolder, ssids: readonly string[]): Promise<TimAck> {
+    const me = conn.session!;
+    const targets = ssids.filter((s) => s !== me.ssid).slice(0, this.deps.config.max_kick);
+    const removed = targets.length ? await this.deps.registry.removeSessions(me.domain, me.name, targets) : [];
+    for (const s of removed) this.kick(s, 'session', { resource: me.resource, termtyp: String(me.termtyp), ip: me.ip });
+    return { ok: true, timType: ClientType.KICK, t: removed.length };
+  }
+
+  /** A socket closed: its session leaves the table at once (its resume token stays valid). */
+  async closed(conn: SessionHolder, reason: string): Promise<void> {
+    const s = conn.session;
+    if (!s) return;
+    this.detach(conn);
+    try {
+      const removed = await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId);
+      if (removed) this.event(EventKind.OFFLINE, s, reason);
+    } catch (e) {
+      this.deps.log.warn({ err: e, ssid: s.ssid }, 'could not remove a closed session; it leaves with its node lease');
+    }
+  }
+
+  /** Batches refreshTime updates of this node's sessions into the table. */
+  async flushRefresh(since: number): Promise<void> {
+    const touches = [];
+    for (const conn of this.local.values()) {
+      const s = conn.session;
+      if (s && conn.lastSeen > since) touches.push({ domain: s.domain, name: s.name, ssid: s.ssid, time: conn.lastSeen });
+    }
+    if (touches.length) await this.deps.registry.touch(touches);
+  }
+
+  private withLocalRefresh(s: SessionInfo): SessionInfo {
+    const c = this.local.get(s.ssid);
+    return c && c.session?.connId === s.connId && c.lastSeen > s.refreshTime ? { ...s, refreshTime: c.lastSeen } : s;
+  }
+
+  private detach(conn: SessionHolder): void {
+    const s = conn.session;
+    conn.session = null;
+    if (s && this.local.get(s.ssid) === conn) this.local.delete(s.ssid);
+    this.deps.metrics.sessions.set(this.local.size);
+  }
+
+  // ------------------------------------------------------------- delivery
+
+  /** Tells the node holding `s` to send KICKED and close it; the table entry is already gone. */
+  kick(s: SessionInfo, reason: string, extend: Record<string, string>): void {
+    this.deps.metrics.kicks.inc({ reason });
+    this.event(EventKind.KICKED, s, reason);
+    this.send(s, { kind: 'kick', ssid: s.ssid, connId: s.connId, reason, extend });
+  }
+
+  /** Sends a command to the node holding `s` (applied at once when that is this node). */
+  send(s: SessionInfo, cmd: NodeCommand): void {
+    if (s.gateway === this.deps.gatewayId) {
+      this.apply(cmd);
+      return;
+    }
+    this.deps.bus.send(s.gateway, cmd).catch((e: unknown) => this.deps.log.warn({ err: e, gateway: s.gateway }, 'could not reach a gateway node'));
+  }
+
+  /** Applies a command to a socket of this node, if that socket still holds the ssid. Returns true if it did. */
+  apply(cmd: NodeCommand): boolean {
+    const conn = this.local.get(cmd.ssid);
+    if (!conn || conn.session?.connId !== cmd.connId) return false;
+    if (cmd.kind === 'notice') {
+      this.notify(conn, cmd.odType, cmd.dataString, cmd.extend);
+      return true;
+    }
+    this.detach(conn);
+    this.notify(conn, NoticeKind.KICKED, `you have been logged out (${cmd.reason})`, { ...cmd.extend, reason: cmd.reason });
+    conn.close(CloseCode.KICKED);
+    return true;
+  }
+
+  /** Sends a system notice to a socket of this node. */
+  notify(conn: SessionHolder, odType: number, dataString: string, extend: Readonly<Record<string, string>>): void {
+    const message: TimMessage = { msType: 1, odType, id: ++this.noticeSeq, dataString, timestamp: Date.now(), extend: { ...extend } };
+    this.deps.metrics.notices.inc({ kind: String(odType) });
+    conn.notify(message);
+  }
+
+  /** Publishes a presence event for ADMSUB subscribers. */
+  event(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp'>, reason: string): void {
+    const ev: AdmEvent = { kind, domain: s.domain, name: s.name, ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, time: Date.now(), reason };
+    this.deps.bus.publish(ev);
+  }
+}

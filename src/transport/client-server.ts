@@ -1,0 +1,104 @@
+/**
+ * The client WebSocket server at /tim: admission (origin allow-list,
+ * connect_limit, unauthenticated sockets per IP), one ClientConnection per
+ * socket, and the heartbeat that pings logged-in sockets.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Config } from '../config/defaults.js';
+import { CloseCode } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { SessionService } from '../session/session-service.js';
+import { ClientConnection } from './client-connection.js';
+import type { Listener } from './listener.js';
+
+/** Answers an upgrade request with an HTTP status and closes it. */
+export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** The client socket server of one gateway. */
+export class ClientServer {
+  readonly connections = new Set<ClientConnection>();
+  private readonly wss: WebSocketServer;
+  private readonly unauthByIp = new Map<string, number>();
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private lastFlush = 0;
+  private nextConnId = 0;
+  private accepting = true;
+
+  constructor(
+    listener: Listener,
+    private readonly config: Config,
+    private readonly service: SessionService,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.max_frame, perMessageDeflate: false, clientTracking: false });
+    listener.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeat_interval * 1000);
+    this.heartbeatTimer.unref();
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/tim') return refuseUpgrade(socket, 404, 'Not Found');
+    if (!this.accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    const origins = this.config.origins;
+    if (origins && !origins.includes(String(req.headers.origin ?? ''))) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (this.connections.size >= this.config.connect_limit) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    const ip = peerAddress(req);
+    const unauth = this.unauthByIp.get(ip) ?? 0;
+    if (unauth >= this.config.unauth_per_ip) return refuseUpgrade(socket, 429, 'Too Many Requests');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip));
+  }
+
+  private accept(ws: WebSocket, ip: string): void {
+    const connId = (++this.nextConnId).toString(36);
+    this.unauthByIp.set(ip, (this.unauthByIp.get(ip) ?? 0) + 1);
+    let countedUnauth = true;
+    const dropUnauth = (): void => {
+      if (!countedUnauth) return;
+      countedUnauth = false;
+      const n = (this.unauthByIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.unauthByIp.delete(ip);
+      else this.unauthByIp.set(ip, n);
+    };
+    const conn = new ClientConnection(ws, connId, ip, this.config, this.service, this.metrics, this.log.child({ conn: connId, ip }), (c) => {
+      dropUnauth();
+      this.connections.delete(c);
+      this.metrics.connections.set(this.connections.size);
+    });
+    this.connections.add(conn);
+    this.metrics.connections.set(this.connections.size);
+    conn.onAuthenticated = dropUnauth;
+  }
+
+  private heartbeat(): void {
+    for (const c of this.connections) c.heartbeat();
+    const since = this.lastFlush;
+    this.lastFlush = Date.now();
+    this.service.flushRefresh(since).catch((err: unknown) => this.log.warn({ err }, 'refreshTime flush failed'));
+  }
+
+  /** Stops accepting sockets and closes every open one with `code` (1001 on shutdown). */
+  closeAll(code: CloseCode): void {
+    this.accepting = false;
+    clearInterval(this.heartbeatTimer);
+    for (const c of this.connections) c.close(code);
+  }
+}
+
+/** Plain HTTP requests to the client listener get 426: it speaks WebSocket only. */
+export function upgradeRequired(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(426, { 'content-type': 'text/plain' }).end('tim-gateway: connect with a WebSocket to /tim\n');
+}
+
+/** The peer's address, IPv4-mapped IPv6 addresses shown as plain IPv4. */
+export function peerAddress(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}

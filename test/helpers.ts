@@ -1,0 +1,89 @@
+/**
+ * Test helpers: gateways on port 0 with a users file in a temporary folder,
+ * clients that are closed after each test, small waiting utilities.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { hashPassword } from '../src/auth/password-hash.js';
+import { buildConfig } from '../src/config/load.js';
+import { TimClient, type TimClientOptions } from '../src/client/client.js';
+import { Gateway, type GatewayOptions } from '../src/gateway.js';
+import { createLogger } from '../src/logger.js';
+
+/** Password of every test account. */
+export const PWD = 'correct horse';
+
+let cachedHash: Promise<string> | undefined;
+/** The hash of PWD (computed once per test file: scrypt is deliberately slow). */
+export function pwdHash(): Promise<string> {
+  return (cachedHash ??= hashPassword(PWD));
+}
+
+/** Accounts in the users file of test gateways: names alice, bob, carol, dave, u0..u9 in domains "", "acme", "other". */
+export async function writeUsers(dir: string, extra: { domain: string; name: string }[] = []): Promise<string> {
+  const hash = await pwdHash();
+  const names = ['alice', 'bob', 'carol', 'dave', ...Array.from({ length: 10 }, (_, i) => `u${i}`)];
+  const users = ['', 'acme', 'other'].flatMap((domain) => names.map((name) => ({ domain, name, pwd: hash })));
+  for (const e of extra) users.push({ ...e, pwd: hash });
+  const file = join(dir, 'users.json');
+  writeFileSync(file, JSON.stringify(users));
+  return file;
+}
+
+/** A fresh temporary folder. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tim-test-'));
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  const all = cleanups.splice(0).reverse();
+  for (const c of all) await c().catch(() => {});
+});
+
+/** Registers something to undo after the current test. */
+export function onCleanup(fn: () => Promise<unknown>): void {
+  cleanups.push(fn);
+}
+
+/** Starts a gateway on loopback port 0 with tim.json keys `overrides`; it is closed after the test. */
+export async function startGateway(overrides: Record<string, unknown> = {}, options: GatewayOptions = {}): Promise<Gateway> {
+  const dir = tempDir();
+  await writeUsers(dir);
+  const config = buildConfig(
+    { client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', auth_min_unix: 0, log_level: 'silent', ...overrides },
+    join(dir, 'tim.json'),
+    dir,
+  );
+  const gw = await Gateway.start(config, { logger: createLogger(config.log_level, false), ...options });
+  onCleanup(() => gw.close());
+  return gw;
+}
+
+/** Connects a client to a gateway; it is closed after the test. */
+export async function connect(gw: Gateway | string, options: TimClientOptions = {}): Promise<TimClient> {
+  const c = await TimClient.connect(typeof gw === 'string' ? gw : gw.clientUrl, options);
+  onCleanup(async () => {
+    c.terminate();
+  });
+  return c;
+}
+
+/** Connects and logs in; throws unless the login succeeded. */
+export async function loggedIn(gw: Gateway | string, auth: { name: string; domain?: string; termtyp?: number; resource?: string }): Promise<TimClient> {
+  const c = await connect(gw);
+  const ack = await c.login({ pwd: PWD, ...auth });
+  if (!ack.ok) throw new Error(`login of ${auth.name} failed: ${JSON.stringify(ack.error)}`);
+  return c;
+}
+
+/** Waits until `check` returns true (polling every 10 ms), or fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
