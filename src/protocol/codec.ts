@@ -8,7 +8,7 @@ import protobuf from 'protobufjs';
 import { packageRoot } from '../package-root.js';
 import { JSON_FLAG, payloadTypes, type Channel } from './type-codes.js';
 
-const root = protobuf.loadSync(join(packageRoot, 'proto', 'tim.proto'));
+const root = protobuf.loadSync(join(packageRoot, 'proto', 'tim.proto')).resolveAll();
 
 /** Options for turning a decoded message into a plain object: numbers for int64, defaults filled in. */
 const toObjectOptions: protobuf.IConversionOptions = { longs: Number, defaults: true, arrays: true, objects: true };
@@ -17,6 +17,31 @@ const toJsonOptions: protobuf.IConversionOptions = { longs: String, defaults: tr
 
 function messageType(name: string): protobuf.Type {
   return root.lookupType(`tim.${name}`);
+}
+
+const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const DECIMAL = /^-?\d{1,19}$/;
+
+/**
+ * Canonical protobuf-JSON writes 64-bit integers as decimal strings; turns
+ * them into numbers (in place) so that `verify` accepts them, recursing into
+ * sub-messages. Any other string in a number field stays and fails `verify`.
+ */
+function numbersFromJson(t: protobuf.Type, obj: Record<string, unknown>): void {
+  for (const field of t.fieldsArray) {
+    const v = obj[field.name];
+    if (v === undefined || v === null) continue;
+    if (field.resolvedType instanceof protobuf.Type) {
+      const sub = field.resolvedType;
+      const values = field.map ? Object.values(v as object) : field.repeated ? (v as unknown[]) : [v];
+      for (const x of Array.isArray(values) ? values : []) if (x && typeof x === 'object') numbersFromJson(sub, x as Record<string, unknown>);
+    } else if (LONG_TYPES.has(field.type)) {
+      const fix = (x: unknown): unknown => (typeof x === 'string' && DECIMAL.test(x) ? Number(x) : x);
+      if (field.map && typeof v === 'object') for (const k of Object.keys(v)) (v as Record<string, unknown>)[k] = fix((v as Record<string, unknown>)[k]);
+      else if (field.repeated && Array.isArray(v)) obj[field.name] = v.map(fix);
+      else obj[field.name] = fix(v);
+    }
+  }
 }
 
 /** A decoded frame: its type code, payload as a plain object, and whether it was JSON. */
@@ -50,6 +75,7 @@ export function decodeFrame(channel: Channel, data: Uint8Array, jsonMode = false
     if (json) {
       const parsed: unknown = body.length === 0 ? {} : JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type, error: 'bad-payload' };
+      numbersFromJson(t, parsed as Record<string, unknown>);
       if (t.verify(parsed as Record<string, unknown>) !== null) return { type, error: 'bad-payload' };
       return { type, json, payload: t.toObject(t.fromObject(parsed as Record<string, unknown>), toObjectOptions) };
     }

@@ -1,0 +1,66 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildConfig, ConfigError, loadConfig } from '../src/config/load.js';
+import { defaults } from '../src/config/defaults.js';
+import { tempDir } from './helpers.js';
+
+function problem(raw: unknown): string {
+  try {
+    buildConfig(raw, 'tim.json');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('no error');
+}
+
+describe('config', () => {
+  it('an empty object gives the defaults, frozen', () => {
+    const c = buildConfig({});
+    expect(c.device_limit).toBe(1);
+    expect(c.client_listen).toBe(defaults.client_listen);
+    expect(c.admin_listen).toBe('127.0.0.1:20002');
+    expect(c.overentry).toBe('reject');
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.login_rate_ip)).toBe(true);
+  });
+
+  it('accepts Tim aliases device.limit and devicetype.limit, also in domains', () => {
+    const c = buildConfig({ 'device.limit': 3, 'devicetype.limit': 2, domains: { a: { 'device.limit': 5 } } });
+    expect([c.device_limit, c.devicetype_limit, c.domains.a!.device_limit]).toEqual([3, 2, 5]);
+  });
+
+  it.each([
+    [{ devise_limit: 1 }, 'key "devise_limit" is not a known key'],
+    [{ device_limit: 'a' }, 'key "device_limit" must be an integer from 1'],
+    [{ device_limit: 0 }, 'key "device_limit" must be an integer from 1'],
+    [{ devicetype_limit: 1.5 }, 'key "devicetype_limit" must be an integer'],
+    [{ overentry: 'kick-all' }, 'key "overentry" must be one of "reject", "kick"'],
+    [{ 'device.limit': 1, device_limit: 2 }, 'clashes with "device_limit"'],
+    [{ client_listen: 'localhost' }, 'key "client_listen" must be "host:port"'],
+    [{ client_listen: ':70000' }, 'key "client_listen" must be "host:port"'],
+    [{ domains: { acme: { device_limit: -1 } } }, 'key "domains" ["acme"].device_limit must be an integer'],
+    [{ domains: { acme: { colour: 1 } } }, 'key "domains" ["acme"].colour is not a known key'],
+    [{ admins: [{ name: 'a' }] }, 'key "admins" [0].pwd must be a string'],
+    [{ redis: { url: 'http://x' } }, 'key "redis" url must be a redis://'],
+    [{ auth_timeout: 0 }, 'key "auth_timeout" must be a number from'],
+    [{ ssl_certificate: 'a.pem' }, 'key "ssl_certificate_key" must be set together'],
+    [{ login_rate_ip: { per_second: 1 } }, 'key "login_rate_ip" must set both'],
+    [[], 'must hold a JSON object'],
+  ])('%j is refused naming the key', (raw, want) => {
+    const msg = problem(raw);
+    expect(msg.startsWith('tim.json')).toBe(true);
+    expect(msg).toContain(want);
+  });
+
+  it('loadConfig names the file for unreadable and non-JSON files, and resolves paths against it', () => {
+    const dir = tempDir();
+    const file = join(dir, 'tim.json');
+    expect(() => loadConfig(file)).toThrow(`${file}: cannot be read: ENOENT`);
+    writeFileSync(file, '{ "device_limit": 2, }');
+    expect(() => loadConfig(file)).toThrow(`${file}: is not valid JSON`);
+    writeFileSync(file, JSON.stringify({ device_limit: 2 }));
+    expect(loadConfig(file)).toMatchObject({ device_limit: 2, baseDir: dir });
+  });
+});

@@ -1,0 +1,37 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CloseCode, closeReason, ErrorCode, errorInfo } from '../src/errors.js';
+import { packageRoot } from '../src/package-root.js';
+
+/** The contract: the shared copy when present (the source of truth), and the repo's copy, which must match it. */
+const shared = join(packageRoot, '..', 'shared', 'PROTOCOL.md');
+const local = join(packageRoot, 'docs', 'PROTOCOL.md');
+const protocol = readFileSync(local, 'utf8');
+
+/** Extensions documented in README, not in PROTOCOL.md. */
+const closeExtensions = new Set<number>([CloseCode.SLOW_CONSUMER]);
+
+describe('errors table and PROTOCOL.md', () => {
+  it('docs/PROTOCOL.md is the shared contract', () => {
+    if (existsSync(shared)) expect(protocol).toBe(readFileSync(shared, 'utf8'));
+  });
+
+  it('every error code and text of section 7 is in the table, and nothing else', () => {
+    const section = protocol.split('## 7.')[1]!.split('## 8.')[0]!.split('\n').slice(1).join(' ').replace(/\s+/g, ' ');
+    const documented = section
+      .split(' · ')
+      .map((item) => /^\s*(\d{4}) ([a-z ]+?)\s*(?:\(.*\))?\.?\s*$/.exec(item)!)
+      .map((m) => [Number(m[1]), m[2]!] as const);
+    expect(documented.length).toBe(11);
+    expect(Object.fromEntries(documented)).toEqual(errorInfo);
+    expect(Object.values(ErrorCode).sort()).toEqual(documented.map(([c]) => c).sort());
+  });
+
+  it('every close code of section 6 is in the table', () => {
+    const section = protocol.split('## 6.')[1]!.split('## 7.')[0]!;
+    const documented = [...section.matchAll(/^\| (\d{4}) \|/gm)].map((m) => Number(m[1]));
+    expect(documented.sort()).toEqual(Object.values(CloseCode).filter((c) => !closeExtensions.has(c)).sort());
+    for (const c of Object.values(CloseCode)) expect(Buffer.byteLength(closeReason[c])).toBeLessThan(124);
+  });
+});
