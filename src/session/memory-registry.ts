@@ -83,12 +83,14 @@ export class MemoryRegistry implements SessionRegistry {
       const existing = acc.sessions.get(session.ssid);
       if (existing && req.resumeHash !== undefined) {
         acc.sessions.set(session.ssid, { ...session, loginTime: existing.loginTime });
+        acc.tokens.set(session.ssid, req.token);
         return { ok: true, removed, evicted: [], replaced: existing };
       }
       const decision = decideLogin([...acc.sessions.values()], session.termtyp, req.limits, now);
       if (!decision.accept) return { ok: false, code: 4111, blocking: decision.blocking, removed };
       const evicted = this.take(acc, decision.evict.map((s) => s.ssid), true);
       acc.sessions.set(session.ssid, session);
+      acc.tokens.set(session.ssid, req.token);
       return { ok: true, removed, evicted, replaced: null };
     } finally {
       this.prune(session.domain, session.name, now);

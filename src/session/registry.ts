@@ -48,6 +48,12 @@ export interface LoginRequest {
    * in the table it is replaced in place, without a limit check.
    */
   readonly resumeHash?: string;
+  /**
+   * The resume token of the new session, stored in the same atomic step as
+   * the insert (replacing any token of that ssid), so that a concurrent kick
+   * that revokes it can never be undone by a late token write.
+   */
+  readonly token: TokenRecord;
   readonly now: number;
 }
 

@@ -45,7 +45,10 @@ export function toTimSession(s: SessionInfo): TimSession {
 
 /** The session layer of one gateway node. */
 export class SessionService {
-  /** Sockets of this node by the ssid they are logged in as. */
+  /**
+   * Logged-in sockets of this node by connection id (a resumed ssid may briefly
+   * have two sockets: the new one and the one being replaced).
+   */
   readonly local = new Map<string, SessionHolder>();
   private readonly ipBuckets: TokenBuckets;
   private readonly accountBuckets: TokenBuckets;
@@ -111,24 +114,25 @@ export class SessionService {
       gateway: this.deps.gatewayId,
       connId: conn.connId,
     };
+    const token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000);
+    // Registered before the table insert: a concurrent login that evicts this
+    // session at once must find its socket to close it.
+    this.attach(conn, session);
     let result;
-    let token;
     try {
       result = await registry.login({
         session,
         limits: limitsFor(config, auth.domain),
         kick: auth.kick,
         ...(resume ? { resumeHash: resume.hash } : {}),
+        token: token.record,
         now: loginTime,
       });
-      if (result.ok) {
-        token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000);
-        await registry.putResumeToken(token.record);
-      }
     } catch (e) {
-      if (result?.ok) await registry.remove(session.domain, session.name, session.ssid, session.connId).catch(() => null);
+      this.detach(conn);
       return this.storeDown(auth, conn, e);
     }
+    if (!result.ok) this.detach(conn);
 
     for (const s of result.removed) this.kick(s, 'session', {});
     if (!result.ok) {
@@ -146,14 +150,14 @@ export class SessionService {
     if (result.replaced && result.replaced.connId !== conn.connId) this.kick(result.replaced, 'resumed', newcomer);
 
     if (conn.closed) {
-      // the socket went away while we were deciding: its session must not outlive it
+      // The socket closed (or was kicked by a racing login) while we were
+      // deciding: its session must not outlive it.
+      this.detach(conn);
       await registry.remove(session.domain, session.name, session.ssid, session.connId).catch(() => null);
       return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
     }
     const stored = result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session;
     conn.session = stored;
-    this.local.set(stored.ssid, conn);
-    this.deps.metrics.sessions.set(this.local.size);
     this.event(EventKind.ONLINE, stored, resume ? 'resume' : 'login');
     return {
       ok: true,
@@ -161,8 +165,8 @@ export class SessionService {
       t: stored.loginTime,
       n: accountId(auth.domain, auth.name),
       n2: stored.ssid,
-      token: token!.token,
-      t2: token!.record.expires,
+      token: token.token,
+      t2: token.record.expires,
     };
   }
 
@@ -233,14 +237,19 @@ export class SessionService {
   }
 
   private withLocalRefresh(s: SessionInfo): SessionInfo {
-    const c = this.local.get(s.ssid);
-    return c && c.session?.connId === s.connId && c.lastSeen > s.refreshTime ? { ...s, refreshTime: c.lastSeen } : s;
+    const c = s.gateway === this.deps.gatewayId ? this.local.get(s.connId) : undefined;
+    return c && c.session?.ssid === s.ssid && c.lastSeen > s.refreshTime ? { ...s, refreshTime: c.lastSeen } : s;
+  }
+
+  private attach(conn: SessionHolder, session: SessionInfo): void {
+    conn.session = session;
+    this.local.set(conn.connId, conn);
+    this.deps.metrics.sessions.set(this.local.size);
   }
 
   private detach(conn: SessionHolder): void {
-    const s = conn.session;
     conn.session = null;
-    if (s && this.local.get(s.ssid) === conn) this.local.delete(s.ssid);
+    this.local.delete(conn.connId);
     this.deps.metrics.sessions.set(this.local.size);
   }
 
@@ -264,8 +273,8 @@ export class SessionService {
 
   /** Applies a command to a socket of this node, if that socket still holds the ssid. Returns true if it did. */
   apply(cmd: NodeCommand): boolean {
-    const conn = this.local.get(cmd.ssid);
-    if (!conn || conn.session?.connId !== cmd.connId) return false;
+    const conn = this.local.get(cmd.connId);
+    if (!conn || conn.session?.ssid !== cmd.ssid) return false;
     if (cmd.kind === 'notice') {
       this.notify(conn, cmd.odType, cmd.dataString, cmd.extend);
       return true;
