@@ -1,0 +1,95 @@
+/**
+ * The `tim-gateway` command as a person runs it: built CLI in real processes
+ * (npm test builds dist/ first).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { verifyPassword } from '../src/auth/password-hash.js';
+import { packageRoot } from '../src/package-root.js';
+import { onCleanup, PWD, startGateway, tempDir, waitFor } from './helpers.js';
+
+const bin = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+
+/** Runs the CLI with `stdin` piped in; resolves with its exit code and output. */
+function run(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(stdin);
+  });
+}
+
+/** Starts a long-running CLI process and collects its stdout lines. */
+function start(args: string[], stdin: string): { proc: ChildProcess; lines: string[] } {
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(l));
+  proc.stdin!.end(stdin);
+  onCleanup(async () => proc.kill('SIGKILL'));
+  return { proc, lines };
+}
+
+describe('tim-gateway CLI', () => {
+  it('hash-password prints a scrypt hash of the password on stdin', async () => {
+    const { code, stdout } = await run(['hash-password'], 's3cret\n');
+    expect(code).toBe(0);
+    const hash = stdout.trim();
+    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(await verifyPassword('s3cret', hash)).toBe(true);
+    expect(await verifyPassword('s3cret\n', hash)).toBe(false);
+  });
+
+  it('user add writes a hashed account into the users file, replacing an existing one', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'tim.json'), JSON.stringify({ users: 'accounts.json' }));
+    const first = await run(['user', 'add', '-c', join(dir, 'tim.json'), '--domain', 'acme', '--name', 'zoe'], 'one\n');
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout).toContain('added "zoe" in domain "acme"');
+    const again = await run(['user', 'add', '-c', join(dir, 'tim.json'), '--domain', 'acme', '--name', 'zoe'], 'two\n');
+    expect(again.stdout).toContain('replaced');
+    const users = JSON.parse(readFileSync(join(dir, 'accounts.json'), 'utf8')) as { domain: string; name: string; pwd: string }[];
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatchObject({ domain: 'acme', name: 'zoe' });
+    expect(users[0]!.pwd).not.toContain('two');
+    expect(await verifyPassword('two', users[0]!.pwd)).toBe(true);
+  });
+
+  it('serve exits non-zero with a message naming the file and the key of a bad tim.json', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'tim.json');
+    writeFileSync(file, JSON.stringify({ device_limit: 0 }));
+    const { code, stderr } = await run(['serve', '-c', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file}: key "device_limit" must be an integer from 1`);
+    writeFileSync(file, JSON.stringify({ colour: 'blue' }));
+    expect((await run(['-c', file])).stderr).toContain('key "colour" is not a known key');
+  });
+
+  it('login prints the ACK, then the LOGOUT_REQUEST a second device causes; the second prints 4111 and the blocking session', async () => {
+    const gw = await startGateway({ device_limit: 1 });
+    const phone = start(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '1', '--resource', 'phone'], `${PWD}\n`);
+    await waitFor(() => phone.lines.some((l) => l.startsWith('logged in: ssid')), 10_000, 'first login');
+    const ssid = /ssid (\S+),/.exec(phone.lines.find((l) => l.startsWith('logged in'))!)![1]!;
+
+    const laptop = await run(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '2', '--resource', 'laptop'], `${PWD}\n`);
+    expect(laptop.code).toBe(1);
+    expect(laptop.stdout).toContain('login refused: 4111 over entry');
+    expect(laptop.stdout).toContain(ssid);
+    expect(laptop.stdout).toContain('--kick SSID');
+    await waitFor(() => phone.lines.some((l) => l.includes('LOGOUT_REQUEST')), 10_000, 'the notice on the first terminal');
+    expect(phone.lines.find((l) => l.includes('LOGOUT_REQUEST'))).toContain('resource=laptop');
+
+    // the second device takes the place of the first with --kick
+    const taken = start(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '2', '--kick', ssid], `${PWD}\n`);
+    await waitFor(() => taken.lines.some((l) => l.startsWith('logged in')), 10_000, 'login with --kick');
+    await waitFor(() => phone.lines.some((l) => l.includes('KICKED')), 10_000, 'KICKED on the first terminal');
+    await waitFor(() => phone.lines.some((l) => l.startsWith('socket closed: 4001')), 10_000, 'close 4001');
+  });
+});
