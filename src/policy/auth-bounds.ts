@@ -27,7 +27,17 @@ export function checkAuthBounds(auth: TimAuth, config: Config): TimFailure | nul
   let total = 0;
   for (const [k, v] of entries) total += bytes(k) + bytes(v);
   if (total > config.max_extend_bytes) return bad(`extend larger than ${config.max_extend_bytes} bytes`);
-  if (auth.kick.length > config.max_kick) return bad(`kick lists more than ${config.max_kick} ssids`);
-  if (auth.kick.some((s) => bytes(s) > max)) return bad(`kick ssid longer than ${max} bytes`);
+  return checkKickList('kick', auth.kick, config);
+}
+
+/**
+ * Bounds of a list of ssids to log out (AUTH `kick`, KICK `ssid`): at most
+ * `max_kick` entries of at most `max_field_bytes` each; over a bound answers
+ * 4104 naming `field`.
+ */
+export function checkKickList(field: string, ssids: readonly string[], config: Config): TimFailure | null {
+  const max = config.max_field_bytes;
+  if (ssids.length > config.max_kick) return failure(ErrorCode.PARAMETER_INCORRECT, `${field} lists more than ${config.max_kick} ssids`);
+  if (ssids.some((s) => bytes(s) > max)) return failure(ErrorCode.PARAMETER_INCORRECT, `${field} ssid longer than ${max} bytes`);
   return null;
 }

@@ -76,13 +76,21 @@ export function decodeFrame(channel: Channel, data: Uint8Array, jsonMode = false
       const parsed: unknown = body.length === 0 ? {} : JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type, error: 'bad-payload' };
       numbersFromJson(t, parsed as Record<string, unknown>);
-      if (t.verify(parsed as Record<string, unknown>) !== null) return { type, error: 'bad-payload' };
+      if (t.verify(parsed as Record<string, unknown>) !== null || int32OutOfRange(t, parsed as Record<string, unknown>)) return { type, error: 'bad-payload' };
       return { type, json, payload: t.toObject(t.fromObject(parsed as Record<string, unknown>), toObjectOptions) };
     }
     return { type, json, payload: t.toObject(t.decode(body), toObjectOptions) };
   } catch {
     return { type, error: 'bad-payload' };
   }
+}
+
+/** True when a protobuf-JSON object sets an int32 field outside the int32 range (verify accepts it, fromObject would wrap it). */
+function int32OutOfRange(t: protobuf.Type, obj: Record<string, unknown>): boolean {
+  return t.fieldsArray.some((f) => {
+    const v = obj[f.name];
+    return f.type === 'int32' && typeof v === 'number' && (v < -0x80000000 || v > 0x7fffffff);
+  });
 }
 
 /** True when `decodeFrame` failed. */

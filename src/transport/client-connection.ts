@@ -8,6 +8,7 @@ import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
 import { CloseCode, closeReason, ErrorCode, failure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { checkKickList } from '../policy/auth-bounds.js';
 import { decodeFrame, encodeFrame, isUndecodable } from '../protocol/codec.js';
 import { ClientType } from '../protocol/type-codes.js';
 import type { TimAck, TimAuth, TimKick, TimMessage } from '../protocol/types.js';
@@ -116,9 +117,12 @@ export class ClientConnection implements SessionHolder {
       case ClientType.SESSIONS:
         this.send(ClientType.SESSIONS, await this.service.sessions(this));
         return;
-      case ClientType.KICK:
-        this.sendAck(await this.service.kickOwn(this, (payload as unknown as TimKick).ssid));
+      case ClientType.KICK: {
+        const ssids = (payload as unknown as TimKick).ssid;
+        const tooMany = checkKickList('ssid', ssids, this.config);
+        this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(this, ssids));
         return;
+      }
     }
   }
 
