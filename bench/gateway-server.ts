@@ -1,0 +1,59 @@
+/**
+ * A gateway node in a bench process: started in-process from a tim.json (as
+ * `tim-gateway serve` would), so that the bench can read its CPU and memory and
+ * pre-issue tokens straight into its session table.
+ */
+import { issueLoginToken, issueResumeToken, randomId } from '../src/auth/token.js';
+import { loadConfig } from '../src/config/load.js';
+import { Gateway } from '../src/gateway.js';
+import { createLogger } from '../src/logger.js';
+import { probeHandlers } from './server-probe.js';
+import { childArgs, serveRpc } from './rpc.js';
+
+/** An account of the bench's users file. */
+export interface Account {
+  readonly domain: string;
+  readonly name: string;
+}
+
+const { config: file } = childArgs<{ config: string }>();
+const config = loadConfig(file);
+const gateway = await Gateway.start(config, { logger: createLogger(config.log_level, false) });
+const registry = gateway.store.registry;
+const tokenLife = () => Date.now() + 3600_000;
+
+serveRpc({
+  ...probeHandlers,
+  url: () => gateway.clientUrl,
+  /**
+   * Resume tokens for fresh ssids, as if each account had logged in once with
+   * its password and closed cleanly (PROTOCOL.md rule 6).
+   */
+  mintResume: async (a: { accounts: Account[] }) => {
+    const out: string[] = [];
+    for (const acc of a.accounts) {
+      const t = issueResumeToken(acc.domain, acc.name, randomId(12), tokenLife());
+      await registry.putResumeToken(t.record);
+      out.push(t.token);
+    }
+    return out;
+  },
+  /** Single-use login tokens, as ADMTOKEN issues them. */
+  mintLogin: async (a: { accounts: Account[] }) => {
+    const out: string[] = [];
+    for (const acc of a.accounts) {
+      const t = issueLoginToken(acc.domain, acc.name, tokenLife());
+      await registry.putLoginToken(t.id, t.record);
+      out.push(t.token);
+    }
+    return out;
+  },
+  /** Open client sockets of this node. */
+  connections: () => gateway.clients.connections.size,
+});
+
+const stop = (): void => {
+  void gateway.close().finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 3000).unref();
+};
+process.on('SIGTERM', stop);
