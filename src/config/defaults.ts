@@ -46,9 +46,9 @@ export const defaults = {
   max_extend_bytes: 4096,
   /** Most ssids in one AUTH `kick` or KICK list. */
   max_kick: 32,
-  /** Open client sockets per node; beyond, new sockets are refused (close 1013). */
+  /** Open client sockets per node; beyond, the WebSocket upgrade is refused with HTTP 503. */
   connect_limit: 100000,
-  /** Unauthenticated client sockets per IP; beyond, new sockets from it are refused (close 1013). */
+  /** Unauthenticated client sockets per IP; beyond, upgrades from that IP are refused with HTTP 429. */
   unauth_per_ip: 256,
   /** Login attempts per IP: a token bucket of `burst` refilled at `per_second`; over it 5105. */
   login_rate_ip: { per_second: 50, burst: 100 } as RateLimit,
@@ -56,7 +56,7 @@ export const defaults = {
   login_rate_account: { per_second: 5, burst: 20 } as RateLimit,
   /** Bytes a socket may have queued for sending before it is dropped as a slow consumer (close 4006). */
   max_buffered: 1048576,
-  /** Allowed Origin headers for browser clients; absent = any origin. */
+  /** Allowed Origin headers for browser clients (HTTP 403 otherwise); absent = any origin. A request without Origin (a native client) is not checked. */
   origins: undefined as string[] | undefined,
   /** PEM certificate and key files (relative to tim.json): serve wss on the client listener. */
   ssl_certificate: undefined as string | undefined,

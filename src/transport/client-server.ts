@@ -47,8 +47,9 @@ export class ClientServer {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/tim') return refuseUpgrade(socket, 404, 'Not Found');
     if (!this.accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    const origins = this.config.origins;
-    if (origins && !origins.includes(String(req.headers.origin ?? ''))) return refuseUpgrade(socket, 403, 'Forbidden');
+    // browsers always send Origin on a WebSocket; a request without one is a native client, which could forge it anyway
+    const origin = req.headers.origin;
+    if (this.config.origins && origin !== undefined && !this.config.origins.includes(origin)) return refuseUpgrade(socket, 403, 'Forbidden');
     if (this.connections.size >= this.config.connect_limit) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const ip = peerAddress(req);
     const unauth = this.unauthByIp.get(ip) ?? 0;
