@@ -38,6 +38,8 @@ export const errorInfo: Readonly<Record<ErrorCode, string>> = {
 /** WebSocket close codes the gateway uses (PROTOCOL.md section 6). */
 export const CloseCode = {
   SHUTDOWN: 1001,
+  /** Extension: admin socket refused (first frame not a valid ADMAUTH, or throttled); AdmAck 4105/5105 comes first. */
+  POLICY: 1008,
   TOO_BIG: 1009,
   KICKED: 4001,
   LOGGED_OUT: 4002,
@@ -52,6 +54,7 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 /** Close reason text sent with each close code (short: a close reason is at most 123 bytes). */
 export const closeReason: Readonly<Record<CloseCode, string>> = {
   1001: 'gateway shutting down',
+  1008: 'permission denied',
   1009: 'frame too large',
   4001: 'kicked',
   4002: 'logged out',

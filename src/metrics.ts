@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { RegistryStats } from './session/registry.js';
 
 /** The gateway's metrics. */
 export class Metrics {
@@ -27,6 +28,17 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  /** Open admin sockets on this node. */
+  readonly adminConnections = new Gauge({ name: 'tim_admin_connections', help: 'Open admin sockets on this node', registers: [this.registry] });
+  /** Admin requests by type (auth, notice, kick, ...) and result (ok or error code). */
+  readonly adminRequests = new Counter({
+    name: 'tim_admin_requests_total',
+    help: 'Admin socket requests by type and result (ok or error code)',
+    labelNames: ['type', 'result'],
+    registers: [this.registry],
+  });
+  /** Where the table-wide gauges read from; set by watchTable. */
+  private tableStats: (() => Promise<RegistryStats>) | null = null;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor() {
@@ -42,6 +54,27 @@ export class Metrics {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'tim_process_' });
+    const table = (name: string, help: string, pick: (s: RegistryStats) => number): void => {
+      const metrics = this;
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const stats = await metrics.tableStats?.().catch(() => null);
+          if (stats) this.set(pick(stats));
+        },
+      });
+    };
+    table('tim_table_sessions', 'Sessions in the whole table (cluster-wide)', (s) => s.sessions);
+    table('tim_table_accounts', 'Accounts with at least one session (cluster-wide)', (s) => s.accounts);
+    table('tim_gateways', 'Live gateway nodes', (s) => s.gateways);
+    table('tim_tokens', 'Live resume and login tokens', (s) => s.tokens);
+  }
+
+  /** Reads the table-wide gauges (tim_table_*, tim_gateways, tim_tokens) from `stats` at each scrape; unset, they stay 0. */
+  watchTable(stats: () => Promise<RegistryStats>): void {
+    this.tableStats = stats;
   }
 
   /** Stops the event-loop sampler. */

@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { hashPassword } from '../auth/password-hash.js';
 import { upsertUser } from '../auth/password.js';
 import { configPath, ConfigError, loadConfig } from '../config/load.js';
+import { adminCommands } from './admin.js';
 import { login } from './login.js';
 import { serve } from './serve.js';
 import { readSecret } from './stdin.js';
@@ -81,6 +82,7 @@ await yargs(hideBin(process.argv))
       }
     },
   )
+  .command('admin', 'drive a running gateway through its admin socket (password from TIM_ADMIN_PASSWORD or stdin)', adminCommands)
   .demandCommand(0)
   .strict()
   .help()

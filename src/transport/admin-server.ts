@@ -1,8 +1,22 @@
 /**
- * The admin listener: GET /healthz, GET /metrics, and the admin WebSocket at /admin.
+ * The admin listener: GET /healthz, GET /metrics, and the admin WebSocket at
+ * /admin (PROTOCOL.md section 8), which fans the cluster's presence events out
+ * to subscribed admin sockets.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Config } from '../config/defaults.js';
+import type { CloseCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { AdminService } from '../session/admin-service.js';
+import { AdminConnection } from './admin-connection.js';
+import { peerAddress, refuseUpgrade } from './client-server.js';
+import type { Listener } from './listener.js';
+
+/** Open admin sockets per node; beyond, new ones are refused with HTTP 503. */
+const MAX_ADMIN_CONNECTIONS = 256;
 
 /** What /healthz reports. */
 export interface Health {
@@ -32,4 +46,48 @@ export function adminHttpHandler(metrics: Metrics, health: () => Health) {
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   };
+}
+
+/** The admin WebSocket server of one gateway. */
+export class AdminServer {
+  readonly connections = new Set<AdminConnection>();
+  private readonly wss: WebSocketServer;
+  private accepting = true;
+
+  constructor(
+    listener: Listener,
+    private readonly gatewayId: string,
+    private readonly config: Config,
+    private readonly admin: AdminService,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.max_frame, perMessageDeflate: false, clientTracking: false });
+    listener.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    admin.onEvent((ev) => {
+      for (const c of this.connections) c.event(ev);
+    });
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if ((req.url ?? '').split('?')[0] !== '/admin') return refuseUpgrade(socket, 404, 'Not Found');
+    if (!this.accepting || this.connections.size >= MAX_ADMIN_CONNECTIONS) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, peerAddress(req)));
+  }
+
+  private accept(ws: WebSocket, ip: string): void {
+    const conn = new AdminConnection(ws, ip, this.gatewayId, this.config, this.admin, this.metrics, this.log.child({ admin: ip }), (c) => {
+      this.connections.delete(c);
+      this.metrics.adminConnections.set(this.connections.size);
+    });
+    this.connections.add(conn);
+    this.metrics.adminConnections.set(this.connections.size);
+  }
+
+  /** Stops accepting admin sockets and closes the open ones with `code` (1001 on shutdown). */
+  closeAll(code: CloseCode): void {
+    this.accepting = false;
+    for (const c of this.connections) c.close(code);
+  }
 }
