@@ -13,7 +13,8 @@ import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { SessionService } from './session/session-service.js';
 import { createStore, type Store } from './session/store.js';
-import { adminHttpHandler } from './transport/admin-server.js';
+import { AdminService } from './session/admin-service.js';
+import { adminHttpHandler, AdminServer } from './transport/admin-server.js';
 import { ClientServer, upgradeRequired } from './transport/client-server.js';
 import { listen, type Listener } from './transport/listener.js';
 
@@ -40,6 +41,7 @@ export class Gateway {
     readonly clientListener: Listener,
     readonly adminListener: Listener,
     readonly clients: ClientServer,
+    readonly admins: AdminServer,
   ) {}
 
   /** ws://host:port/tim */
@@ -74,7 +76,10 @@ export class Gateway {
       adminHttpHandler(metrics, () => gateway!.health()),
     );
     const clients = new ClientServer(clientListener, config, service, metrics, log);
-    gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients);
+    const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => clients.connections.size });
+    const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
+    metrics.watchTable(() => store.registry.stats(Date.now()));
+    gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins);
     log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
     return gateway;
   }
@@ -100,6 +105,7 @@ export class Gateway {
     this.stopping ??= (async () => {
       this.log.info({ connections: this.clients.connections.size }, 'shutting down');
       this.clients.closeAll(CloseCode.SHUTDOWN);
+      this.admins.closeAll(CloseCode.SHUTDOWN);
       await this.store.registry.removeGateway(this.id).catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
       await this.store.registry.close();

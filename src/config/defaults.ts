@@ -54,6 +54,12 @@ export const defaults = {
   login_rate_ip: { per_second: 50, burst: 100 } as RateLimit,
   /** Login attempts per account (domain+name); over it 5105. */
   login_rate_account: { per_second: 5, burst: 20 } as RateLimit,
+  /** Failed ADMAUTH attempts per IP: a token bucket; once empty, ADMAUTH from that IP answers 5105 until it refills. */
+  admin_auth_failures: { per_second: 0.2, burst: 5 } as RateLimit,
+  /** Most names plus ssids in one ADMNOTICE, ADMKICK or ADMONLINE (4104 beyond). */
+  max_admin_targets: 1000,
+  /** Longest ADMNOTICE dataString, in bytes (4104 beyond). */
+  max_notice_bytes: 4096,
   /** Bytes a socket may have queued for sending before it is dropped as a slow consumer (close 4006). */
   max_buffered: 1048576,
   /** Allowed Origin headers for browser clients (HTTP 403 otherwise); absent = any origin. A request without Origin (a native client) is not checked. */
