@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { configPath } from '../config/load.js';
+import { createSecureContext } from 'node:tls';
+import { configPath, ConfigError } from '../config/load.js';
 import type { Config } from '../config/defaults.js';
 import { parseListen } from '../config/schema.js';
 
@@ -22,14 +23,30 @@ export interface Listener {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The certificate and key named in the config, checked as a pair; a ConfigError naming the key when unusable. */
+function tlsOptions(config: Config): { cert: Buffer; key: Buffer } {
+  const read = (key: 'ssl_certificate' | 'ssl_certificate_key'): Buffer => {
+    try {
+      return readFileSync(configPath(config, config[key]!));
+    } catch (e) {
+      throw new ConfigError(config.file, key, `cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  };
+  const pair = { cert: read('ssl_certificate'), key: read('ssl_certificate_key') };
+  try {
+    createSecureContext(pair);
+  } catch (e) {
+    throw new ConfigError(config.file, 'ssl_certificate', `and ssl_certificate_key are not a usable PEM certificate and key: ${(e as Error).message}`);
+  }
+  return pair;
+}
+
 /** Listens on `addr` ("host:port"), over TLS when `tls` is set and the config has a certificate. */
 export async function listen(addr: string, config: Config, tls: boolean, handler: Handler): Promise<Listener> {
   const parsed = parseListen(addr);
   if (!parsed) throw new Error(`bad listen address ${addr}`);
   const secure = tls && config.ssl_certificate !== undefined;
-  const server: Server = secure
-    ? createHttpsServer({ cert: readFileSync(configPath(config, config.ssl_certificate!)), key: readFileSync(configPath(config, config.ssl_certificate_key!)) }, handler)
-    : createHttpServer(handler);
+  const server: Server = secure ? createHttpsServer(tlsOptions(config), handler) : createHttpServer(handler);
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
