@@ -1,0 +1,93 @@
+/**
+ * The admin socket's front door: ADMAUTH must come first, wrong credentials
+ * and any other first frame get AdmAck 4105 and a close (1008), repeated
+ * failures from one address get 5105, and an idle socket is closed with 4003.
+ */
+import { describe, expect, it } from 'vitest';
+import { TimAdminClient } from '../src/client/admin-client.js';
+import type { Gateway } from '../src/gateway.js';
+import { decodePayload } from '../src/protocol/codec.js';
+import { AdminType } from '../src/protocol/type-codes.js';
+import type { AdmAck } from '../src/protocol/types.js';
+import { ADMIN, adminGateway } from './admin-helpers.js';
+import { onCleanup, PWD, startGateway } from './helpers.js';
+
+/** An admin socket that has not authenticated, from `localAddress` (default 127.0.0.1). */
+async function raw(gw: Gateway, localAddress?: string): Promise<TimAdminClient> {
+  const a = await TimAdminClient.open(gw.adminUrl, localAddress ? { ws: { localAddress } } : {});
+  onCleanup(async () => a.terminate());
+  return a;
+}
+
+/** Tries ADMAUTH on a fresh socket; the error code, or 0 when it succeeded. */
+async function authCode(gw: Gateway, pwd: string, name = ADMIN, localAddress?: string): Promise<number> {
+  const a = await raw(gw, localAddress);
+  return a.request(AdminType.AUTH, { name, pwd }).then(
+    () => 0,
+    (e: { code?: number }) => e.code ?? -1,
+  );
+}
+
+describe('ADMAUTH', () => {
+  it('opens the socket with the right name and password; the reply names the gateway', async () => {
+    const gw = await adminGateway();
+    const a = await TimAdminClient.connect(gw.adminUrl, { name: ADMIN, pwd: PWD });
+    onCleanup(async () => a.terminate());
+    expect(a.gateway).toBe(gw.id);
+    await a.ping();
+  });
+
+  it('refuses a wrong password and an unknown name alike: AdmAck 4105, then close 1008', async () => {
+    const gw = await adminGateway();
+    for (const [name, pwd] of [
+      [ADMIN, 'wrong'],
+      ['intruder', PWD],
+      [ADMIN, ''],
+    ] as const) {
+      const a = await raw(gw);
+      await expect(a.request(AdminType.AUTH, { name, pwd })).rejects.toMatchObject({ code: 4105, admType: AdminType.AUTH });
+      expect((await a.closed).code).toBe(1008);
+    }
+  });
+
+  it('refuses everyone when tim.json has no admins', async () => {
+    const gw = await startGateway();
+    expect(await authCode(gw, PWD)).toBe(4105);
+  });
+
+  it('answers any other first frame with AdmAck 4105 in that frame type and closes', async () => {
+    const gw = await adminGateway();
+    for (const type of [AdminType.PING, AdminType.STATS, AdminType.SUB]) {
+      const a = await raw(gw);
+      await expect(a.request(type, {})).rejects.toMatchObject({ code: 4105, admType: type });
+      expect((await a.closed).code).toBe(1008);
+    }
+    const garbage = await raw(gw);
+    const reply = await garbage.sendRaw(Buffer.from([AdminType.AUTH, 0x0a, 0xff]), AdminType.AUTH);
+    expect(decodePayload('AdmAck', reply.subarray(1)) as unknown as AdmAck).toMatchObject({ ok: false, admType: 12, error: { code: 4105 } });
+    expect((await garbage.closed).code).toBe(1008);
+    const text = await raw(gw);
+    await text.sendRaw('{"name":"ops"}', 0);
+    expect((await text.closed).code).toBe(1008);
+  });
+
+  it('slows down repeated failures from one address with 5105, even for the right password; other addresses are not affected', async () => {
+    const gw = await adminGateway({ admin_auth_failures: { per_second: 0.001, burst: 2 } });
+    expect(await authCode(gw, 'wrong')).toBe(4105);
+    expect(await authCode(gw, 'wrong')).toBe(4105);
+    expect(await authCode(gw, 'wrong')).toBe(5105);
+    expect(await authCode(gw, PWD)).toBe(5105);
+    expect(await authCode(gw, PWD, ADMIN, '127.0.0.2')).toBe(0);
+  });
+
+  it('closes a socket that does not authenticate within auth_timeout with 4003', async () => {
+    const gw = await adminGateway({ auth_timeout: 0.2 });
+    const a = await raw(gw);
+    expect((await a.closed).code).toBe(4003);
+  });
+
+  it('serves the admin socket at /admin only', async () => {
+    const gw = await adminGateway();
+    await expect(TimAdminClient.open(gw.adminUrl.replace(/\/admin$/, '/tim'))).rejects.toThrow('HTTP 404');
+  });
+});
