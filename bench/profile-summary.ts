@@ -26,8 +26,8 @@ function area(url: string): string {
   return url;
 }
 
-/** A text summary: the `top` functions by self time, then the time per area. */
-export function summarizeProfile(file: string, top = 25): string {
+/** A text summary: the `top` functions by self time, then the time per area; with `logins`, also µs per login. */
+export function summarizeProfile(file: string, top = 25, logins = 0): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const selfByFn = new Map<string, number>();
@@ -44,7 +44,7 @@ export function summarizeProfile(file: string, top = 25): string {
     const a = f.functionName.startsWith('(') ? f.functionName : area(f.url);
     selfByArea.set(a, (selfByArea.get(a) ?? 0) + dt);
   });
-  const pct = (x: number): string => `${((100 * x) / busy).toFixed(1).padStart(5)}%`;
+  const pct = (x: number): string => `${((100 * x) / busy).toFixed(1).padStart(5)}%${logins ? ` ${(x / logins).toFixed(1).padStart(6)} µs/login` : ''}`;
   const rank = (m: Map<string, number>, n: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])

@@ -65,19 +65,26 @@ async function clusterProblem(redis: RedisProcess): Promise<string | null> {
   }
 }
 
+/**
+ * Profiles the baseline and the gateway under the same token-login load and
+ * prints where each spends its CPU, per login, so that the gateway's extra
+ * cost can be read area by area.
+ */
 async function profile(b: Bench, config: string, dir: string): Promise<void> {
-  const gateway = await startGateways('gateway', [config]);
-  try {
-    await prepareLanes(b, gateway, 'gateway:login', (w) => loginAccountNames(params, w));
-    await loginRound(b, gateway, 'token', 1000);
-    const file = join(dir, 'gateway-token-login.cpuprofile');
-    await gateway.servers[0]!.call('profileStart');
-    const r = await loginRound(b, gateway, 'token', quick ? 2000 : 8000);
-    await gateway.servers[0]!.call('profileStop', { file });
-    log(`profiled ${Math.round(r.rate)} logins/s, ${Math.round(r.cpu)} µs CPU per login; profile in ${file}`);
-    log(summarizeProfile(file, 30));
-  } finally {
-    await stopTarget(gateway);
+  for (const start of [startBaseline, () => startGateways('gateway', [config])]) {
+    const t = await start();
+    try {
+      await prepareLanes(b, t, `${t.key}:login`, (w) => loginAccountNames(params, w));
+      await loginRound(b, t, 'token', 1000);
+      const file = join(dir, `${t.key}-token-login.cpuprofile`);
+      await t.servers[0]!.call('profileStart');
+      const r = await loginRound(b, t, 'token', quick ? 2000 : 8000);
+      await t.servers[0]!.call('profileStop', { file });
+      log(`\n== ${t.key}: ${Math.round(r.rate)} logins/s, ${Math.round(r.cpu)} µs CPU per login (cpuUsage); profile in ${file}`);
+      log(summarizeProfile(file, 30, r.rate * ((quick ? 2000 : 8000) / 1000)));
+    } finally {
+      await stopTarget(t);
+    }
   }
 }
 

@@ -15,8 +15,16 @@ const toObjectOptions: protobuf.IConversionOptions = { longs: Number, defaults: 
 /** Options for the JSON encoding sent to JSON-mode peers (canonical protobuf-JSON: int64 as strings). */
 const toJsonOptions: protobuf.IConversionOptions = { longs: String, defaults: true, arrays: true, objects: true, json: true };
 
+const typeCache = new Map<string, protobuf.Type>();
+
+/** The protobuf type of a message name, looked up once (lookupType walks the namespace on every call: hot path). */
 function messageType(name: string): protobuf.Type {
-  return root.lookupType(`tim.${name}`);
+  let t = typeCache.get(name);
+  if (t === undefined) {
+    t = root.lookupType(`tim.${name}`);
+    typeCache.set(name, t);
+  }
+  return t;
 }
 
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
