@@ -67,6 +67,10 @@ export class Gateway {
     const store = options.store ?? (await createStore(config, id, log));
     const metrics = new Metrics();
     const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, passwords, metrics, log });
+    await store.start?.({
+      liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
+      displaced: (s) => service.apply({ kind: 'kick', ssid: s.ssid, connId: s.connId, reason: 'displaced', extend: {} }),
+    });
     const clientListener = await listen(config.client_listen, config, true, upgradeRequired);
     let gateway: Gateway | undefined;
     const adminListener = await listen(
@@ -110,6 +114,7 @@ export class Gateway {
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
       await this.store.registry.close();
       await this.store.bus.close();
+      await this.store.close?.();
       this.metrics.close();
       this.log.info('stopped');
     })();

@@ -99,7 +99,12 @@ export interface RedisOptions {
   prefix?: string;
   /** Seconds a node's lease lives without refresh; its sessions are reaped after. Default 15. */
   lease_ttl?: number;
+  /** Seconds a Redis command (or connect) may take before it fails (a login then answers 5104). Default 2. */
+  command_timeout?: number;
 }
+
+/** Defaults of the optional `redis` keys. */
+export const redisDefaults = { prefix: 'tim:', lease_ttl: 15, command_timeout: 2 } as const;
 
 /** A token bucket: `burst` tokens, refilled at `per_second`. */
 export interface RateLimit {

@@ -91,7 +91,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   redis: (v) => {
     if (!isObject(v)) return 'must be an object like {"url": "redis://127.0.0.1:6379"}';
     if (typeof v.url !== 'string' || !/^rediss?:\/\//.test(v.url)) return 'url must be a redis:// or rediss:// URL';
-    const bad = checkObject(v, { url: str, prefix: str, lease_ttl: num(1, 3600) }, '');
+    const bad = checkObject(v, { url: str, prefix: str, lease_ttl: num(1, 3600), command_timeout: num(0.05, 60) }, '');
     return bad ? `${bad[0]} ${bad[1]}` : null;
   },
   gateway_id: (v) => (typeof v === 'string' && /^[A-Za-z0-9._-]{0,64}$/.test(v) ? null : 'must be up to 64 of A-Z a-z 0-9 . _ -'),

@@ -5,7 +5,7 @@
  */
 import { sameString } from '../constant-time.js';
 import { decideLogin } from '../policy/login-policy.js';
-import type { LoginRequest, LoginResult, RegistryStats, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
+import type { LoginRequest, LoginResult, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
 
 interface Account {
   readonly sessions: Map<string, SessionInfo>;
@@ -174,6 +174,21 @@ export class MemoryRegistry implements SessionRegistry {
   async block(domain: string, name: string, until: number): Promise<void> {
     this.account(domain, name, true).blockedUntil = until;
     this.prune(domain, name);
+  }
+
+  async restore(entries: readonly RestoreRequest[], now: number): Promise<SessionInfo[]> {
+    const displaced: SessionInfo[] = [];
+    for (const { session: s, limits } of entries) {
+      const acc = this.account(s.domain, s.name, true);
+      const existing = acc.sessions.get(s.ssid);
+      if (existing) {
+        if (existing.gateway !== s.gateway || existing.connId !== s.connId) displaced.push(s);
+        continue;
+      }
+      if (decideLogin([...acc.sessions.values()], s.termtyp, { ...limits, mode: 'reject' }, now).accept) acc.sessions.set(s.ssid, s);
+      else displaced.push(s);
+    }
+    return displaced;
   }
 
   async removeGateway(gateway: string): Promise<SessionInfo[]> {

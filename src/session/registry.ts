@@ -78,6 +78,12 @@ export type LoginResult =
       readonly removed: readonly SessionInfo[];
     };
 
+/** A live session of this node to register again (after Redis or the node's lease came back), with its account's limits. */
+export interface RestoreRequest {
+  readonly session: SessionInfo;
+  readonly limits: Limits;
+}
+
 /** Table-wide counts for ADMSTATS and /metrics. */
 export interface RegistryStats {
   readonly sessions: number;
@@ -126,6 +132,13 @@ export interface SessionRegistry {
   /** Refuses logins of an account until `until` (ms); 0 lifts the block. */
   block(domain: string, name: string, until: number): Promise<void>;
 
+  /**
+   * Registers this node's live sessions again: a session still listed for the
+   * same socket is kept; a missing one is put back if the account's limits
+   * allow it (as in reject mode: no one is evicted). Returns the sessions that
+   * could not be (their sockets lost their place and must be closed).
+   */
+  restore(entries: readonly RestoreRequest[], now: number): Promise<SessionInfo[]>;
   /** Removes every session held by a gateway node (its shutdown, or its lease expiring). */
   removeGateway(gateway: string): Promise<SessionInfo[]>;
   /** Releases resources (timers, connections). */

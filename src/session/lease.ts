@@ -1,0 +1,135 @@
+/**
+ * Node liveness in cluster mode. Each gateway renews a lease (its id in the
+ * sorted set `gateways`, scored by expiry) every lease_ttl/4. Sessions of a
+ * node whose lease expired stop counting at once (every script drops them as
+ * ghosts) and one surviving node, holding a short lock, reaps them. A node that
+ * finds its own lease lost (it was cut off longer than the TTL, or Redis
+ * restarted empty) or that saw Redis fail re-registers its live sessions.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisKeys } from './redis-keys.js';
+import { scripts } from './redis-script.js';
+
+/** What the lease needs done by the rest of the store. */
+export interface LeaseHooks {
+  /** Removes sessions of `gateway` registered before `before` (ms). */
+  reap(gateway: string, before: number): Promise<void>;
+  /** Re-registers this node's live sessions (Redis or the lease came back). */
+  rejoin(): Promise<void>;
+}
+
+/** What the registry asks of the lease table. */
+export interface LeaseView {
+  /** Nodes whose lease expired: id -> expiry (ms). */
+  dead(now: number): Promise<Record<string, number>>;
+  /** Number of nodes with a live lease. */
+  live(now: number): Promise<number>;
+  /** A write to Redis failed: re-register and reconcile on the next good beat. */
+  storeFailed(): void;
+}
+
+/** The lease of one gateway node and the reaper of dead ones. */
+export class NodeLease implements LeaseView {
+  private table = new Map<string, number>();
+  private fetchedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | null = null;
+  private failed = false;
+  private hooks: LeaseHooks | undefined;
+  /** ms between beats: a quarter of the TTL. */
+  readonly intervalMs: number;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly keys: RedisKeys,
+    private readonly gatewayId: string,
+    /** Lease TTL in ms (redis.lease_ttl, default 15 s). */
+    readonly ttlMs: number,
+    private readonly log: Logger,
+  ) {
+    this.intervalMs = Math.max(50, Math.floor(ttlMs / 4));
+  }
+
+  /** Takes the lease (reaping what a previous process of the same id left behind) and starts beating. */
+  async start(hooks: LeaseHooks): Promise<void> {
+    this.hooks = hooks;
+    const previous = await this.renew(Date.now());
+    if (previous !== null) await hooks.reap(this.gatewayId, Number.MAX_SAFE_INTEGER);
+    await this.fetch(Date.now());
+    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One beat now (also used when the Redis connection comes back); concurrent calls share it. */
+  beat(): Promise<void> {
+    this.beating ??= this.beatOnce().finally(() => (this.beating = null));
+    return this.beating;
+  }
+
+  private async beatOnce(): Promise<void> {
+    if (!this.hooks) return;
+    try {
+      const now = Date.now();
+      const previous = await this.renew(now);
+      await this.fetch(now);
+      if (this.failed || previous === null || previous < now) {
+        this.log.warn({ leaseLost: previous === null || previous < now }, 'rejoining the cluster: re-registering live sessions');
+        this.failed = false;
+        await this.hooks.rejoin();
+      }
+      for (const [gateway, expiry] of Object.entries(await this.dead(now))) await this.reapDead(gateway, expiry);
+    } catch (err) {
+      if (!this.failed) this.log.error({ err }, 'lease renewal failed: Redis unreachable?');
+      this.failed = true;
+    }
+  }
+
+  private async reapDead(gateway: string, expiry: number): Promise<void> {
+    const locked = await this.client.set(this.keys.reapLock(gateway), this.gatewayId, 'PX', this.ttlMs, 'NX');
+    if (locked !== 'OK') return;
+    await this.hooks!.reap(gateway, expiry);
+    await scripts.unlease.run(this.client, [this.keys.gateways], [gateway, expiry]);
+    this.table.delete(gateway);
+    this.log.info({ dead: gateway }, 'reaped the sessions of a dead gateway node');
+  }
+
+  private async renew(now: number): Promise<number | null> {
+    const previous = await scripts.lease.run(this.client, [this.keys.gateways], [this.gatewayId, now + this.ttlMs]);
+    return previous === null ? null : Number(previous);
+  }
+
+  private async fetch(now: number): Promise<void> {
+    const flat = await this.client.zrange(this.keys.gateways, '0', '-1', 'WITHSCORES');
+    const table = new Map<string, number>();
+    for (let i = 0; i + 1 < flat.length; i += 2) table.set(flat[i]!, Number(flat[i + 1]));
+    this.table = table;
+    this.fetchedAt = now;
+  }
+
+  async dead(now: number): Promise<Record<string, number>> {
+    if (now - this.fetchedAt > 2 * this.intervalMs) await this.fetch(now);
+    const out: Record<string, number> = {};
+    for (const [gateway, expiry] of this.table) if (expiry < now) out[gateway] = expiry;
+    return out;
+  }
+
+  async live(now: number): Promise<number> {
+    await this.fetch(now);
+    let n = 0;
+    for (const expiry of this.table.values()) if (expiry >= now) n++;
+    return n;
+  }
+
+  storeFailed(): void {
+    this.failed = true;
+  }
+
+  /** Stops beating and gives the lease up (a clean shutdown, after this node's sessions are removed). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.hooks = undefined;
+    await this.beating?.catch(() => {});
+    await this.client.zrem(this.keys.gateways, this.gatewayId).catch(() => {});
+  }
+}

@@ -1,0 +1,50 @@
+-- login: one AUTH of one account, decided and applied atomically (the same
+-- rules as MemoryRegistry.login and src/policy/login-policy.ts).
+-- KEYS[1] sessions hash (ssid -> session JSON)
+-- KEYS[2] resume tokens hash (ssid -> token JSON {hash, expires})
+-- KEYS[3] block key (ms until which logins are refused)
+-- ARGV[1] the new session JSON (with reg)   ARGV[2] now (ms)
+-- ARGV[3] dead gateways JSON {id: lease expiry ms}
+-- ARGV[4] device limit   ARGV[5] type limit   ARGV[6] "reject" | "kick"   ARGV[7] min age (ms)
+-- ARGV[8] hash of the presented resume token ("" = not a resume)
+-- ARGV[9] the new session's resume token JSON {hash, expires}   ARGV[10] its expiry (ms)
+-- ARGV[11..] own ssids to log out first (AUTH kick)
+-- Returns {"ok", removed[], evicted[], replaced JSON or ""} or
+--         {"no", 4110|4111|4115, blocking[], removed[]} (session JSON strings).
+local now = tonumber(ARGV[2])
+local blocked_until = tonumber(redis.call('GET', KEYS[3]) or '0')
+if blocked_until > now then return {'no', 4110, {}, {}} end
+
+local new = cjson.decode(ARGV[1])
+local ssid = new.ssid
+local resume = ARGV[8] ~= ''
+if resume then
+  local t = redis.call('HGET', KEYS[2], ssid)
+  local rec = t and cjson.decode(t)
+  if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return {'no', 4115, {}, {}} end
+end
+
+purge_ghosts(KEYS[1], cjson.decode(ARGV[3]))
+local kick = {}
+for i = 11, #ARGV do
+  if ARGV[i] ~= ssid then kick[#kick + 1] = ARGV[i] end
+end
+local removed = take(KEYS[1], KEYS[2], kick)
+
+local existing = redis.call('HGET', KEYS[1], ssid)
+if existing and resume then
+  new.loginTime = cjson.decode(existing).loginTime
+  redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
+  store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now)
+  return {'ok', removed, {}, existing}
+end
+
+local accept, list = decide(decode_all(KEYS[1]), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
+if not accept then return {'no', 4111, raws(list), removed} end
+for _, s in ipairs(list) do
+  redis.call('HDEL', KEYS[1], s.ssid)
+  redis.call('HDEL', KEYS[2], s.ssid)
+end
+redis.call('HSET', KEYS[1], ssid, ARGV[1])
+store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now)
+return {'ok', removed, raws(list), ''}

@@ -1,0 +1,6 @@
+-- put_token: stores a resume token (one per ssid) and drops expired ones; the
+-- hash itself expires with its last token.
+-- KEYS[1] resume tokens hash (ssid -> token JSON {hash, expires})
+-- ARGV[1] ssid   ARGV[2] token JSON   ARGV[3] its expiry (ms)   ARGV[4] now (ms)
+store_token(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
+return 0

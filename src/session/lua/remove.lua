@@ -1,0 +1,10 @@
+-- remove: a socket closed; its session leaves the table if that socket still holds it.
+-- KEYS[1] sessions hash (ssid -> session JSON)
+-- ARGV[1] ssid   ARGV[2] connId   ARGV[3] gateway id of the socket
+-- Returns the removed session JSON, or false.
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+local s = cjson.decode(raw)
+if s.connId ~= ARGV[2] or s.gateway ~= ARGV[3] then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return raw

@@ -1,0 +1,23 @@
+-- restore: a node re-registers one of its live sessions after Redis or its
+-- lease came back. Kept if the table still has it for this socket; put back
+-- if the account's limits allow it (reject mode: it never evicts anyone);
+-- otherwise the socket has lost its place.
+-- KEYS[1] sessions hash (ssid -> session JSON)
+-- ARGV[1] the session JSON (with reg = now)   ARGV[2] now (ms)
+-- ARGV[3] dead gateways JSON {id: lease expiry ms}
+-- ARGV[4] device limit   ARGV[5] type limit
+-- Returns 1 (registered) or 0 (displaced).
+local s = cjson.decode(ARGV[1])
+purge_ghosts(KEYS[1], cjson.decode(ARGV[3]))
+local existing = redis.call('HGET', KEYS[1], s.ssid)
+if existing then
+  local e = cjson.decode(existing)
+  if e.gateway ~= s.gateway or e.connId ~= s.connId then return 0 end
+  e.reg = s.reg
+  redis.call('HSET', KEYS[1], s.ssid, cjson.encode(e))
+  return 1
+end
+local accept = decide(decode_all(KEYS[1]), s.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), 'reject', 0, tonumber(ARGV[2]))
+if not accept then return 0 end
+redis.call('HSET', KEYS[1], s.ssid, ARGV[1])
+return 1

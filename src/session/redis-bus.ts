@@ -1,0 +1,92 @@
+/**
+ * The cluster-mode Bus on Redis pub/sub: one channel per node for commands
+ * (kick, notice) aimed at sockets it holds, and one channel of presence events
+ * that every node relays to its ADMSUB subscribers. Events of this node reach
+ * its own subscribers directly (also while Redis is away).
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AdmEvent } from '../protocol/types.js';
+import type { Bus, NodeCommand } from './bus.js';
+import type { RedisKeys } from './redis-keys.js';
+
+/** An event as published: with the node it came from, so that node skips its own echo. */
+interface EventEnvelope {
+  readonly from: string;
+  readonly event: AdmEvent;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
+
+function isCommand(v: unknown): v is NodeCommand {
+  return isObject(v) && (v.kind === 'kick' || v.kind === 'notice') && typeof v.ssid === 'string' && typeof v.connId === 'string' && isObject(v.extend);
+}
+
+function isEnvelope(v: unknown): v is EventEnvelope {
+  return isObject(v) && typeof v.from === 'string' && isObject(v.event) && typeof v.event.kind === 'number';
+}
+
+/** Bus over Redis pub/sub. `sub` must be a connection of its own (it enters subscriber mode). */
+export class RedisBus implements Bus {
+  private commandHandlers: ((cmd: NodeCommand) => void)[] = [];
+  private eventHandlers: ((event: AdmEvent) => void)[] = [];
+  private readonly myChannel: string;
+
+  constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly keys: RedisKeys,
+    private readonly gatewayId: string,
+    private readonly log: Logger,
+  ) {
+    this.myChannel = keys.nodeChannel(gatewayId);
+    sub.on('message', (channel: string, message: string) => this.receive(channel, message));
+  }
+
+  /** Subscribes to this node's channel and the event channel (ioredis re-subscribes after reconnects). */
+  async start(): Promise<void> {
+    await this.sub.subscribe(this.myChannel, this.keys.eventChannel);
+  }
+
+  private receive(channel: string, message: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      parsed = undefined;
+    }
+    if (channel === this.myChannel && isCommand(parsed)) {
+      for (const h of this.commandHandlers) h(parsed);
+    } else if (channel === this.keys.eventChannel && isEnvelope(parsed)) {
+      if (parsed.from !== this.gatewayId) for (const h of this.eventHandlers) h(parsed.event);
+    } else {
+      this.log.warn({ channel }, 'ignored a malformed bus message');
+    }
+  }
+
+  async send(gateway: string, cmd: NodeCommand): Promise<void> {
+    await this.pub.publish(this.keys.nodeChannel(gateway), JSON.stringify(cmd));
+  }
+
+  onCommand(handler: (cmd: NodeCommand) => void): void {
+    this.commandHandlers.push(handler);
+  }
+
+  publish(event: AdmEvent): void {
+    for (const h of this.eventHandlers) h(event);
+    const envelope: EventEnvelope = { from: this.gatewayId, event };
+    this.pub.publish(this.keys.eventChannel, JSON.stringify(envelope)).catch(() => {
+      // Redis away: other nodes miss this event; the store logs the outage once
+    });
+  }
+
+  onEvent(handler: (event: AdmEvent) => void): void {
+    this.eventHandlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    this.commandHandlers = [];
+    this.eventHandlers = [];
+    await this.sub.unsubscribe().catch(() => {});
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The Lua scripts of cluster mode (src/session/lua/*.lua), read from the
+ * source tree (dist/ holds no .lua files) with lua/lib.lua prepended, and run
+ * by EVALSHA, falling back to EVAL once when Redis does not know the script yet
+ * (first use, or after a Redis restart).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { packageRoot } from '../package-root.js';
+
+const luaDir = join(packageRoot, 'src', 'session', 'lua');
+const lib = readFileSync(join(luaDir, 'lib.lua'), 'utf8');
+
+/** One script of src/session/lua, by file name without `.lua`. */
+export class RedisScript {
+  private readonly source: string;
+  private readonly sha: string;
+
+  constructor(readonly name: string) {
+    this.source = `${lib}\n${readFileSync(join(luaDir, `${name}.lua`), 'utf8')}`;
+    this.sha = createHash('sha1').update(this.source).digest('hex');
+  }
+
+  /** Runs the script on `keys` (all of one hash slot) with `args`. */
+  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
+      return client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/** Every script, loaded once per process. */
+export const scripts = {
+  login: new RedisScript('login'),
+  restore: new RedisScript('restore'),
+  remove: new RedisScript('remove'),
+  removeSessions: new RedisScript('remove_sessions'),
+  reap: new RedisScript('reap'),
+  touch: new RedisScript('touch'),
+  putToken: new RedisScript('put_token'),
+  stats: new RedisScript('stats'),
+  lease: new RedisScript('lease'),
+  unlease: new RedisScript('unlease'),
+};

@@ -1,0 +1,134 @@
+/**
+ * RedisRegistry against a real redis-server: the shared conformance suite,
+ * then what only cluster mode has: ghosts of dead nodes, the reaper, the
+ * lease, and the pub/sub bus between two nodes.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import type { AdmEvent } from '../src/protocol/types.js';
+import type { NodeCommand } from '../src/session/bus.js';
+import { NodeLease } from '../src/session/lease.js';
+import { RedisBus } from '../src/session/redis-bus.js';
+import { RedisKeys } from '../src/session/redis-keys.js';
+import { RedisRegistry } from '../src/session/redis-registry.js';
+import type { SessionInfo } from '../src/session/registry.js';
+import { waitFor } from './helpers.js';
+import { registryConformance } from './registry-conformance.js';
+import { RedisServer, redisSuitesEnabled } from './redis-server.js';
+
+const enabled = redisSuitesEnabled();
+const log = createLogger('silent', false);
+let server: RedisServer | undefined;
+let prefixSeq = 0;
+
+/** A registry of node `gatewayId` under a fresh key prefix (or `prefix`), with its lease running. */
+async function node(gatewayId: string, prefix = `t${++prefixSeq}:`, ttlMs = 15_000) {
+  const client = new Redis(server!.url, { maxRetriesPerRequest: 0 });
+  const keys = new RedisKeys(prefix);
+  const lease = new NodeLease(client, keys, gatewayId, ttlMs, log);
+  const registry = new RedisRegistry({ client, keys, gatewayId, lease });
+  await lease.start({ reap: async (g, before) => void (await registry.reap(g, before)), rejoin: async () => {} });
+  return {
+    registry,
+    gatewayId,
+    client,
+    keys,
+    lease,
+    close: async () => {
+      await lease.stop();
+      client.disconnect();
+    },
+  };
+}
+
+describe.skipIf(!enabled)('RedisRegistry', () => {
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  registryConformance('RedisRegistry', () => node('node-1'));
+
+  const session = (ssid: string, gateway: string, now: number): SessionInfo => ({
+    ssid, domain: 'd', name: 'n', resource: 'r', termtyp: 0, loginTime: now, refreshTime: now, ip: '127.0.0.1', gateway, connId: `c-${ssid}`,
+  });
+  const limits = { deviceLimit: 1, typeLimit: 1, mode: 'reject' as const, minAgeMs: 0 };
+  const tokenOf = (ssid: string, now: number) => ({ domain: 'd', name: 'n', ssid, hash: 'h', expires: now + 60_000 });
+
+  it('sessions of a node whose lease expired stop counting at once, and one survivor reaps them', async () => {
+    const a = await node('node-a', 'ghost:', 400);
+    const b = await node('node-b', 'ghost:', 60_000);
+    try {
+      let now = Date.now();
+      expect((await a.registry.login({ session: session('sa', 'node-a', now), limits, kick: [], token: tokenOf('sa', now), now })).ok).toBe(true);
+      await a.registry.login({ session: { ...session('sa2', 'node-a', now), name: 'n2' }, limits, kick: [], token: tokenOf('sa2', now), now });
+      clearInterval((a.lease as unknown as { timer: NodeJS.Timeout }).timer); // node-a "dies": no more renewals
+      await waitFor(async () => (await b.registry.stats(Date.now())).gateways === 1, 5000, 'node-a lease to expire');
+      now = Date.now();
+      // the account is not locked by the ghost, even before any reaping
+      const r = await b.registry.login({ session: session('sb', 'node-b', now), limits, kick: [], token: tokenOf('sb', now), now });
+      expect(r.ok).toBe(true);
+      expect((await b.registry.list('d', 'n2')).length).toBe(0);
+      await b.lease.beat();
+      expect(await b.client.hlen(b.keys.sessions('d', 'n2'))).toBe(0);
+      expect(await b.client.zscore(b.keys.gateways, 'node-a')).toBeNull();
+      expect(await b.registry.stats(Date.now())).toMatchObject({ sessions: 1, accounts: 1, gateways: 1 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a node that finds its lease lost rejoins; its re-registered sessions survive a late reaper', async () => {
+    const a = await node('node-r', 'rejoin:', 60_000);
+    let rejoined = 0;
+    await a.lease.stop();
+    const now = Date.now();
+    await a.registry.login({ session: session('s1', 'node-r', now), limits, kick: [], token: tokenOf('s1', now), now });
+    await a.client.zadd(a.keys.gateways, now + 1, 'node-r'); // expired right after s1 was registered
+    await new Promise((r) => setTimeout(r, 20));
+    await a.lease.start({
+      reap: async (g, before) => void (await a.registry.reap(g, before)),
+      rejoin: async () => {
+        rejoined++;
+        expect(await a.registry.restore([{ session: session('s1', 'node-r', now), limits }], Date.now())).toEqual([]);
+      },
+    });
+    // start() found a previous lease of the same id: it reaped what that process left
+    expect(await a.registry.list('d', 'n')).toEqual([]);
+    await a.registry.restore([{ session: session('s1', 'node-r', now), limits }], Date.now());
+    await a.registry.reap('node-r', now + 1); // a reaper that saw the old lease comes late
+    expect((await a.registry.list('d', 'n')).map((s) => s.ssid)).toEqual(['s1']);
+    await a.client.zadd(a.keys.gateways, Date.now() - 1, 'node-r');
+    await a.lease.beat();
+    expect(rejoined).toBe(1);
+    await a.close();
+  });
+
+  it('the bus delivers commands to the node they name and events to every node', async () => {
+    const keys = new RedisKeys('bus:');
+    const conns = Array.from({ length: 4 }, () => new Redis(server!.url));
+    const busA = new RedisBus(conns[0]!, conns[1]!, keys, 'A', log);
+    const busB = new RedisBus(conns[2]!, conns[3]!, keys, 'B', log);
+    await Promise.all([busA.start(), busB.start()]);
+    const got: { node: string; cmd?: NodeCommand; ev?: AdmEvent }[] = [];
+    busA.onCommand((cmd) => got.push({ node: 'A', cmd }));
+    busB.onCommand((cmd) => got.push({ node: 'B', cmd }));
+    busA.onEvent((ev) => got.push({ node: 'A', ev }));
+    busB.onEvent((ev) => got.push({ node: 'B', ev }));
+    const cmd: NodeCommand = { kind: 'kick', ssid: 's', connId: 'c', reason: 'new_login', extend: { ip: '1.2.3.4' } };
+    await busA.send('B', cmd);
+    await conns[0]!.publish(keys.nodeChannel('B'), 'not json');
+    const ev: AdmEvent = { kind: 1, domain: 'd', name: 'n', ssid: 's', resource: 'r', termtyp: 0, time: 1, reason: 'login' };
+    busB.publish(ev);
+    await waitFor(() => got.length >= 3, 5000, 'bus delivery');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual(expect.arrayContaining([{ node: 'B', cmd }, { node: 'B', ev }, { node: 'A', ev }]));
+    expect(got).toHaveLength(3);
+    await Promise.all([busA.close(), busB.close()]);
+    for (const c of conns) c.disconnect();
+  });
+});

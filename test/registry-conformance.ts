@@ -1,0 +1,268 @@
+/**
+ * The conformance suite of SessionRegistry: written once, run against the
+ * in-memory registry (test/memory-registry.test.ts) and the Redis one
+ * (test/redis-registry.test.ts). MemoryRegistry is the reference semantics.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Limits } from '../src/policy/login-policy.js';
+import type { LoginResult, SessionInfo, SessionRegistry, TokenRecord } from '../src/session/registry.js';
+
+/** A registry under test, as one gateway node sees it. */
+export interface RegistryFixture {
+  readonly registry: SessionRegistry;
+  /** The node the registry belongs to (sessions it logs in carry this gateway id). */
+  readonly gatewayId: string;
+  close(): Promise<void>;
+}
+
+const limits = (deviceLimit: number, typeLimit: number, mode: 'reject' | 'kick' = 'reject', minAgeMs = 0): Limits => ({ deviceLimit, typeLimit, mode, minAgeMs });
+const ssids = (list: readonly SessionInfo[]): string[] => list.map((s) => s.ssid);
+
+/** Defines the suite `name` against registries made by `create` (a fresh, empty one per test). */
+export function registryConformance(name: string, create: () => Promise<RegistryFixture>): void {
+  describe(`SessionRegistry conformance: ${name}`, () => {
+    let f: RegistryFixture;
+    let reg: SessionRegistry;
+    let now: number;
+    let seq = 0;
+
+    beforeEach(async () => {
+      f = await create();
+      reg = f.registry;
+      now = Date.now();
+    });
+    afterEach(async () => {
+      await f.close();
+    });
+
+    /** A session of account d/n on this node, `age` ms old. */
+    const sess = (ssid: string, age: number, over: Partial<SessionInfo> = {}): SessionInfo => {
+      seq++;
+      return { ssid, domain: 'd', name: 'n', resource: `dev-${ssid}`, termtyp: 0, loginTime: now - age, refreshTime: now - age, ip: '127.0.0.1', gateway: f.gatewayId, connId: `c${seq}`, ...over };
+    };
+    const token = (ssid: string, hash: string, expires = now + 60_000, domain = 'd', name = 'n'): TokenRecord => ({ domain, name, ssid, hash, expires });
+    const login = (session: SessionInfo, lim: Limits, extra: { kick?: string[]; resumeHash?: string } = {}): Promise<LoginResult> =>
+      reg.login({
+        session,
+        limits: lim,
+        kick: extra.kick ?? [],
+        token: token(session.ssid, `h-${session.ssid}`, now + 60_000, session.domain, session.name),
+        now,
+        ...(extra.resumeHash !== undefined ? { resumeHash: extra.resumeHash } : {}),
+      });
+    const admit = async (session: SessionInfo, lim = limits(100, 100)): Promise<SessionInfo> => {
+      const r = await login(session, lim);
+      expect(r.ok).toBe(true);
+      return session;
+    };
+    const listed = async (domain = 'd', name = 'n'): Promise<string[]> => ssids(await reg.list(domain, name));
+
+    it('accepts logins within the limits and lists the account oldest first', async () => {
+      const a = await admit(sess('a', 3000));
+      await admit(sess('b', 1000));
+      await admit(sess('c', 2000));
+      expect(await listed()).toEqual(['a', 'c', 'b']);
+      expect((await reg.list('d', 'n'))[0]).toEqual(a);
+      expect(await reg.list('d', 'other')).toEqual([]);
+    });
+
+    it('reject mode: over device_limit is 4111 with every session blocking, oldest first, and nothing changes', async () => {
+      await admit(sess('b', 1000));
+      await admit(sess('a', 2000));
+      const r = await login(sess('c', 0), limits(2, 2));
+      expect(r).toMatchObject({ ok: false, code: 4111, removed: [] });
+      expect(!r.ok && ssids(r.blocking)).toEqual(['a', 'b']);
+      expect(await listed()).toEqual(['a', 'b']);
+    });
+
+    it('reject mode: a termtyp conflict blocks with the sessions of that termtyp only; termtyp 0 is not counted per type', async () => {
+      await admit(sess('a', 2000, { termtyp: 1 }));
+      await admit(sess('b', 1000, { termtyp: 2 }));
+      const r = await login(sess('c', 0, { termtyp: 1 }), limits(5, 1));
+      expect(!r.ok && [r.code, ssids(r.blocking)]).toEqual([4111, ['a']]);
+      await admit(sess('z1', 0), limits(5, 1));
+      await admit(sess('z2', 0), limits(5, 1));
+      expect(await listed()).toHaveLength(4);
+    });
+
+    it('kick mode: evicts the oldest of the termtyp for a type conflict, then the oldest overall', async () => {
+      await admit(sess('a', 3000, { termtyp: 1 }));
+      await admit(sess('b', 2000, { termtyp: 2 }));
+      const r1 = await login(sess('c', 0, { termtyp: 1 }), limits(2, 1, 'kick'));
+      expect(r1.ok && ssids(r1.evicted)).toEqual(['a']);
+      expect(await listed()).toEqual(['b', 'c']);
+      const r2 = await login(sess('d', 0, { termtyp: 3 }), limits(2, 1, 'kick'));
+      expect(r2.ok && ssids(r2.evicted)).toEqual(['b']);
+      expect(await listed()).toEqual(['c', 'd']);
+      expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
+      expect(await reg.getResumeToken('d', 'n', 'd', now)).toMatchObject({ ssid: 'd', hash: 'h-d' });
+    });
+
+    it('kick mode: evicting both a same-type and an older session when both limits are hit', async () => {
+      await admit(sess('old', 5000, { termtyp: 2 }));
+      await admit(sess('t1', 4000, { termtyp: 1 }));
+      await admit(sess('t1b', 3000, { termtyp: 1 }));
+      const r = await login(sess('new', 0, { termtyp: 1 }), limits(2, 2, 'kick'));
+      expect(r.ok && ssids(r.evicted)).toEqual(['t1', 'old']);
+      expect(await listed()).toEqual(['t1b', 'new']);
+    });
+
+    it('kick mode: a session younger than auth_min_unix is not evicted; the newcomer gets 4111', async () => {
+      await admit(sess('a', 1000));
+      const r = await login(sess('b', 0), limits(1, 1, 'kick', 60_000));
+      expect(!r.ok && [r.code, ssids(r.blocking)]).toEqual([4111, ['a']]);
+      expect(await listed()).toEqual(['a']);
+    });
+
+    it('the AUTH kick list logs out own sessions first and revokes their tokens, even when the login then fails', async () => {
+      await admit(sess('a', 3000, { termtyp: 1 }));
+      await admit(sess('b', 2000, { termtyp: 2 }));
+      await reg.putResumeToken(token('b', 'hb'));
+      const r = await login(sess('c', 0, { termtyp: 1 }), limits(3, 1), { kick: ['b', 'nope', 'c'] });
+      expect(!r.ok && [r.code, ssids(r.blocking), ssids(r.removed)]).toEqual([4111, ['a'], ['b']]);
+      expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
+      expect(await listed()).toEqual(['a']);
+      const r2 = await login(sess('e', 0), limits(1, 1), { kick: ['a'] });
+      expect(r2.ok && ssids(r2.removed)).toEqual(['a']);
+      expect(await listed()).toEqual(['e']);
+    });
+
+    it('a resume replaces its ssid in place (keeping loginTime) without a limit check; a wrong or missing token is 4115', async () => {
+      const a = await admit(sess('a', 5000), limits(1, 1));
+      await reg.putResumeToken(token('a', 'ha'));
+      const again = sess('a', 0, { connId: 'new-conn', resource: 'phone2' });
+      expect(await login(again, limits(1, 1), { resumeHash: 'wrong' })).toMatchObject({ ok: false, code: 4115 });
+      expect(await login(sess('x', 0), limits(1, 1), { resumeHash: 'ha' })).toMatchObject({ ok: false, code: 4115 });
+      const r = await login(again, limits(1, 1), { resumeHash: 'ha' });
+      expect(r).toMatchObject({ ok: true, evicted: [], removed: [] });
+      expect(r.ok && r.replaced).toEqual(a);
+      expect(await reg.list('d', 'n')).toEqual([{ ...again, loginTime: a.loginTime }]);
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ hash: 'h-a' });
+    });
+
+    it('an expired resume token is 4115; a resume after a clean close is a login under the same ssid that obeys the limits', async () => {
+      const a = await admit(sess('a', 5000), limits(1, 1));
+      await reg.putResumeToken(token('a', 'ha'));
+      await reg.putResumeToken(token('old', 'ho', now - 1));
+      expect(await login(sess('old', 0), limits(5, 5), { resumeHash: 'ho' })).toMatchObject({ ok: false, code: 4115 });
+      expect(await reg.remove('d', 'n', 'a', a.connId)).toEqual(a);
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ ssid: 'a', hash: 'ha' });
+      await admit(sess('b', 1000), limits(1, 1));
+      const r = await login(sess('a', 0), limits(1, 1), { resumeHash: 'ha' });
+      expect(!r.ok && [r.code, ssids(r.blocking)]).toEqual([4111, ['b']]);
+      await reg.removeSessions('d', 'n', ['b']);
+      expect(await login(sess('a', 0), limits(1, 1), { resumeHash: 'ha' })).toMatchObject({ ok: true, replaced: null });
+    });
+
+    it('a blocked account gets 4110 until the block ends or is lifted', async () => {
+      await reg.block('d', 'n', now + 60_000);
+      expect(await login(sess('a', 0), limits(5, 5))).toMatchObject({ ok: false, code: 4110 });
+      await reg.block('d', 'n', 0);
+      await admit(sess('a', 0));
+      await reg.block('d', 'n2', Date.now() + 150);
+      await new Promise((r) => setTimeout(r, 300));
+      now = Date.now();
+      await admit(sess('b', 0, { name: 'n2' }));
+    });
+
+    it('remove only takes a session its socket still holds, and keeps its resume token', async () => {
+      const a = await admit(sess('a', 0));
+      await reg.putResumeToken(token('a', 'ha'));
+      expect(await reg.remove('d', 'n', 'a', 'someone-else')).toBeNull();
+      expect(await reg.remove('d', 'n', 'a', a.connId)).toEqual(a);
+      expect(await reg.remove('d', 'n', 'a', a.connId)).toBeNull();
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).not.toBeNull();
+    });
+
+    it('removeSessions by ssid or for the whole account revokes the tokens of those ssids', async () => {
+      await admit(sess('a', 3000));
+      await admit(sess('b', 2000));
+      await admit(sess('c', 1000));
+      await reg.putResumeToken(token('a', 'ha'));
+      await reg.putResumeToken(token('b', 'hb'));
+      expect(ssids(await reg.removeSessions('d', 'n', ['nope', 'a']))).toEqual(['a']);
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toBeNull();
+      expect(await reg.getResumeToken('d', 'n', 'b', now)).not.toBeNull();
+      expect(ssids(await reg.removeSessions('d', 'n', null))).toEqual(['b', 'c']);
+      expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
+      await reg.revokeResumeTokens('d', 'n', ['x']);
+      expect(await listed()).toEqual([]);
+    });
+
+    it('touch moves refreshTime forward only', async () => {
+      const a = await admit(sess('a', 1000));
+      await reg.touch([{ domain: 'd', name: 'n', ssid: 'a', time: now + 5 }, { domain: 'd', name: 'n', ssid: 'gone', time: now }]);
+      expect((await reg.list('d', 'n'))[0]).toEqual({ ...a, refreshTime: now + 5 });
+      await reg.touch([{ domain: 'd', name: 'n', ssid: 'a', time: now - 50 }]);
+      expect((await reg.list('d', 'n'))[0]!.refreshTime).toBe(now + 5);
+    });
+
+    it('stats counts sessions, accounts with sessions, sessions per domain, live tokens (one per login, plus others) and this gateway', async () => {
+      await admit(sess('a', 0, { domain: 'd1', name: 'n1' }));
+      await admit(sess('b', 0, { domain: 'd1', name: 'n1' }));
+      await admit(sess('c', 0, { domain: 'd1', name: 'n2' }));
+      await admit(sess('e', 0, { domain: '', name: 'n1' }));
+      await reg.putResumeToken(token('a', 'h', now + 60_000, 'd1', 'n1'));
+      await reg.putResumeToken(token('x', 'h', now + 60_000, 'd3', 'n9'));
+      await reg.putResumeToken(token('y', 'h', now - 1, 'd3', 'n9'));
+      await reg.putLoginToken('L1', token('', 'h', now + 60_000, 'd1', 'n1'));
+      await reg.block('d4', 'n', now + 60_000);
+      expect(await reg.stats(Date.now())).toEqual({ sessions: 4, accounts: 3, perDomain: { d1: 3, '': 1 }, gateways: 1, tokens: 6 });
+    });
+
+    it('login tokens are single use and die at their expiry', async () => {
+      await reg.putLoginToken('L1', token('', 'h1'));
+      await reg.putLoginToken('L2', token('', 'h2', now - 1));
+      expect(await reg.takeLoginToken('L1', now)).toEqual(token('', 'h1'));
+      expect(await reg.takeLoginToken('L1', now)).toBeNull();
+      expect(await reg.takeLoginToken('L2', now)).toBeNull();
+      expect(await reg.takeLoginToken('never', now)).toBeNull();
+    });
+
+    it('removeGateway removes only the sessions of that node and keeps their tokens', async () => {
+      await admit(sess('a', 2000, { gateway: 'other-node' }));
+      await admit(sess('b', 1000));
+      await admit(sess('c', 0, { gateway: 'other-node', domain: 'd2' }));
+      await reg.putResumeToken(token('a', 'ha'));
+      const removed = await reg.removeGateway('other-node');
+      expect(ssids(removed).sort()).toEqual(['a', 'c']);
+      expect(await listed()).toEqual(['b']);
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).not.toBeNull();
+    });
+
+    it('restore keeps listed sessions, puts back missing ones within the limits and reports the rest', async () => {
+      const a = await admit(sess('a', 3000), limits(2, 2));
+      const b = sess('b', 2000);
+      await admit(sess('x', 1000, { gateway: 'other-node' }), limits(2, 2));
+      const lim = limits(2, 2);
+      expect(ssids(await reg.restore([{ session: a, limits: lim }, { session: b, limits: lim }], now))).toEqual(['b']);
+      expect(ssids(await reg.restore([{ session: { ...a, connId: 'not-mine' }, limits: lim }], now))).toEqual(['a']);
+      await reg.removeSessions('d', 'n', ['x']);
+      expect(await reg.restore([{ session: b, limits: lim }, { session: a, limits: lim }], now)).toEqual([]);
+      expect(await listed()).toEqual(['a', 'b']);
+      const c = sess('c', 0, { termtyp: 4, name: 'm' });
+      const c2 = sess('c2', 0, { termtyp: 4, name: 'm' });
+      expect(ssids(await reg.restore([{ session: c, limits: lim }, { session: c2, limits: limits(5, 1) }], now))).toEqual(['c2']);
+    });
+
+    it('keeps accounts apart whatever their domain and name contain', async () => {
+      const names: [string, string][] = [['a:b', 'c'], ['a', 'b:c'], ['{x}', '*'], ['', 'ü€😀'], ['%41', 'A'], ['A', 'A'], ['tim:', '{']];
+      for (const [i, [domain, name]] of names.entries()) await admit(sess(`s${i}`, 0, { domain, name }), limits(1, 1));
+      for (const [i, [domain, name]] of names.entries()) expect(await listed(domain, name)).toEqual([`s${i}`]);
+      const stats = await reg.stats(Date.now());
+      expect([stats.sessions, stats.accounts, stats.perDomain['a:b'], stats.perDomain['{x}']]).toEqual([names.length, names.length, 1, 1]);
+    });
+
+    it('concurrent logins never exceed the limits (reject and kick)', async () => {
+      const burst = (mode: 'reject' | 'kick', name: string) =>
+        Promise.all(Array.from({ length: 40 }, (_, i) => login(sess(`${mode}${i}`, 0, { name, termtyp: 1 + (i % 3) }), limits(3, 2, mode))));
+      const rejected = await burst('reject', 'r');
+      expect(rejected.filter((r) => r.ok)).toHaveLength(3);
+      const kicked = await burst('kick', 'k');
+      const accepted = kicked.filter((r) => r.ok);
+      const evicted = accepted.flatMap((r) => (r.ok ? r.evicted : []));
+      expect(accepted.length - evicted.length).toBe(3);
+      expect(await listed('d', 'k')).toHaveLength(3);
+    });
+  });
+}
