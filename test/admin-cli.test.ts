@@ -1,0 +1,92 @@
+/**
+ * `tim-gateway admin ...` as a real process (the built dist/src/cli/main.js;
+ * `npm test` builds first) against a gateway: JSON and text output, password
+ * from TIM_ADMIN_PASSWORD or stdin, exit code 1 with the error on refusal.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Gateway } from '../src/gateway.js';
+import { packageRoot } from '../src/package-root.js';
+import { NoticeKind } from '../src/protocol/types.js';
+import { ADMIN, adminGateway } from './admin-helpers.js';
+import { connect, loggedIn, PWD } from './helpers.js';
+
+const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `tim-gateway admin <args>` against `gw`; the password goes on stdin unless `env` sets it. */
+function admin(gw: Gateway, args: string[], env: Record<string, string> = {}, stdin = `${PWD}\n`): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'admin', ...args, '--url', gw.adminUrl, '--name', ADMIN], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('tim-gateway admin', () => {
+  it('is built', () => {
+    expect(existsSync(cli), `${cli} missing: run npm run build`).toBe(true);
+  });
+
+  it('stats --json prints the table counts', async () => {
+    const gw = await adminGateway();
+    await loggedIn(gw, { name: 'alice', domain: 'acme' });
+    const r = await admin(gw, ['stats', '--json'], { TIM_ADMIN_PASSWORD: PWD }, '');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toEqual({ gateway: gw.id, sessions: 1, accounts: 1, connections: 1, gateways: 1, perDomain: { acme: 1 }, tokens: 1 });
+
+    const text = await admin(gw, ['stats']); // password on stdin
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('sessions     1 (cluster)');
+    expect(text.stdout).toMatch(/"acme"\s+1/);
+  });
+
+  it('notice, online, token and kick print readable results', async () => {
+    const gw = await adminGateway();
+    const alice = await loggedIn(gw, { name: 'alice', resource: 'phone', termtyp: 1 });
+
+    const notice = await admin(gw, ['notice', '--names', 'alice', '--text', 'maintenance at 22:00', '--extend', 'window=22-23', '--logout']);
+    expect(notice.stdout.trim()).toBe('notice delivered to 1 session(s)');
+    expect(await alice.nextNotice(NoticeKind.LOGOUT_REQUEST)).toMatchObject({ dataString: 'maintenance at 22:00', extend: { window: '22-23' } });
+
+    const online = await admin(gw, ['online', '--names', 'alice', 'bob']);
+    expect(online.stdout).toContain('""/alice: 1 session(s)');
+    expect(online.stdout).toContain(alice.lastLogin!.n2!);
+    expect(online.stdout).toContain('resource="phone"');
+    expect(online.stdout).toContain('""/bob: offline');
+
+    const token = await admin(gw, ['token', '--domain', 'acme', '--user', 'bob', '--json']);
+    const issued = JSON.parse(token.stdout) as { token: string; expires: number };
+    const bob = await connect(gw);
+    expect(await bob.login({ name: 'bob', domain: 'acme', token: issued.token })).toMatchObject({ ok: true });
+
+    const kick = await admin(gw, ['kick', '--names', 'alice', '--reason', 'abuse', '--block', '60']);
+    expect(kick.stdout.trim()).toBe('logged out 1 session(s); alice blocked for 60 s');
+    expect((await alice.closed).code).toBe(4001);
+  });
+
+  it('exits 1 and prints the error code when the gateway refuses', async () => {
+    const gw = await adminGateway();
+    const wrong = await admin(gw, ['stats'], { TIM_ADMIN_PASSWORD: 'wrong' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('refused: 4105 permission denied');
+    const bad = await admin(gw, ['online', '--names', 'n'.repeat(200)]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('refused: 4104 names');
+  });
+});
