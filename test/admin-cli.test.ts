@@ -6,12 +6,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.js';
 import { packageRoot } from '../src/package-root.js';
 import { NoticeKind } from '../src/protocol/types.js';
 import { ADMIN, adminGateway } from './admin-helpers.js';
-import { connect, loggedIn, PWD } from './helpers.js';
+import { connect, loggedIn, onCleanup, PWD } from './helpers.js';
 
 const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
 
@@ -36,6 +37,11 @@ function admin(gw: Gateway, args: string[], env: Record<string, string> = {}, st
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+/** Lines of a stream, as they arrive. */
+function lines(stream: NodeJS.ReadableStream): AsyncIterator<string> {
+  return createInterface({ input: stream })[Symbol.asyncIterator]();
 }
 
 describe('tim-gateway admin', () => {
@@ -78,6 +84,24 @@ describe('tim-gateway admin', () => {
     const kick = await admin(gw, ['kick', '--names', 'alice', '--reason', 'abuse', '--block', '60']);
     expect(kick.stdout.trim()).toBe('logged out 1 session(s); alice blocked for 60 s');
     expect((await alice.closed).code).toBe(4001);
+  });
+
+  it('watch --json prints presence events as JSON lines until interrupted', async () => {
+    const gw = await adminGateway();
+    const child = spawn(process.execPath, [cli, 'admin', 'watch', '--domain', 'acme', '--json', '--url', gw.adminUrl, '--name', ADMIN], {
+      env: { PATH: process.env.PATH ?? '', TIM_ADMIN_PASSWORD: PWD },
+    });
+    onCleanup(async () => child.kill('SIGKILL'));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const out = lines(child.stdout);
+    expect((await lines(child.stderr).next()).value).toBe(`watching domain "acme" on ${gw.id} (Ctrl-C to stop)`);
+
+    await loggedIn(gw, { name: 'bob' }); // another domain: not shown
+    const alice = await loggedIn(gw, { name: 'alice', domain: 'acme', resource: 'phone' });
+    expect(JSON.parse((await out.next()).value as string)).toMatchObject({ kind: 1, domain: 'acme', name: 'alice', ssid: alice.lastLogin!.n2, resource: 'phone', reason: 'login' });
+    child.kill('SIGINT');
+    expect(JSON.parse((await out.next()).value as string)).toEqual({ closed: { code: 1000, reason: '' } });
+    expect(await exited).toBe(0);
   });
 
   it('exits 1 and prints the error code when the gateway refuses', async () => {

@@ -178,6 +178,7 @@ export function adminCommands(y: Argv): Argv<Common> {
           async (admin) => {
             admin.on('event', (ev: AdmEvent) => console.log(a.json ? JSON.stringify(ev) : eventText(ev)));
             await admin.subscribe(a.domain);
+            console.error(`watching ${a.domain ? `domain ${JSON.stringify(a.domain)}` : 'every domain'} on ${admin.gateway} (Ctrl-C to stop)`);
             process.once('SIGINT', () => void admin.close());
             const { code, reason } = await admin.closed;
             return { closed: { code, reason } };
