@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import type { Gateway } from '../src/gateway.js';
-import { decodePayload } from '../src/protocol/codec.js';
+import { decodePayload, encodeFrame } from '../src/protocol/codec.js';
 import { AdminType } from '../src/protocol/type-codes.js';
 import type { AdmAck } from '../src/protocol/types.js';
 import { ADMIN, adminGateway } from './admin-helpers.js';
@@ -84,6 +84,24 @@ describe('ADMAUTH', () => {
     const gw = await adminGateway({ auth_timeout: 0.2 });
     const a = await raw(gw);
     expect((await a.closed).code).toBe(4003);
+  });
+
+  it('speaks protobuf-JSON when ADMAUTH sets the 0x80 bit', async () => {
+    const gw = await adminGateway();
+    const a = await raw(gw);
+    const reply = await a.sendRaw(encodeFrame('adminIn', AdminType.AUTH, { name: ADMIN, pwd: PWD }, true, true), AdminType.AUTH);
+    expect(reply[0]).toBe(AdminType.AUTH);
+    expect(JSON.parse(reply.subarray(1).toString())).toMatchObject({ ok: true, admType: 12, n: gw.id });
+    const stats = await a.sendRaw(encodeFrame('adminIn', AdminType.STATS, {}, true), AdminType.STATS);
+    expect(JSON.parse(stats.subarray(1).toString())).toMatchObject({ sessions: '0', gateways: '1' }); // int64 as strings, as in protobuf-JSON
+  });
+
+  it('closes admin sockets with 1001 when the gateway shuts down', async () => {
+    const gw = await adminGateway();
+    const a = await TimAdminClient.connect(gw.adminUrl, { name: ADMIN, pwd: PWD });
+    onCleanup(async () => a.terminate());
+    await gw.close();
+    expect((await a.closed).code).toBe(1001);
   });
 
   it('serves the admin socket at /admin only', async () => {

@@ -43,6 +43,11 @@ function admAckFrame(type: number, ack: AdmAck, json: boolean): Buffer {
   return frame;
 }
 
+/** The type code a reply to `frame` carries: the one received, or 0 for an empty or text message. */
+function replyType(frame: DecodedFrame | UndecodableFrame): number {
+  return Math.max(0, frame.type);
+}
+
 /** An admin socket and its state. */
 export class AdminConnection {
   /** Name of the operator once ADMAUTH succeeded. */
@@ -80,7 +85,8 @@ export class AdminConnection {
       .then(() => (this.closed ? undefined : this.operator ? this.request(frame) : this.authenticate(frame)))
       .catch((err: unknown) => {
         this.log.error({ err }, 'admin frame handler failed');
-        this.reply(frame.type < 0 ? 0 : frame.type, failAdmAck(frame.type, failure(ErrorCode.UNDEFINED)));
+        const type = replyType(frame);
+        this.reply(type, failAdmAck(type, failure(ErrorCode.UNDEFINED)));
       })
       .finally(() => {
         if (--this.queued < MAX_QUEUED_REQUESTS / 2 && this.ws.isPaused && !this.closed) this.ws.resume();
@@ -89,7 +95,7 @@ export class AdminConnection {
 
   /** The first frame: a valid ADMAUTH opens the socket; anything else gets 4105 (5105 when throttled) and a close. */
   private async authenticate(frame: DecodedFrame | UndecodableFrame): Promise<void> {
-    const type = frame.type < 0 ? 0 : frame.type;
+    const type = replyType(frame);
     if (isUndecodable(frame) || type !== AdminType.AUTH) return this.refuse(type, failure(ErrorCode.PERMISSION_DENIED, 'permission denied: ADMAUTH must come first'));
     const auth = frame.payload as unknown as AdmAuth;
     const problem = await this.admin.authenticate(this.ip, auth.name, auth.pwd);
@@ -107,7 +113,7 @@ export class AdminConnection {
   }
 
   private async request(frame: DecodedFrame | UndecodableFrame): Promise<void> {
-    const type = frame.type < 0 ? 0 : frame.type;
+    const type = replyType(frame);
     if (isUndecodable(frame)) return this.reply(type, failAdmAck(type, failure(ErrorCode.FORMAT, `format error: ${frame.error}`)));
     switch (type) {
       case AdminType.PING:
