@@ -114,6 +114,12 @@ export function registryConformance(name: string, create: () => Promise<Registry
       expect(await listed()).toEqual(['a']);
     });
 
+    it('kick mode with no min age evicts even a session stamped after the newcomer (another node decided first)', async () => {
+      await admit(sess('later', -50));
+      const r = await login(sess('b', 0), limits(1, 1, 'kick', 0));
+      expect(r.ok && ssids(r.evicted)).toEqual(['later']);
+    });
+
     it('the AUTH kick list logs out own sessions first and revokes their tokens, even when the login then fails', async () => {
       await admit(sess('a', 3000, { termtyp: 1 }));
       await admit(sess('b', 2000, { termtyp: 2 }));

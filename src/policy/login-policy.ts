@@ -59,6 +59,7 @@ export function decideLogin<S extends PolicySession>(
   const remaining = sessions.filter((s) => !evict.includes(s)).sort(byAge);
   const stillOver = Math.max(0, remaining.length - limits.deviceLimit + 1);
   evict.push(...remaining.slice(0, stillOver));
-  if (evict.some((s) => now - s.loginTime < limits.minAgeMs)) return { accept: false, blocking };
+  // minAgeMs 0 means no guard, even for a session stamped after `now` (another node's clock order)
+  if (limits.minAgeMs > 0 && evict.some((s) => now - s.loginTime < limits.minAgeMs)) return { accept: false, blocking };
   return { accept: true, evict };
 }

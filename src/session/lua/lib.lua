@@ -74,8 +74,10 @@ local function decide(sessions, termtyp, device_limit, type_limit, mode, min_age
   for _, s in ipairs(sessions) do if not chosen[s.ssid] then remaining[#remaining + 1] = s end end
   table.sort(remaining, older)
   for i = 1, math.max(0, #remaining - device_limit + 1) do evict[#evict + 1] = remaining[i] end
-  for _, s in ipairs(evict) do
-    if now - s.loginTime < min_age then return false, blocking end
+  if min_age > 0 then
+    for _, s in ipairs(evict) do
+      if now - s.loginTime < min_age then return false, blocking end
+    end
   end
   return true, evict
 end

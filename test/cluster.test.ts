@@ -1,0 +1,277 @@
+/**
+ * Cluster mode end to end: a real redis-server and gateway processes started
+ * from the built CLI (dist/), driven over real sockets. Limits hold across
+ * nodes, kicks and admin commands cross nodes, a killed node stops locking
+ * accounts within its lease, and a Redis outage answers 5104 then heals.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TimAdminClient } from '../src/client/admin-client.js';
+import { TimClient } from '../src/client/client.js';
+import { packageRoot } from '../src/package-root.js';
+import type { TimAck } from '../src/protocol/types.js';
+import { PWD, tempDir, waitFor } from './helpers.js';
+import { RedisServer, redisSuitesEnabled } from './redis-server.js';
+
+const enabled = redisSuitesEnabled();
+const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+const ADMIN = { name: 'ops', pwd: 'ops-secret' };
+const LEASE_TTL = 2;
+
+/** A cheap scrypt hash (N=1024): hundreds of logins must not spend the test's time in scrypt. */
+function cheapHash(pwd: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(pwd, salt, 32, { N: 1024, r: 8, p: 1 });
+  return `scrypt$1024$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+/** A gateway process of the cluster. */
+interface Node {
+  readonly proc: ChildProcess;
+  readonly clientUrl: string;
+  readonly adminUrl: string;
+  readonly exited: Promise<number | null>;
+}
+
+let redis: RedisServer;
+let dir: string;
+const nodes: Node[] = [];
+const clients: TimClient[] = [];
+
+async function startNode(name: string): Promise<Node> {
+  const config = {
+    client_listen: '127.0.0.1:0',
+    admin_listen: '127.0.0.1:0',
+    gateway_id: name,
+    users: 'users.json',
+    admins: [{ name: ADMIN.name, pwd: cheapHash(ADMIN.pwd) }],
+    device_limit: 3,
+    devicetype_limit: 3,
+    auth_min_unix: 0,
+    domains: { acme: { overentry: 'kick' }, solo: { device_limit: 1, overentry: 'kick' }, one: { device_limit: 1 } },
+    login_rate_ip: { per_second: 100000, burst: 100000 },
+    login_rate_account: { per_second: 100000, burst: 100000 },
+    redis: { url: redis.url, lease_ttl: LEASE_TTL },
+    log_level: 'info',
+  };
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const proc = spawn(process.execPath, [cli, 'serve', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const listening = new Promise<{ client: string; admin: string }>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      try {
+        const rec = JSON.parse(line) as { msg?: string; client?: string; admin?: string };
+        if (rec.msg === 'gateway listening') resolve({ client: rec.client!, admin: rec.admin! });
+      } catch {
+        // not a log line
+      }
+    });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    void exited.then((code) => reject(new Error(`gateway ${name} exited (${code}) before listening: ${stderr}`)));
+  });
+  const urls = await listening;
+  const node = { proc, clientUrl: urls.client, adminUrl: urls.admin, exited };
+  nodes.push(node);
+  return node;
+}
+
+async function stopNode(node: Node, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (node.proc.exitCode === null && node.proc.signalCode === null) node.proc.kill(signal);
+  await node.exited;
+}
+
+async function connect(node: Node): Promise<TimClient> {
+  const c = await TimClient.connect(node.clientUrl);
+  clients.push(c);
+  return c;
+}
+
+async function login(node: Node, name: string, domain = '', termtyp = 0): Promise<{ c: TimClient; ack: TimAck }> {
+  const c = await connect(node);
+  const ack = await c.login({ name, domain, pwd: PWD, termtyp, resource: `dev-${clients.length}` });
+  return { c, ack };
+}
+
+async function loggedIn(node: Node, name: string, domain = ''): Promise<TimClient> {
+  const { c, ack } = await login(node, name, domain);
+  if (!ack.ok) throw new Error(`login of ${domain}/${name} failed: ${JSON.stringify(ack.error)}`);
+  return c;
+}
+
+async function admin(node: Node): Promise<TimAdminClient> {
+  return TimAdminClient.connect(node.adminUrl, ADMIN);
+}
+
+describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)', () => {
+  let a: Node;
+  let b: Node;
+  let c: Node;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    dir = tempDir();
+    const hash = cheapHash(PWD);
+    const users = ['', 'acme', 'solo', 'one'].flatMap((domain) => ['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => ({ domain, name, pwd: hash })));
+    writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
+    [a, b, c] = await Promise.all([startNode('gw-a'), startNode('gw-b'), startNode('gw-c')]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const cl of clients) cl.terminate();
+    await Promise.all(nodes.map((n) => stopNode(n)));
+    await redis?.stop();
+  }, 60_000);
+
+  it('300 simultaneous logins of one account over 3 nodes: exactly device_limit accepted in reject mode', async () => {
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => login([a, b, c][i % 3]!, 'alice')));
+    const accepted = results.filter((r) => r.ack.ok);
+    expect(accepted).toHaveLength(3);
+    expect(results.filter((r) => !r.ack.ok).map((r) => r.ack.error?.code).filter((code) => code !== 4111)).toEqual([]);
+    const listed = await accepted[0]!.c.sessions();
+    expect(1 + listed.online.length).toBe(3);
+    for (const r of results) r.c.terminate();
+  }, 120_000);
+
+  it('300 simultaneous logins in kick mode: exactly device_limit left, every loser told why (KICKED + 4001, or 4111)', async () => {
+    // a login kicked by a racing one before its ACK left gets KICKED and 4001 instead of the ACK
+    const attempts = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const cl = await connect([a, b, c][i % 3]!);
+        const ack = await cl.login({ name: 'alice', domain: 'acme', pwd: PWD }).catch(() => null);
+        return { c: cl, ack };
+      }),
+    );
+    const refused = attempts.filter((r) => r.ack && !r.ack.ok);
+    expect(refused.map((r) => r.ack!.error?.code).filter((code) => code !== 4111)).toEqual([]);
+    const admitted = attempts.filter((r) => !r.ack || r.ack.ok);
+    const isOpen = (r: (typeof attempts)[number]) => Promise.race([r.c.closed.then(() => false), new Promise<boolean>((res) => setTimeout(() => res(true), 5))]);
+    let survivors: typeof admitted = [];
+    await waitFor(
+      async () => {
+        const open = await Promise.all(admitted.map(isOpen));
+        survivors = admitted.filter((_, i) => open[i]);
+        return survivors.length <= 3;
+      },
+      20_000,
+      'kicked sockets to close',
+    );
+    expect(survivors).toHaveLength(3);
+    expect(survivors.map((r) => r.ack?.ok ?? 'no ACK')).toEqual([true, true, true]);
+    const listed = await survivors[0]!.c.sessions();
+    expect([listed.self!.ssid, ...listed.online.map((s) => s.ssid)].sort()).toEqual(survivors.map((s) => s.ack!.n2).sort());
+    const losers = admitted.filter((r) => !survivors.includes(r));
+    for (const l of losers) {
+      expect((await l.c.closed).code).toBe(4001);
+      expect((await l.c.nextNotice(3, 1000)).extend.reason).toBe('new_login');
+    }
+    console.log(`cluster: kick mode, 300 logins: ${refused.length} refused with 4111, ${losers.length} kicked (${losers.filter((l) => !l.ack).length} before their ACK), 3 left`);
+    for (const r of attempts) r.c.terminate();
+  }, 120_000);
+
+  it('a kick crosses nodes: the old socket on A gets KICKED then close 4001 when the new login lands on B', async () => {
+    const old = await loggedIn(a, 'bob', 'solo');
+    const fresh = await loggedIn(b, 'bob', 'solo');
+    const notice = await old.nextNotice(3);
+    expect(notice.extend).toMatchObject({ reason: 'new_login' });
+    expect((await old.closed).code).toBe(4001);
+    const listed = await fresh.sessions();
+    expect([listed.self!.gateway, listed.online.length]).toEqual(['gw-b', 0]);
+  });
+
+  it('SESSIONS lists the sessions of every node; reject mode sends LOGOUT_REQUEST across nodes', async () => {
+    const onA = await loggedIn(a, 'carol');
+    const onB = await loggedIn(b, 'carol');
+    const onC = await loggedIn(c, 'carol');
+    const listed = await onB.sessions();
+    expect(listed.self!.gateway).toBe('gw-b');
+    expect(listed.online.map((s) => s.gateway).sort()).toEqual(['gw-a', 'gw-c']);
+    const { ack } = await login(b, 'carol');
+    expect(ack.error?.code).toBe(4111);
+    for (const cl of [onA, onC]) expect((await cl.nextNotice(2)).odType).toBe(2);
+  });
+
+  it('admin commands cross nodes: ADMSTATS is cluster-wide, an ADMTOKEN from A logs in on C, ADMKICK on A closes a socket on B', async () => {
+    const ops = await admin(a);
+    try {
+      const victim = await loggedIn(b, 'dave', 'one');
+      const stats = await ops.stats();
+      expect(stats.gateways).toBe(3);
+      expect(stats.sessions).toBeGreaterThanOrEqual(4); // carol x3 on three nodes, dave on B (+ earlier tests' survivors)
+      expect(stats.perDomain.one).toBe(1);
+      const t = await ops.token('', 'erin');
+      const tc = await connect(c);
+      expect((await tc.login({ name: 'erin', domain: '', token: t.token })).ok).toBe(true);
+      expect(await ops.kick({ domain: 'one', names: ['dave'], reason: 'maintenance' })).toBe(1);
+      expect((await victim.nextNotice(3)).extend.reason).toBe('admin');
+      expect((await victim.closed).code).toBe(4001);
+    } finally {
+      ops.ws.terminate();
+    }
+  });
+
+  it('a resume token issued on one node resumes on another', async () => {
+    const first = await loggedIn(a, 'erin', 'acme');
+    const ack = first.lastLogin!;
+    first.terminate();
+    const again = await connect(c);
+    const r = await again.login({ name: 'erin', domain: 'acme', token: ack.token });
+    expect([r.ok, r.n2]).toEqual([true, ack.n2]);
+  });
+
+  it('kill -9 of a gateway frees its sessions within the lease TTL', async () => {
+    const doomed = await startNode('gw-doomed');
+    await loggedIn(doomed, 'alice', 'one');
+    expect((await login(a, 'alice', 'one')).ack.error?.code).toBe(4111);
+    const killedAt = Date.now();
+    await stopNode(doomed, 'SIGKILL');
+    let freedAfter = 0;
+    await waitFor(
+      async () => {
+        const { c: probe, ack } = await login(a, 'alice', 'one');
+        if (ack.ok) freedAfter = Date.now() - killedAt;
+        else probe.terminate();
+        return ack.ok;
+      },
+      LEASE_TTL * 1000 * 3,
+      'the dead node\'s session to stop counting',
+    );
+    console.log(`cluster: a kill -9'd node's session stopped counting after ${freedAfter} ms (lease_ttl ${LEASE_TTL} s)`);
+    const ops = await admin(b);
+    await waitFor(async () => (await ops.stats()).gateways === 3, LEASE_TTL * 1000 * 3, 'the dead node to leave the lease table');
+    ops.ws.terminate();
+  });
+
+  it('Redis stopped: new logins answer 5104 fast, sockets stay open; Redis back: sessions re-registered, service normal', async () => {
+    const keeper = await loggedIn(a, 'bob');
+    const keeper2 = await loggedIn(b, 'bob');
+    await redis.stop();
+    const started = Date.now();
+    const { c: during, ack } = await login(c, 'dave');
+    const answeredIn = Date.now() - started;
+    expect(ack.error?.code).toBe(5104);
+    during.terminate();
+    await keeper.ping();
+    await keeper2.ping();
+    await redis.resume(); // empty: no persistence
+    const back = Date.now();
+    await waitFor(async () => {
+      try {
+        return (await keeper.sessions()).online.length === 1;
+      } catch {
+        return false;
+      }
+    }, 15_000, 'the live sessions to be re-registered');
+    console.log(`cluster: 5104 answered in ${answeredIn} ms during the outage; sessions re-registered ${Date.now() - back} ms after Redis returned`);
+    const listed = await keeper2.sessions();
+    expect(listed.online.map((s) => s.gateway)).toEqual(['gw-a']);
+    await loggedIn(c, 'bob');
+    expect((await login(c, 'bob')).ack.error?.code).toBe(4111); // the re-registered sessions count again
+    expect((await login(b, 'dave')).ack.ok).toBe(true);
+  }, 60_000);
+});
