@@ -1,18 +1,17 @@
 /**
  * The admin socket's operations end to end over real sockets (PROTOCOL.md
  * section 8): notices, kicks with blocks, online, stats, login tokens, the
- * event stream, request bounds, and delivery to sessions held by another node.
+ * event stream, request bounds, and (on a real redis-server) delivery to
+ * sessions held by another node.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TimClient } from '../src/client/client.js';
 import { AdminType } from '../src/protocol/type-codes.js';
 import { encodeFrame, decodePayload } from '../src/protocol/codec.js';
 import { EventKind, NoticeKind, type AdmAck, type AdmEvent } from '../src/protocol/types.js';
-import type { Bus, NodeCommand } from '../src/session/bus.js';
-import { MemoryRegistry } from '../src/session/memory-registry.js';
-import type { Store } from '../src/session/store.js';
 import { ADMIN, adminGateway, adminOf } from './admin-helpers.js';
 import { connect, loggedIn, PWD, waitFor } from './helpers.js';
+import { RedisServer, redisSuitesEnabled } from './redis-server.js';
 
 const ssidOf = (c: TimClient): string => c.lastLogin!.n2!;
 const sleepUntil = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
@@ -211,48 +210,40 @@ describe('admin request bounds and bad frames', () => {
   });
 });
 
-/** An in-process bus joining gateway nodes that share one table: what the cluster bus does, without Redis. */
-class SharedBus {
-  private readonly commands = new Map<string, ((cmd: NodeCommand) => void)[]>();
-  private readonly events: ((e: AdmEvent) => void)[] = [];
+const clusterSuite = redisSuitesEnabled() ? describe : describe.skip;
 
-  /** The Bus of node `gateway`. */
-  node(gateway: string): Bus {
-    return {
-      send: async (to, cmd) => {
-        for (const h of this.commands.get(to) ?? []) h(cmd);
-      },
-      onCommand: (h) => this.commands.set(gateway, [...(this.commands.get(gateway) ?? []), h]),
-      publish: (e) => {
-        for (const h of this.events) h(e);
-      },
-      onEvent: (h) => void this.events.push(h),
-      close: async () => {},
-    };
-  }
-}
+clusterSuite('admin operations across nodes (real redis-server)', () => {
+  let redis: RedisServer | undefined;
+  afterAll(async () => redis?.stop());
 
-describe('admin operations across nodes', () => {
-  it('reach sessions held by another node through the bus', async () => {
-    const registry = new MemoryRegistry();
-    const bus = new SharedBus();
-    const store = (id: string): Store => ({ registry, bus: bus.node(id), mode: 'embedded' });
-    const a = await adminGateway({ gateway_id: 'gw-a' }, { store: store('gw-a') });
-    const b = await adminGateway({ gateway_id: 'gw-b' }, { store: store('gw-b') });
+  it('notice, kick with block, online and the event stream reach sessions held by another node', async () => {
+    redis ??= await RedisServer.start();
+    const cluster = { redis: { url: redis.url, prefix: `adm${Date.now()}:` } };
+    const a = await adminGateway({ ...cluster, gateway_id: 'gw-a' });
+    const b = await adminGateway({ ...cluster, gateway_id: 'gw-b' });
     const admin = await adminOf(a);
     const seen: AdmEvent[] = [];
     admin.on('event', (e: AdmEvent) => seen.push(e));
-    await admin.subscribe('');
+    await admin.subscribe('acme');
 
-    const alice = await loggedIn(b, { name: 'alice' });
+    const alice = await loggedIn(b, { name: 'alice', domain: 'acme' });
     await waitFor(() => seen.length === 1, 5000, 'ONLINE from node b');
-    expect(seen[0]).toMatchObject({ kind: EventKind.ONLINE, name: 'alice', ssid: ssidOf(alice) });
-    expect((await admin.online('', ['alice']))[0]!.sessions[0]).toMatchObject({ ssid: ssidOf(alice), gateway: 'gw-b' });
-    expect(await admin.stats()).toMatchObject({ sessions: 1, connections: 0 });
+    expect(seen[0]).toMatchObject({ kind: EventKind.ONLINE, domain: 'acme', name: 'alice', ssid: ssidOf(alice) });
+    expect((await admin.online('acme', ['alice']))[0]!.sessions).toMatchObject([{ ssid: ssidOf(alice), gateway: 'gw-b' }]);
+    expect(await admin.stats()).toMatchObject({ sessions: 1, connections: 0, gateways: 2 });
 
-    expect(await admin.notice({ names: ['alice'], dataString: 'from node a' })).toBe(1);
-    expect((await alice.nextNotice(NoticeKind.INFO)).dataString).toBe('from node a');
-    expect(await admin.kick({ names: ['alice'] })).toBe(1);
+    expect(await admin.notice({ domain: 'acme', names: ['alice'], dataString: 'from node a', extend: { k: 'v' } })).toBe(1);
+    expect(await alice.nextNotice(NoticeKind.INFO)).toMatchObject({ dataString: 'from node a', extend: { k: 'v' } });
+
+    expect(await admin.kick({ domain: 'acme', names: ['alice'], blockSeconds: 60 })).toBe(1);
+    expect((await alice.nextNotice(NoticeKind.KICKED)).extend.reason).toBe('admin');
     expect((await alice.closed).code).toBe(4001);
+    const retry = await connect(b);
+    expect((await retry.login({ name: 'alice', domain: 'acme', pwd: PWD })).error?.code).toBe(4110);
+    await waitFor(() => seen.length === 3, 5000, 'KICKED and REJECTED from node b');
+    expect(seen.slice(1).map((e) => [e.kind, e.reason])).toEqual([
+      [EventKind.KICKED, 'admin'],
+      [EventKind.REJECTED, 'blocked'],
+    ]);
   });
 });
