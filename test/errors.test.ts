@@ -10,7 +10,7 @@ const local = join(packageRoot, 'docs', 'PROTOCOL.md');
 const protocol = readFileSync(local, 'utf8');
 
 /** Extensions documented in README, not in PROTOCOL.md. */
-const closeExtensions = new Set<number>([CloseCode.SLOW_CONSUMER]);
+const closeExtensions = new Set<number>([CloseCode.SLOW_CONSUMER, CloseCode.POLICY]);
 
 describe('errors table and PROTOCOL.md', () => {
   it('docs/PROTOCOL.md is the shared contract', () => {
