@@ -35,6 +35,8 @@ interface Node {
   readonly clientUrl: string;
   readonly adminUrl: string;
   readonly exited: Promise<number | null>;
+  /** Its log lines (JSON) so far. */
+  readonly logs: string[];
 }
 
 let redis: RedisServer;
@@ -62,8 +64,10 @@ async function startNode(name: string): Promise<Node> {
   writeFileSync(file, JSON.stringify(config));
   const proc = spawn(process.execPath, [cli, 'serve', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const logs: string[] = [];
   const listening = new Promise<{ client: string; admin: string }>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', (line) => {
+      logs.push(line);
       try {
         const rec = JSON.parse(line) as { msg?: string; client?: string; admin?: string };
         if (rec.msg === 'gateway listening') resolve({ client: rec.client!, admin: rec.admin! });
@@ -76,7 +80,7 @@ async function startNode(name: string): Promise<Node> {
     void exited.then((code) => reject(new Error(`gateway ${name} exited (${code}) before listening: ${stderr}`)));
   });
   const urls = await listening;
-  const node = { proc, clientUrl: urls.client, adminUrl: urls.admin, exited };
+  const node = { proc, clientUrl: urls.client, adminUrl: urls.admin, exited, logs };
   nodes.push(node);
   return node;
 }
@@ -247,6 +251,17 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
     ops.ws.terminate();
   });
 
+  it('a clean shutdown (SIGTERM) removes the node\'s sessions and its lease at once', async () => {
+    const leaving = await startNode('gw-leaving');
+    await loggedIn(leaving, 'carol', 'one');
+    expect((await login(a, 'carol', 'one')).ack.error?.code).toBe(4111);
+    await stopNode(leaving, 'SIGTERM');
+    expect((await login(a, 'carol', 'one')).ack.ok).toBe(true);
+    const ops = await admin(a);
+    expect((await ops.stats()).gateways).toBe(3);
+    ops.ws.terminate();
+  });
+
   it('Redis stopped: new logins answer 5104 fast, sockets stay open; Redis back: sessions re-registered, service normal', async () => {
     const keeper = await loggedIn(a, 'bob');
     const keeper2 = await loggedIn(b, 'bob');
@@ -256,6 +271,7 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
     const answeredIn = Date.now() - started;
     expect(ack.error?.code).toBe(5104);
     during.terminate();
+    for (let i = 0; i < 5; i++) expect((await login(c, 'dave')).ack.error?.code).toBe(5104);
     await keeper.ping();
     await keeper2.ping();
     await redis.resume(); // empty: no persistence
@@ -268,6 +284,9 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
       }
     }, 15_000, 'the live sessions to be re-registered');
     console.log(`cluster: 5104 answered in ${answeredIn} ms during the outage; sessions re-registered ${Date.now() - back} ms after Redis returned`);
+    const outageLines = c.logs.filter((l) => /unreachable/.test(l));
+    expect(outageLines.length).toBeGreaterThan(0);
+    expect(outageLines.length).toBeLessThanOrEqual(3); // once per connection role and once for logins, not per login
     const listed = await keeper2.sessions();
     expect(listed.online.map((s) => s.gateway)).toEqual(['gw-a']);
     await loggedIn(c, 'bob');
