@@ -6,37 +6,26 @@
  * loopback default. A second loopback address (127.0.0.2) plays the
  * well-behaved client next to an attacker on 127.0.0.1.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../src/config/load.js';
 import { parseListen } from '../src/config/schema.js';
 import { encodeFrame } from '../src/protocol/codec.js';
 import { ClientType } from '../src/protocol/type-codes.js';
 import type { Gateway } from '../src/gateway.js';
-import { connect, loggedIn, onCleanup, PWD, startGateway, waitFor } from './helpers.js';
+import { connect, loggedIn, PWD, startGateway, waitFor } from './helpers.js';
+import { rawUpgrade } from './raw-upgrade.js';
 
 /** The well-behaved client's source address. */
 const OTHER_IP = '127.0.0.2';
-
-/** Opens a raw TCP socket, asks for a WebSocket upgrade of /tim and resolves with the HTTP status (0 when the connection failed). */
-function rawUpgrade(gw: Gateway, sockets: Socket[], headers = ''): Promise<number> {
-  return new Promise((resolve) => {
-    const s = netConnect({ host: '127.0.0.1', port: gw.clientListener.port });
-    sockets.push(s);
-    s.on('error', () => resolve(0));
-    s.once('data', (d) => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(d.toString('latin1'))?.[1] ?? 0)));
-    s.write(
-      'GET /tim HTTP/1.1\r\nHost: gw\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${headers}\r\n`,
-    );
-  });
-}
 
 /** Opens `n` raw upgrades (at most 500 at a time) and counts the answers by HTTP status. */
 async function flood(gw: Gateway, n: number, sockets: Socket[]): Promise<Record<number, number>> {
   const counts: Record<number, number> = {};
   for (let done = 0; done < n; done += 500) {
-    const statuses = await Promise.all(Array.from({ length: Math.min(500, n - done) }, () => rawUpgrade(gw, sockets)));
+    const batch = Array.from({ length: Math.min(500, n - done) }, () => rawUpgrade(gw.clientUrl));
+    sockets.push(...batch.map((b) => b.socket));
+    const statuses = await Promise.all(batch.map((b) => b.status));
     for (const st of statuses) counts[st] = (counts[st] ?? 0) + 1;
   }
   return counts;
@@ -54,7 +43,6 @@ describe('socket floods', () => {
   it('5,000 sockets that never AUTH from one IP: 256 accepted, the rest HTTP 429, and a client from another IP logs in', async () => {
     const gw = await startGateway({ auth_timeout: 300 });
     const sockets: Socket[] = [];
-    onCleanup(async () => sockets.forEach((s) => s.destroy()));
     const counts = await flood(gw, 5000, sockets);
     expect(counts).toEqual({ 101: gw.config.unauth_per_ip, 429: 5000 - gw.config.unauth_per_ip });
     expect(gw.clients.connections.size).toBe(gw.config.unauth_per_ip);

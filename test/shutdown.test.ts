@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +15,7 @@ import { packageRoot } from '../src/package-root.js';
 import { MemoryRegistry } from '../src/session/memory-registry.js';
 import { LocalBus } from '../src/session/bus.js';
 import { connect, loggedIn, onCleanup, PWD, startGateway, tempDir, waitFor, writeUsers } from './helpers.js';
+import { rawUpgrade } from './raw-upgrade.js';
 import { redisAvailable, RedisServer } from './redis-server.js';
 
 /** A gateway process and what it has printed. */
@@ -53,18 +53,10 @@ async function serve(extra: Record<string, unknown> = {}): Promise<Served> {
 const logged = (s: Served, msg: string): boolean => s.lines.some((l) => l.msg === msg);
 
 /** A socket that completes the WebSocket handshake and then never reads nor answers (it ignores the close handshake). */
-async function deafSocket(url: string): Promise<Socket> {
-  const { hostname, port } = new URL(url);
-  const s = netConnect({ host: hostname, port: Number(port) });
-  onCleanup(async () => s.destroy());
-  s.on('error', () => {});
-  s.write(
-    'GET /tim HTTP/1.1\r\nHost: gw\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  );
-  const [head] = (await once(s, 'data')) as [Buffer];
-  expect(head.toString('latin1')).toMatch(/^HTTP\/1\.1 101/);
-  s.pause();
-  return s;
+async function deafSocket(url: string): Promise<void> {
+  const { socket, status } = rawUpgrade(url);
+  expect(await status).toBe(101);
+  socket.pause();
 }
 
 describe('graceful shutdown of a served process', () => {
