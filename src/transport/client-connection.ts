@@ -109,20 +109,27 @@ export class ClientConnection implements SessionHolder {
       return;
     }
     if (!this.session) return this.bad(type, 'not logged in', ErrorCode.PERMISSION_DENIED);
-    switch (type) {
-      case ClientType.LOGOUT:
-        this.sendAck(await this.service.logout(this));
-        this.close(CloseCode.LOGGED_OUT);
-        return;
-      case ClientType.SESSIONS:
-        this.send(ClientType.SESSIONS, await this.service.sessions(this));
-        return;
-      case ClientType.KICK: {
-        const ssids = (payload as unknown as TimKick).ssid;
-        const tooMany = checkKickList('ssid', ssids, this.config);
-        this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(this, ssids));
-        return;
+    try {
+      switch (type) {
+        case ClientType.LOGOUT:
+          this.sendAck(await this.service.logout(this));
+          this.close(CloseCode.LOGGED_OUT);
+          return;
+        case ClientType.SESSIONS:
+          this.send(ClientType.SESSIONS, await this.service.sessions(this));
+          return;
+        case ClientType.KICK: {
+          const ssids = (payload as unknown as TimKick).ssid;
+          const tooMany = checkKickList('ssid', ssids, this.config);
+          this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(this, ssids));
+          return;
+        }
       }
+    } catch (err) {
+      // the only thing these requests wait on is the session store
+      this.log.warn({ err, type }, 'session store failed a request');
+      this.sendAck(failAck(type, failure(ErrorCode.HEAVY_LOAD)));
+      if (type === ClientType.LOGOUT) this.close(CloseCode.LOGGED_OUT);
     }
   }
 
