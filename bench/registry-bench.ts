@@ -60,6 +60,7 @@ serveRpc({
   close: async () => {
     await store?.registry.close();
     await store?.bus.close();
+    await (store as { close?: () => Promise<void> } | null)?.close?.();
     store = null;
   },
 });

@@ -29,14 +29,20 @@ export const benchConfig = {
   log_level: 'info',
 };
 
-/** Writes users.json with `names` (one shared hash) and tim.json; returns the tim.json path. */
-export async function writeSetup(names: readonly string[]): Promise<{ dir: string; config: string }> {
+/**
+ * Writes users.json with `names` (one shared hash), tim.json, and
+ * tim-warn.json (the same with log_level "warn": no line per login), and
+ * returns their paths.
+ */
+export async function writeSetup(names: readonly string[]): Promise<{ dir: string; config: string; warnConfig: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tim-bench-'));
   const hash = await hashPassword(BENCH_PWD);
   writeFileSync(join(dir, 'users.json'), JSON.stringify(names.map((name) => ({ domain: BENCH_DOMAIN, name, pwd: hash }))));
   const config = join(dir, 'tim.json');
   writeFileSync(config, JSON.stringify(benchConfig, null, 2));
-  return { dir, config };
+  const warnConfig = join(dir, 'tim-warn.json');
+  writeFileSync(warnConfig, JSON.stringify({ ...benchConfig, log_level: 'warn' }, null, 2));
+  return { dir, config, warnConfig };
 }
 
 /** Writes a cluster-mode tim.json (same keys plus `redis`, and a fixed gateway_id) beside the users file. */
