@@ -234,6 +234,15 @@ clusterSuite('admin operations across nodes (real redis-server)', () => {
 
     expect(await admin.notice({ domain: 'acme', names: ['alice'], dataString: 'from node a', extend: { k: 'v' } })).toBe(1);
     expect(await alice.nextNotice(NoticeKind.INFO)).toMatchObject({ dataString: 'from node a', extend: { k: 'v' } });
+    // by ssid alone: found on the other node through the shared table
+    expect(await admin.notice({ domain: 'acme', ssids: [ssidOf(alice)], dataString: 'by ssid' })).toBe(1);
+    expect(await alice.nextNotice(NoticeKind.INFO)).toMatchObject({ dataString: 'by ssid' });
+    const bob = await loggedIn(b, { name: 'bob', domain: 'acme' });
+    await waitFor(() => seen.length === 2, 5000, 'ONLINE of bob');
+    expect(await admin.kick({ domain: 'acme', ssids: [ssidOf(bob)] })).toBe(1);
+    expect((await bob.closed).code).toBe(4001);
+    await waitFor(() => seen.length === 3, 5000, 'KICKED of bob');
+    seen.splice(1, 2);
 
     expect(await admin.kick({ domain: 'acme', names: ['alice'], blockSeconds: 60 })).toBe(1);
     expect((await alice.nextNotice(NoticeKind.KICKED)).extend.reason).toBe('admin');

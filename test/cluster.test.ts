@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import { TimClient } from '../src/client/client.js';
 import { packageRoot } from '../src/package-root.js';
-import type { TimAck } from '../src/protocol/types.js';
+import { EventKind, type AdmEvent, type TimAck } from '../src/protocol/types.js';
 import { PWD, tempDir, waitFor } from './helpers.js';
 import { RedisServer, redisSuitesEnabled } from './redis-server.js';
 
@@ -230,7 +230,11 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
 
   it('kill -9 of a gateway frees its sessions within the lease TTL', async () => {
     const doomed = await startNode('gw-doomed');
-    await loggedIn(doomed, 'alice', 'one');
+    const watcher = await admin(b);
+    const events: AdmEvent[] = [];
+    watcher.on('event', (e: AdmEvent) => events.push(e));
+    await watcher.subscribe('one');
+    const ghost = await loggedIn(doomed, 'alice', 'one');
     expect((await login(a, 'alice', 'one')).ack.error?.code).toBe(4111);
     const killedAt = Date.now();
     await stopNode(doomed, 'SIGKILL');
@@ -249,6 +253,11 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
     const ops = await admin(b);
     await waitFor(async () => (await ops.stats()).gateways === 3, LEASE_TTL * 1000 * 3, 'the dead node to leave the lease table');
     ops.ws.terminate();
+    // the reaped ghost is reported to ADMSUB subscribers as OFFLINE (reason node_lost)
+    const ghostSsid = ghost.lastLogin!.n2;
+    await waitFor(() => events.some((e) => e.kind === EventKind.OFFLINE && e.ssid === ghostSsid), LEASE_TTL * 1000 * 3, 'OFFLINE of the reaped session');
+    expect(events.find((e) => e.kind === EventKind.OFFLINE && e.ssid === ghostSsid)).toMatchObject({ name: 'alice', domain: 'one', reason: 'node_lost' });
+    watcher.ws.terminate();
   });
 
   it('a clean shutdown (SIGTERM) removes the node\'s sessions and its lease at once', async () => {

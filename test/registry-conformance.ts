@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Limits } from '../src/policy/login-policy.js';
-import type { LoginResult, SessionInfo, SessionRegistry, TokenRecord } from '../src/session/registry.js';
+import { MAX_IDLE_RESUME_TOKENS, type LoginResult, type SessionInfo, type SessionRegistry, type TokenRecord } from '../src/session/registry.js';
 
 /** A registry under test, as one gateway node sees it. */
 export interface RegistryFixture {
@@ -189,10 +189,31 @@ export function registryConformance(name: string, create: () => Promise<Registry
       expect(ssids(await reg.removeSessions('d', 'n', ['nope', 'a']))).toEqual(['a']);
       expect(await reg.getResumeToken('d', 'n', 'a', now)).toBeNull();
       expect(await reg.getResumeToken('d', 'n', 'b', now)).not.toBeNull();
+      await reg.putResumeToken(token('closed', 'hx'));
       expect(ssids(await reg.removeSessions('d', 'n', null))).toEqual(['b', 'c']);
       expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
-      await reg.revokeResumeTokens('d', 'n', ['x']);
+      expect(await reg.getResumeToken('d', 'n', 'closed', now)).toBeNull();
       expect(await listed()).toEqual([]);
+    });
+
+    it('findSessions finds sessions of any account of a domain by ssid', async () => {
+      await admit(sess('a', 3000, { name: 'n1' }));
+      await admit(sess('b', 2000, { name: 'n2' }));
+      await admit(sess('c', 1000, { name: 'n3', domain: 'other' }));
+      expect(ssids(await reg.findSessions('d', ['b', 'a', 'c', 'nope']))).toEqual(['a', 'b']);
+      expect(ssids(await reg.findSessions('other', ['c']))).toEqual(['c']);
+      expect(await reg.findSessions('d', [])).toEqual([]);
+    });
+
+    it(`keeps at most ${MAX_IDLE_RESUME_TOKENS} resume tokens of unlisted sessions per account, dropping those expiring first, never those of listed sessions`, async () => {
+      await admit(sess('live', 1000));
+      for (let i = 0; i < MAX_IDLE_RESUME_TOKENS + 5; i++) await reg.putResumeToken(token(`idle${i}`, 'h', now + 60_000 + i));
+      expect(await reg.getResumeToken('d', 'n', 'live', now)).not.toBeNull();
+      for (let i = 0; i < 5; i++) expect(await reg.getResumeToken('d', 'n', `idle${i}`, now)).toBeNull();
+      for (let i = 5; i < MAX_IDLE_RESUME_TOKENS + 5; i++) expect(await reg.getResumeToken('d', 'n', `idle${i}`, now)).not.toBeNull();
+      await admit(sess('x', 0));
+      expect(await reg.getResumeToken('d', 'n', 'idle5', now)).not.toBeNull();
+      expect(await reg.getResumeToken('d', 'n', 'x', now)).not.toBeNull();
     });
 
     it('touch moves refreshTime forward only', async () => {

@@ -141,9 +141,10 @@ export class AdminService {
 
   /**
    * ADMKICK: blocks the named accounts for `blockSeconds` (first, so a racing
-   * login is refused), then logs out their sessions and the listed ssids:
-   * KICKED notice with reason `admin` (the operator's reason in extend
-   * `message`), close 4001, resume tokens revoked; t = sessions logged out.
+   * login is refused), then logs out their sessions and the listed ssids
+   * (cluster-wide): KICKED notice with reason `admin` (the operator's reason in
+   * extend `message`), close 4001, resume tokens revoked (for named accounts
+   * every token, also of sessions that already closed); t = sessions logged out.
    */
   private async kick(req: AdmKick): Promise<AdmAck> {
     const problem =
@@ -161,7 +162,7 @@ export class AdminService {
       await Promise.all(names.map((n) => registry.block(req.domain, n, until)));
     }
     const removed = (await Promise.all(names.map((n) => registry.removeSessions(req.domain, n, null)))).flat();
-    for (const s of this.localSessions(req.domain, req.ssids)) {
+    for (const s of await registry.findSessions(req.domain, req.ssids)) {
       if (!names.includes(s.name)) removed.push(...(await registry.removeSessions(s.domain, s.name, [s.ssid])));
     }
     const extend: Record<string, string> = req.reason ? { message: req.reason } : {};
@@ -239,23 +240,7 @@ export class AdminService {
   private async targets(domain: string, names: readonly string[], ssids: readonly string[]): Promise<SessionInfo[]> {
     const lists = await Promise.all([...new Set(names)].map((n) => this.deps.registry.list(domain, n)));
     const bySsid = new Map<string, SessionInfo>();
-    for (const s of [...lists.flat(), ...this.localSessions(domain, ssids)]) bySsid.set(s.ssid, s);
+    for (const s of [...lists.flat(), ...(await this.deps.registry.findSessions(domain, ssids))]) bySsid.set(s.ssid, s);
     return [...bySsid.values()];
-  }
-
-  /**
-   * Sessions of `domain` with these ssids held by this node. The table has no
-   * ssid index, so an ssid held by another node is found only through its
-   * account name.
-   */
-  private localSessions(domain: string, ssids: readonly string[]): SessionInfo[] {
-    if (ssids.length === 0) return [];
-    const wanted = new Set(ssids);
-    const out = new Map<string, SessionInfo>();
-    for (const conn of this.deps.sessions.local.values()) {
-      const s = conn.session;
-      if (s && s.domain === domain && wanted.has(s.ssid)) out.set(s.ssid, s);
-    }
-    return [...out.values()];
   }
 }

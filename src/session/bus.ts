@@ -4,6 +4,12 @@
  * embedded mode uses LocalBus; cluster mode a Redis pub/sub implementation.
  */
 import type { AdmEvent } from '../protocol/types.js';
+import type { SessionInfo } from './registry.js';
+
+/** A presence event (AdmEvent) about a session, stamped now. */
+export function presenceEvent(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp'>, reason: string): AdmEvent {
+  return { kind, domain: s.domain, name: s.name, ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, time: Date.now(), reason };
+}
 
 /** A command for the node holding a session; the node applies it only if `connId` still holds `ssid`. */
 export type NodeCommand =

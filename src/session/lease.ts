@@ -1,8 +1,9 @@
 /**
  * Node liveness in cluster mode. Each gateway renews a lease (its id in the
  * sorted set `gateways`, scored by expiry) every lease_ttl/4. Sessions of a
- * node whose lease expired stop counting at once (every script drops them as
- * ghosts) and one surviving node, holding a short lock, reaps them. A node that
+ * node whose lease expired stop counting at once (every script skips them as
+ * ghosts) and one surviving node, holding a short lock, reaps them and reports
+ * them OFFLINE (reason node_lost). A node that
  * finds its own lease lost (it was cut off longer than the TTL, or Redis
  * restarted empty) or that saw Redis fail re-registers its live sessions.
  */

@@ -5,7 +5,7 @@
  */
 import { sameString } from '../constant-time.js';
 import { decideLogin } from '../policy/login-policy.js';
-import type { LoginRequest, LoginResult, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
+import { MAX_IDLE_RESUME_TOKENS, type LoginRequest, type LoginResult, type RegistryStats, type RestoreRequest, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
 
 interface Account {
   readonly sessions: Map<string, SessionInfo>;
@@ -57,6 +57,15 @@ export class MemoryRegistry implements SessionRegistry {
     }
   }
 
+  /** Stores a resume token, dropping the idle ones (of unlisted sessions) that expire first beyond MAX_IDLE_RESUME_TOKENS. */
+  private storeToken(acc: Account, rec: TokenRecord): void {
+    acc.tokens.set(rec.ssid, rec);
+    const idle = [...acc.tokens.values()].filter((t) => !acc.sessions.has(t.ssid));
+    if (idle.length <= MAX_IDLE_RESUME_TOKENS) return;
+    idle.sort((a, b) => a.expires - b.expires || (a.ssid < b.ssid ? -1 : 1));
+    for (const t of idle.slice(0, idle.length - MAX_IDLE_RESUME_TOKENS)) acc.tokens.delete(t.ssid);
+  }
+
   private take(acc: Account, ssids: Iterable<string>, revoke: boolean): SessionInfo[] {
     const out: SessionInfo[] = [];
     for (const ssid of ssids) {
@@ -83,14 +92,14 @@ export class MemoryRegistry implements SessionRegistry {
       const existing = acc.sessions.get(session.ssid);
       if (existing && req.resumeHash !== undefined) {
         acc.sessions.set(session.ssid, { ...session, loginTime: existing.loginTime });
-        acc.tokens.set(session.ssid, req.token);
+        this.storeToken(acc, req.token);
         return { ok: true, removed, evicted: [], replaced: existing };
       }
       const decision = decideLogin([...acc.sessions.values()], session.termtyp, req.limits, now);
       if (!decision.accept) return { ok: false, code: 4111, blocking: decision.blocking, removed };
       const evicted = this.take(acc, decision.evict.map((s) => s.ssid), true);
       acc.sessions.set(session.ssid, session);
-      acc.tokens.set(session.ssid, req.token);
+      this.storeToken(acc, req.token);
       return { ok: true, removed, evicted, replaced: null };
     } finally {
       this.prune(session.domain, session.name, now);
@@ -110,6 +119,7 @@ export class MemoryRegistry implements SessionRegistry {
     const acc = this.account(domain, name);
     if (!acc) return [];
     const out = this.take(acc, ssids ?? [...acc.sessions.keys()], true);
+    if (ssids === null) acc.tokens.clear();
     this.prune(domain, name);
     return out.sort(byAge);
   }
@@ -146,7 +156,7 @@ export class MemoryRegistry implements SessionRegistry {
   }
 
   async putResumeToken(rec: TokenRecord): Promise<void> {
-    this.account(rec.domain, rec.name, true).tokens.set(rec.ssid, rec);
+    this.storeToken(this.account(rec.domain, rec.name, true), rec);
   }
 
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
@@ -154,11 +164,13 @@ export class MemoryRegistry implements SessionRegistry {
     return t && t.expires > now ? t : null;
   }
 
-  async revokeResumeTokens(domain: string, name: string, ssids: readonly string[]): Promise<void> {
-    const acc = this.account(domain, name);
-    if (!acc) return;
-    for (const s of ssids) acc.tokens.delete(s);
-    this.prune(domain, name);
+  async findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]> {
+    const wanted = new Set(ssids);
+    const out: SessionInfo[] = [];
+    for (const acc of this.domains.get(domain)?.values() ?? []) {
+      for (const s of acc.sessions.values()) if (wanted.has(s.ssid)) out.push(s);
+    }
+    return out.sort(byAge);
   }
 
   async putLoginToken(id: string, rec: TokenRecord): Promise<void> {

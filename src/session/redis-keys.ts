@@ -71,6 +71,11 @@ export class RedisKeys {
     return `${globEscape(this.prefix)}{*}:[st]`;
   }
 
+  /** SCAN pattern of the sessions hashes of every account of one domain. */
+  domainSessionsPattern(domain: string): string {
+    return `${globEscape(this.prefix)}{${globEscape(keyPart(domain))}:*}:s`;
+  }
+
   /** SCAN pattern of login tokens. */
   get loginTokenPattern(): string {
     return `${globEscape(this.prefix)}l:*`;

@@ -158,7 +158,7 @@ export class RedisRegistry implements SessionRegistry {
   }
 
   async putResumeToken(rec: TokenRecord): Promise<void> {
-    await scripts.putToken.run(this.client, [this.keys.tokens(rec.domain, rec.name)], [rec.ssid, encodeToken(rec), rec.expires, Date.now()]);
+    await scripts.putToken.run(this.client, [this.keys.tokens(rec.domain, rec.name), this.keys.sessions(rec.domain, rec.name)], [rec.ssid, encodeToken(rec), rec.expires, Date.now()]);
   }
 
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
@@ -168,8 +168,16 @@ export class RedisRegistry implements SessionRegistry {
     return expires > now ? { domain, name, ssid, hash, expires } : null;
   }
 
-  async revokeResumeTokens(domain: string, name: string, ssids: readonly string[]): Promise<void> {
-    if (ssids.length) await this.client.hdel(this.keys.tokens(domain, name), ...ssids.map(wellFormed));
+  async findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]> {
+    if (ssids.length === 0) return [];
+    const keys: string[] = [];
+    await this.scan(this.keys.domainSessionsPattern(domain), (k) => keys.push(k));
+    const [found, dead] = await Promise.all([
+      Promise.all([...new Set(keys)].map((k) => this.client.hmget(k, ...ssids.map(wellFormed)))),
+      this.deps.lease.dead(Date.now()),
+    ]);
+    const raws = found.flat().filter((r): r is string => r !== null && !isGhost(r, dead));
+    return raws.map(decodeSession).filter((s) => s.domain === domain).sort(byAge);
   }
 
   async putLoginToken(id: string, rec: TokenRecord): Promise<void> {

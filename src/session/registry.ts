@@ -24,6 +24,15 @@ export interface SessionInfo {
   readonly connId: string;
 }
 
+/**
+ * Resume tokens of sessions that are no longer in the table (closed cleanly,
+ * waiting to be resumed) kept per account; beyond, the ones expiring first are
+ * dropped, so logging in again and again cannot grow the table. Tokens of
+ * listed sessions are never dropped. (src/session/lua/lib.lua has the same
+ * number; the conformance suite checks both.)
+ */
+export const MAX_IDLE_RESUME_TOKENS = 16;
+
 /** A stored token: the SHA-256 of its secret (hex) and where it leads. */
 export interface TokenRecord {
   readonly domain: string;
@@ -109,8 +118,14 @@ export interface SessionRegistry {
   login(req: LoginRequest): Promise<LoginResult>;
   /** Removes a session if `connId` still owns it (socket closed). Returns the removed record. */
   remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null>;
-  /** Removes sessions by ssid, or every session of the account when `ssids` is null. */
+  /**
+   * Logs sessions out and revokes their resume tokens: the listed ssids, or,
+   * when `ssids` is null, every session of the account and every resume token
+   * it has (also those of sessions that already closed).
+   */
   removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]>;
+  /** The sessions of `domain` with these ssids, whatever their account (admin requests by ssid). */
+  findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]>;
   /** The account's sessions, oldest first. */
   list(domain: string, name: string): Promise<SessionInfo[]>;
   /** Updates refreshTime of sessions (batched by callers). */
@@ -122,8 +137,6 @@ export interface SessionRegistry {
   putResumeToken(rec: TokenRecord): Promise<void>;
   /** The resume token stored for an ssid, if live. */
   getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null>;
-  /** Revokes the resume tokens of these ssids (logout, kick). */
-  revokeResumeTokens(domain: string, name: string, ssids: readonly string[]): Promise<void>;
   /** Stores a single-use login token under an id. */
   putLoginToken(id: string, rec: TokenRecord): Promise<void>;
   /** Takes (reads and deletes, atomically) a login token, if live. */

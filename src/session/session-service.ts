@@ -16,9 +16,9 @@ import { checkAuthBounds } from '../policy/auth-bounds.js';
 import { limitsFor } from '../policy/limits.js';
 import { TokenBuckets } from '../policy/token-bucket.js';
 import { ClientType } from '../protocol/type-codes.js';
-import { EventKind, NoticeKind, type AdmEvent, type TimAck, type TimAuth, type TimMessage, type TimSession, type TimSessions } from '../protocol/types.js';
+import { EventKind, NoticeKind, type TimAck, type TimAuth, type TimMessage, type TimSession, type TimSessions } from '../protocol/types.js';
 import { accountId } from './account-id.js';
-import type { Bus, NodeCommand } from './bus.js';
+import { presenceEvent, type Bus, type NodeCommand } from './bus.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
 
@@ -207,7 +207,7 @@ export class SessionService {
   /** KICK: logs out the listed sessions of the caller's own account; others' and unknown ssids are ignored. */
   async kickOwn(conn: SessionHolder, ssids: readonly string[]): Promise<TimAck> {
     const me = conn.session!;
-    const targets = ssids.filter((s) => s !== me.ssid).slice(0, this.deps.config.max_kick);
+    const targets = ssids.filter((s) => s !== me.ssid);
     const removed = targets.length ? await this.deps.registry.removeSessions(me.domain, me.name, targets) : [];
     for (const s of removed) this.kick(s, 'session', { resource: me.resource, termtyp: String(me.termtyp), ip: me.ip });
     return { ok: true, timType: ClientType.KICK, t: removed.length };
@@ -294,7 +294,6 @@ export class SessionService {
 
   /** Publishes a presence event for ADMSUB subscribers. */
   event(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp'>, reason: string): void {
-    const ev: AdmEvent = { kind, domain: s.domain, name: s.name, ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, time: Date.now(), reason };
-    this.deps.bus.publish(ev);
+    this.deps.bus.publish(presenceEvent(kind, s, reason));
   }
 }

@@ -7,7 +7,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { redisDefaults, type Config } from '../config/defaults.js';
 import { limitsFor } from '../policy/limits.js';
-import { LocalBus, type Bus } from './bus.js';
+import { EventKind } from '../protocol/types.js';
+import { LocalBus, presenceEvent, type Bus } from './bus.js';
 import { NodeLease } from './lease.js';
 import { MemoryRegistry } from './memory-registry.js';
 import { RedisBus } from './redis-bus.js';
@@ -62,7 +63,7 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
     start: (hooks) =>
       lease.start({
         reap: async (gateway, before) => {
-          await registry.reap(gateway, before);
+          for (const s of await registry.reap(gateway, before)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost'));
         },
         rejoin: () => rejoin(registry, gatewayId, config, hooks),
       }),

@@ -32,13 +32,28 @@ local function decode_all(key)
   return out
 end
 
--- Deletes the ghosts of an account: sessions of a node whose lease expired
--- (`dead` = {gateway id: lease expiry ms}) that it had not re-registered since.
-local function purge_ghosts(key, dead)
+-- True for a ghost: a session of a node whose lease expired (`dead` =
+-- {gateway id: lease expiry ms}) that it had not re-registered since. Ghosts
+-- do not count and are not listed; they stay in the hash until the reaper
+-- removes them and reports them OFFLINE (src/session/lease.ts).
+local function is_ghost(s, dead)
+  local expiry = dead[s.gateway]
+  return expiry ~= nil and (s.reg or 0) < expiry
+end
+
+-- The account's sessions that are not ghosts, decoded (as decode_all).
+local function live_sessions(key, dead)
+  local out = {}
   for _, s in ipairs(decode_all(key)) do
-    local expiry = dead[s.gateway]
-    if expiry ~= nil and (s.reg or 0) < expiry then redis.call('HDEL', key, s.ssid) end
+    if not is_ghost(s, dead) then out[#out + 1] = s end
   end
+  return out
+end
+
+-- Deletes one ghost (a resume or restore of its ssid takes its place).
+local function drop_if_ghost(key, ssid, dead)
+  local raw = redis.call('HGET', key, ssid)
+  if raw and is_ghost(cjson.decode(raw), dead) then redis.call('HDEL', key, ssid) end
 end
 
 local function raws(list)
@@ -82,14 +97,30 @@ local function decide(sessions, termtyp, device_limit, type_limit, mode, min_age
   return true, evict
 end
 
--- Stores a resume token (one per ssid), drops expired ones, and keeps the hash
--- alive as long as its longest-lived token.
-local function store_token(key, ssid, json, expires, now)
+-- Resume tokens of sessions no longer listed kept per account
+-- (MAX_IDLE_RESUME_TOKENS in src/session/registry.ts).
+local MAX_IDLE_TOKENS = 16
+
+-- Stores a resume token (one per ssid), drops expired ones and, beyond
+-- MAX_IDLE_TOKENS tokens of sessions not in `sessions_key`, the ones expiring
+-- first; keeps the hash alive as long as its longest-lived token.
+local function store_token(key, ssid, json, expires, now, sessions_key)
   local flat = redis.call('HGETALL', key)
+  local idle = {}
   for i = 1, #flat, 2 do
-    if cjson.decode(flat[i + 1]).expires <= now then redis.call('HDEL', key, flat[i]) end
+    local e = cjson.decode(flat[i + 1]).expires
+    if e <= now then
+      redis.call('HDEL', key, flat[i])
+    elseif flat[i] ~= ssid and redis.call('HEXISTS', sessions_key, flat[i]) == 0 then
+      idle[#idle + 1] = { flat[i], e }
+    end
   end
   redis.call('HSET', key, ssid, json)
+  if redis.call('HEXISTS', sessions_key, ssid) == 0 then idle[#idle + 1] = { ssid, expires } end
+  if #idle > MAX_IDLE_TOKENS then
+    table.sort(idle, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return bytes_less(a[1], b[1]) end)
+    for i = 1, #idle - MAX_IDLE_TOKENS do redis.call('HDEL', key, idle[i][1]) end
+  end
   local ttl = redis.call('PTTL', key)
   if ttl < 0 or now + ttl < expires then redis.call('PEXPIREAT', key, expires) end
 end

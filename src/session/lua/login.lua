@@ -24,7 +24,8 @@ if resume then
   if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return {'no', 4115, {}, {}} end
 end
 
-purge_ghosts(KEYS[1], cjson.decode(ARGV[3]))
+local dead = cjson.decode(ARGV[3])
+drop_if_ghost(KEYS[1], ssid, dead)
 local kick = {}
 for i = 11, #ARGV do
   if ARGV[i] ~= ssid then kick[#kick + 1] = ARGV[i] end
@@ -35,16 +36,16 @@ local existing = redis.call('HGET', KEYS[1], ssid)
 if existing and resume then
   new.loginTime = cjson.decode(existing).loginTime
   redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
-  store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now)
+  store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
   return {'ok', removed, {}, existing}
 end
 
-local accept, list = decide(decode_all(KEYS[1]), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
+local accept, list = decide(live_sessions(KEYS[1], dead), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
 if not accept then return {'no', 4111, raws(list), removed} end
 for _, s in ipairs(list) do
   redis.call('HDEL', KEYS[1], s.ssid)
   redis.call('HDEL', KEYS[2], s.ssid)
 end
 redis.call('HSET', KEYS[1], ssid, ARGV[1])
-store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now)
+store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
 return {'ok', removed, raws(list), ''}

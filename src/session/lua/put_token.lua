@@ -1,6 +1,7 @@
--- put_token: stores a resume token (one per ssid) and drops expired ones; the
--- hash itself expires with its last token.
+-- put_token: stores a resume token (one per ssid), drops expired ones and the
+-- idle ones beyond the per-account cap; the hash expires with its last token.
 -- KEYS[1] resume tokens hash (ssid -> token JSON {hash, expires})
+-- KEYS[2] sessions hash of the same account (which tokens are idle)
 -- ARGV[1] ssid   ARGV[2] token JSON   ARGV[3] its expiry (ms)   ARGV[4] now (ms)
-store_token(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
+store_token(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), KEYS[2])
 return 0

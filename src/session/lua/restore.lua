@@ -8,7 +8,8 @@
 -- ARGV[4] device limit   ARGV[5] type limit
 -- Returns 1 (registered) or 0 (displaced).
 local s = cjson.decode(ARGV[1])
-purge_ghosts(KEYS[1], cjson.decode(ARGV[3]))
+local dead = cjson.decode(ARGV[3])
+drop_if_ghost(KEYS[1], s.ssid, dead)
 local existing = redis.call('HGET', KEYS[1], s.ssid)
 if existing then
   local e = cjson.decode(existing)
@@ -17,7 +18,7 @@ if existing then
   redis.call('HSET', KEYS[1], s.ssid, cjson.encode(e))
   return 1
 end
-local accept = decide(decode_all(KEYS[1]), s.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), 'reject', 0, tonumber(ARGV[2]))
+local accept = decide(live_sessions(KEYS[1], dead), s.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), 'reject', 0, tonumber(ARGV[2]))
 if not accept then return 0 end
 redis.call('HSET', KEYS[1], s.ssid, ARGV[1])
 return 1

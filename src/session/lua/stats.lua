@@ -4,11 +4,7 @@
 -- Returns {sessions, tokens}.
 local now = tonumber(ARGV[1])
 local dead = cjson.decode(ARGV[2])
-local sessions = 0
-for _, s in ipairs(decode_all(KEYS[1])) do
-  local expiry = dead[s.gateway]
-  if expiry == nil or (s.reg or 0) >= expiry then sessions = sessions + 1 end
-end
+local sessions = #live_sessions(KEYS[1], dead)
 local tokens = 0
 for _, t in ipairs(redis.call('HVALS', KEYS[2])) do
   if cjson.decode(t).expires > now then tokens = tokens + 1 end
