@@ -29,6 +29,9 @@ export type Decision<S extends PolicySession> =
   | { readonly accept: true; readonly evict: readonly S[] }
   | { readonly accept: false; readonly blocking: readonly S[] };
 
+/** The answer when nothing is over the limits (shared: decisions are read-only). */
+const ACCEPT: Decision<never> = Object.freeze({ accept: true, evict: Object.freeze([]) as readonly never[] });
+
 const byAge = (a: PolicySession, b: PolicySession): number =>
   a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : a.ssid > b.ssid ? 1 : 0);
 
@@ -47,19 +50,29 @@ export function decideLogin<S extends PolicySession>(
   limits: Limits,
   now: number,
 ): Decision<S> {
-  const sameType = termtyp === 0 ? [] : sessions.filter((s) => s.termtyp === termtyp);
-  const typeExcess = termtyp === 0 ? 0 : Math.max(0, sameType.length - limits.typeLimit + 1);
+  let sameCount = 0;
+  if (termtyp !== 0) for (const s of sessions) if (s.termtyp === termtyp) sameCount++;
+  const typeExcess = termtyp === 0 ? 0 : Math.max(0, sameCount - limits.typeLimit + 1);
   const totalExcess = Math.max(0, sessions.length - limits.deviceLimit + 1);
-  if (typeExcess === 0 && totalExcess === 0) return { accept: true, evict: [] };
+  if (typeExcess === 0 && totalExcess === 0) return ACCEPT; // the common case allocates nothing
+  const refuse = (): Decision<S> => ({
+    accept: false,
+    blocking: (totalExcess > 0 ? [...sessions] : sessions.filter((s) => s.termtyp === termtyp)).sort(byAge),
+  });
+  if (limits.mode === 'reject') return refuse();
 
-  const blocking = (totalExcess > 0 ? [...sessions] : sameType).sort(byAge);
-  if (limits.mode === 'reject') return { accept: false, blocking };
-
-  const evict = [...sameType].sort(byAge).slice(0, typeExcess);
-  const remaining = sessions.filter((s) => !evict.includes(s)).sort(byAge);
-  const stillOver = Math.max(0, remaining.length - limits.deviceLimit + 1);
-  evict.push(...remaining.slice(0, stillOver));
+  const oldestFirst = sessions.length === 1 ? sessions : [...sessions].sort(byAge);
+  const evict: S[] = [];
+  for (const s of oldestFirst) if (evict.length < typeExcess && s.termtyp === termtyp) evict.push(s);
+  let stillOver = Math.max(0, sessions.length - evict.length - limits.deviceLimit + 1);
+  for (const s of oldestFirst) {
+    if (stillOver === 0) break;
+    if (!evict.includes(s)) {
+      evict.push(s);
+      stillOver--;
+    }
+  }
   // minAgeMs 0 means no guard, even for a session stamped after `now` (another node's clock order)
-  if (limits.minAgeMs > 0 && evict.some((s) => now - s.loginTime < limits.minAgeMs)) return { accept: false, blocking };
+  if (limits.minAgeMs > 0 && evict.some((s) => now - s.loginTime < limits.minAgeMs)) return refuse();
   return { accept: true, evict };
 }

@@ -60,15 +60,17 @@ export class MemoryRegistry implements SessionRegistry {
   /** Stores a resume token, dropping the idle ones (of unlisted sessions) that expire first beyond MAX_IDLE_RESUME_TOKENS. */
   private storeToken(acc: Account, rec: TokenRecord): void {
     acc.tokens.set(rec.ssid, rec);
+    if (acc.tokens.size <= MAX_IDLE_RESUME_TOKENS) return; // cannot be over the cap: no need to look
     const idle = [...acc.tokens.values()].filter((t) => !acc.sessions.has(t.ssid));
     if (idle.length <= MAX_IDLE_RESUME_TOKENS) return;
     idle.sort((a, b) => a.expires - b.expires || (a.ssid < b.ssid ? -1 : 1));
     for (const t of idle.slice(0, idle.length - MAX_IDLE_RESUME_TOKENS)) acc.tokens.delete(t.ssid);
   }
 
-  private take(acc: Account, ssids: Iterable<string>, revoke: boolean): SessionInfo[] {
+  private take(acc: Account, ssids: readonly string[], revoke: boolean): SessionInfo[] {
     const out: SessionInfo[] = [];
-    for (const ssid of ssids) {
+    for (let i = 0; i < ssids.length; i++) {
+      const ssid = ssids[i]!;
       const s = acc.sessions.get(ssid);
       if (s) {
         acc.sessions.delete(ssid);
@@ -88,7 +90,7 @@ export class MemoryRegistry implements SessionRegistry {
         const t = acc.tokens.get(session.ssid);
         if (!t || t.expires <= now || !sameString(t.hash, req.resumeHash)) return { ok: false, code: 4115, blocking: [], removed: [] };
       }
-      const removed = this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
+      const removed = req.kick.length === 0 ? [] : this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
       const existing = acc.sessions.get(session.ssid);
       if (existing && req.resumeHash !== undefined) {
         acc.sessions.set(session.ssid, { ...session, loginTime: existing.loginTime });

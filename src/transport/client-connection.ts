@@ -43,7 +43,8 @@ export class ClientConnection implements SessionHolder {
     private readonly config: Config,
     private readonly service: SessionService,
     private readonly metrics: Metrics,
-    public log: Logger,
+    /** The server's logger; this socket's child of it is made when first needed. */
+    private readonly parentLog: Logger,
     private readonly onGone: (conn: ClientConnection) => void,
   ) {
     this.authTimer = setTimeout(() => {
@@ -56,9 +57,26 @@ export class ClientConnection implements SessionHolder {
     });
     ws.on('close', (code) => this.gone(code));
     ws.on('error', (err) => {
-      this.log.debug({ err }, 'socket error');
+      this.debug({ err }, 'socket error');
       if (err && (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCause = 'too_big';
     });
+  }
+
+  private childLog: Logger | undefined;
+
+  /**
+   * This socket's child logger (conn, ip, and once logged in ssid, name,
+   * domain), made on first use: most sockets never log a line, and a child
+   * per socket costs memory and CPU at accept.
+   */
+  get log(): Logger {
+    const s = this.session;
+    return (this.childLog ??= this.parentLog.child(s ? { conn: this.connId, ip: this.ip, ssid: s.ssid, name: s.name, domain: s.domain } : { conn: this.connId, ip: this.ip }));
+  }
+
+  /** A debug line, without making the child logger when debug is off. */
+  private debug(obj: object, msg: string): void {
+    if (this.parentLog.isLevelEnabled('debug')) this.log.debug(obj, msg);
   }
 
   /** True once AUTH succeeded. */
@@ -102,8 +120,8 @@ export class ClientConnection implements SessionHolder {
       if (ack.ok) {
         clearTimeout(this.authTimer);
         this.onAuthenticated();
-        this.log = this.log.child({ ssid: this.session?.ssid, name: this.session?.name, domain: this.session?.domain });
-        this.log.info('logged in');
+        this.childLog = undefined; // from now on its lines name the session
+        this.debug({}, 'logged in');
       }
       this.sendAck(ack);
       return;
@@ -136,7 +154,7 @@ export class ClientConnection implements SessionHolder {
   /** Answers a bad frame with a failed ACK and closes the socket after `max_bad_frames` of them. */
   private bad(type: number, why: string, code: ErrorCode = ErrorCode.FORMAT): void {
     this.badFrames++;
-    this.log.debug({ type, why, badFrames: this.badFrames }, 'bad frame');
+    this.debug({ type, why, badFrames: this.badFrames }, 'bad frame');
     this.sendAck(failAck(type, failure(code, code === ErrorCode.FORMAT ? `format error: ${why}` : undefined)));
     if (this.badFrames >= this.config.max_bad_frames) this.close(CloseCode.BAD_FRAMES);
   }
@@ -188,7 +206,7 @@ export class ClientConnection implements SessionHolder {
   private gone(code: number): void {
     this.closed = true;
     clearTimeout(this.authTimer);
-    this.log.debug({ code }, 'socket closed');
+    this.debug({ code }, 'socket closed');
     this.release();
   }
 

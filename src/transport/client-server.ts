@@ -68,7 +68,7 @@ export class ClientServer {
       if (n <= 0) this.unauthByIp.delete(ip);
       else this.unauthByIp.set(ip, n);
     };
-    const conn = new ClientConnection(ws, connId, ip, this.config, this.service, this.metrics, this.log.child({ conn: connId, ip }), (c) => {
+    const conn = new ClientConnection(ws, connId, ip, this.config, this.service, this.metrics, this.log, (c) => {
       dropUnauth();
       this.connections.delete(c);
       this.metrics.connections.set(this.connections.size);
