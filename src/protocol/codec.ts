@@ -115,6 +115,19 @@ export function isUndecodable(f: DecodedFrame | UndecodableFrame): f is Undecoda
 export function encodeFrame(channel: Channel, type: number, payload: object = {}, json = false, flagJson = false): Buffer {
   const typeName = (payloadTypes[channel] as Record<number, string>)[type];
   if (typeName === undefined) throw new Error(`no type code ${type} on channel ${channel}`);
+  return encodeAs(typeName, type, payload, json, flagJson);
+}
+
+/**
+ * An AdmAck in a frame of any type code: the admin socket's error replies,
+ * which carry the type code of the request they answer even where a success
+ * would carry another message (ADMONLINE, ADMSTATS) or the code is unknown.
+ */
+export function encodeAdmAck(type: number, ack: object, json = false): Buffer {
+  return encodeAs('AdmAck', type & 0xff, ack, json, false);
+}
+
+function encodeAs(typeName: string, type: number, payload: object, json: boolean, flagJson: boolean): Buffer {
   const t = messageType(typeName);
   const msg = t.fromObject(payload as Record<string, unknown>);
   const head = type | (flagJson ? JSON_FLAG : 0);

@@ -13,7 +13,7 @@ import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
 import { CloseCode, closeReason, ErrorCode, failure, type TimFailure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { decodeFrame, encodeFrame, isUndecodable, type DecodedFrame, type UndecodableFrame } from '../protocol/codec.js';
+import { decodeFrame, encodeAdmAck, encodeFrame, isUndecodable, type DecodedFrame, type UndecodableFrame } from '../protocol/codec.js';
 import { AdminType } from '../protocol/type-codes.js';
 import type { AdmAck, AdmAuth, AdmEvent, AdmSub } from '../protocol/types.js';
 import { failAdmAck, okAdmAck, type AdminService } from '../session/admin-service.js';
@@ -32,16 +32,6 @@ const requestNames: Readonly<Record<number, string>> = {
   [AdminType.STATS]: 'stats',
   [AdminType.TOKEN]: 'token',
 };
-
-/**
- * An AdmAck in a frame of type `type`: the codec maps AdmAck to the ack-typed
- * codes only, so the frame is encoded as an ADMAUTH reply and re-typed.
- */
-function admAckFrame(type: number, ack: AdmAck, json: boolean): Buffer {
-  const frame = encodeFrame('adminOut', AdminType.AUTH, ack, json);
-  frame[0] = type;
-  return frame;
-}
 
 /** The type code a reply to `frame` carries: the one received, or 0 for an empty or text message. */
 function replyType(frame: DecodedFrame | UndecodableFrame): number {
@@ -146,7 +136,7 @@ export class AdminConnection {
 
   private reply(type: number, ack: AdmAck): void {
     this.count(type, ack.ok ? 'ok' : String(ack.error?.code ?? ErrorCode.UNDEFINED));
-    this.write(() => admAckFrame(type, ack, this.json));
+    this.write(() => encodeAdmAck(type, ack, this.json));
   }
 
   private send(type: number, payload: object): void {
