@@ -125,6 +125,12 @@ describe('ADMTOKEN', () => {
     const second = await connect(gw);
     expect((await second.login({ name: 'alice', domain: 'acme', token: t.token })).error?.code).toBe(4115);
 
+    // the token's extend is kept on the session it logs in, over the client's own
+    const tagged = await admin.token('acme', 'dave', 0, { uid: '42', plan: 'gold' });
+    const dave = await connect(gw);
+    expect(await dave.login({ name: 'dave', domain: 'acme', token: tagged.token, extend: { plan: 'free', lang: 'zh' } })).toMatchObject({ ok: true });
+    expect((await admin.online('acme', ['dave']))[0]!.sessions[0]!.extend).toEqual({ uid: '42', plan: 'gold', lang: 'zh' });
+
     const forBob = await admin.token('acme', 'bob');
     const wrongName = await connect(gw);
     expect((await wrongName.login({ name: 'carol', domain: 'acme', token: forBob.token })).error?.code).toBe(4115);

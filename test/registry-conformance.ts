@@ -58,11 +58,12 @@ export function registryConformance(name: string, create: () => Promise<Registry
     const listed = async (domain = 'd', name = 'n'): Promise<string[]> => ssids(await reg.list(domain, name));
 
     it('accepts logins within the limits and lists the account oldest first', async () => {
-      const a = await admit(sess('a', 3000));
+      const a = await admit(sess('a', 3000, { extend: { uid: '42', 'key with space': 'välue' } }));
       await admit(sess('b', 1000));
       await admit(sess('c', 2000));
       expect(await listed()).toEqual(['a', 'c', 'b']);
       expect((await reg.list('d', 'n'))[0]).toEqual(a);
+      expect((await reg.list('d', 'n'))[2]!.extend).toBeUndefined();
       expect(await reg.list('d', 'other')).toEqual([]);
     });
 

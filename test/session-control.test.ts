@@ -111,9 +111,12 @@ describe('the account\'s own sessions', () => {
   it('SESSIONS lists self and the other sessions with resource, termtyp, times, ip and gateway', async () => {
     const gw = await startGateway({ device_limit: 3, devicetype_limit: 3 });
     const a = await loggedIn(gw, { name: 'bob', termtyp: 1, resource: 'phone' });
-    const b = await loggedIn(gw, { name: 'bob', termtyp: 2, resource: 'pc' });
+    const b = await connect(gw);
+    expect(await b.login({ name: 'bob', pwd: PWD, termtyp: 2, resource: 'pc', extend: { os: 'linux' } })).toMatchObject({ ok: true });
     await loggedIn(gw, { name: 'alice' });
     const list = await a.sessions();
+    expect(list.online[0]!.extend).toEqual({ os: 'linux' });
+    expect(list.self!.extend).toEqual({});
     expect(list.self).toMatchObject({ ssid: a.lastLogin!.n2, resource: 'phone', termtyp: 1, ip: '127.0.0.1', gateway: gw.id, loginTime: a.lastLogin!.t });
     expect(list.online).toHaveLength(1);
     expect(list.online[0]).toMatchObject({ ssid: b.lastLogin!.n2, resource: 'pc', termtyp: 2 });

@@ -25,16 +25,17 @@ export function issueResumeToken(domain: string, name: string, ssid: string, exp
 }
 
 /** A new single-use login token and what to store for it under `id`. */
-export function issueLoginToken(domain: string, name: string, expires: number): { token: string; id: string; record: TokenRecord } {
+export function issueLoginToken(domain: string, name: string, expires: number, extend: Readonly<Record<string, string>> = {}): { token: string; id: string; record: TokenRecord } {
   const id = randomId(16);
   const secret = randomId();
-  return { token: `l.${id}.${secret}`, id, record: { domain, name, ssid: '', hash: hashSecret(secret), expires } };
+  const record = { domain, name, ssid: '', hash: hashSecret(secret), expires, ...(Object.keys(extend).length ? { extend: { ...extend } } : {}) };
+  return { token: `l.${id}.${secret}`, id, record };
 }
 
 /** What a presented token turned out to be. */
 export type TokenCheck =
   | { readonly kind: 'resume'; readonly ssid: string; readonly hash: string }
-  | { readonly kind: 'login' }
+  | { readonly kind: 'login'; readonly extend?: Readonly<Record<string, string>> }
   | { readonly kind: 'invalid' };
 
 /**
@@ -49,5 +50,5 @@ export async function checkToken(registry: SessionRegistry, domain: string, name
   const hash = hashSecret(secret);
   const rec = kind === 'r' ? await registry.getResumeToken(domain, name, id, now) : await registry.takeLoginToken(id, now);
   if (!rec || rec.domain !== domain || rec.name !== name || !sameString(rec.hash, hash)) return { kind: 'invalid' };
-  return kind === 'r' ? { kind: 'resume', ssid: id, hash } : { kind: 'login' };
+  return kind === 'r' ? { kind: 'resume', ssid: id, hash } : { kind: 'login', ...(rec.extend ? { extend: rec.extend } : {}) };
 }

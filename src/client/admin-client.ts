@@ -183,8 +183,8 @@ export class TimAdminClient extends EventEmitter {
   }
 
   /** ADMTOKEN: a single-use login token for domain+name (ttlSeconds 0 = the gateway's token_timeout). */
-  async token(domain: string, name: string, ttlSeconds = 0): Promise<LoginToken> {
-    const ack = await this.ack(AdminType.TOKEN, { domain, name, ttlSeconds });
+  async token(domain: string, name: string, ttlSeconds = 0, extend: Record<string, string> = {}): Promise<LoginToken> {
+    const ack = await this.ack(AdminType.TOKEN, { domain, name, ttlSeconds, extend });
     return { token: ack.n2 ?? '', expires: ack.t2 ?? 0 };
   }
 

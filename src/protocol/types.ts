@@ -28,6 +28,8 @@ export interface TimSession {
   refreshTime: number;
   ip: string;
   gateway: string;
+  /** Extension (field 8): the extend fields kept on the session. */
+  extend?: Record<string, string>;
 }
 
 export interface TimAck {

@@ -188,7 +188,7 @@ export class AdminService {
   /**
    * ADMTOKEN: a single-use login token for domain+name living `ttlSeconds`
    * (0 = token_timeout); n2 = the token, t2 = its expiry (ms). `extend` is
-   * checked for bounds but not kept (the login's own extend applies).
+   * kept on the session the token logs in (over the client's own extend).
    */
   private async token(req: AdmToken): Promise<AdmAck> {
     const max = this.deps.config.max_field_bytes;
@@ -201,7 +201,7 @@ export class AdminService {
       this.checkExtend(req.extend);
     if (problem) return failAdmAck(AdminType.TOKEN, problem);
     const ttl = req.ttlSeconds || this.deps.config.token_timeout;
-    const issued = issueLoginToken(req.domain, req.name, Date.now() + ttl * 1000);
+    const issued = issueLoginToken(req.domain, req.name, Date.now() + ttl * 1000, req.extend);
     await this.deps.registry.putLoginToken(issued.id, issued.record);
     return okAdmAck(AdminType.TOKEN, { n2: issued.token, t2: issued.record.expires });
   }

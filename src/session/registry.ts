@@ -22,6 +22,8 @@ export interface SessionInfo {
   readonly gateway: string;
   /** Id of the connection on that node: a resumed ssid gets a new one, so an old socket's close cannot remove it. */
   readonly connId: string;
+  /** TimAuth.extend kept on the session (with an admin login token's extend over it); absent = none. */
+  readonly extend?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface TokenRecord {
   readonly hash: string;
   /** ms since epoch. */
   readonly expires: number;
+  /** Login tokens: extend fields the issuing backend attaches to the session (ADMTOKEN extend). */
+  readonly extend?: Readonly<Record<string, string>>;
 }
 
 /** One login attempt, already authenticated. */

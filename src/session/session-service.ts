@@ -38,9 +38,15 @@ export function failAck(timType: number, f: TimFailure, extra: Partial<TimAck> =
   return { ok: false, timType, error: { code: f.code, info: f.info }, ...extra };
 }
 
+/** The extend kept on a session: the client's, with an admin login token's over it; nothing when both are empty. */
+function sessionExtend(own: Record<string, string>, issued: Readonly<Record<string, string>> | undefined): { extend?: Record<string, string> } {
+  const merged = { ...own, ...issued };
+  return Object.keys(merged).length ? { extend: merged } : {};
+}
+
 /** The wire form of a stored session. */
 export function toTimSession(s: SessionInfo): TimSession {
-  return { ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, loginTime: s.loginTime, refreshTime: s.refreshTime, ip: s.ip, gateway: s.gateway };
+  return { ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, loginTime: s.loginTime, refreshTime: s.refreshTime, ip: s.ip, gateway: s.gateway, extend: { ...s.extend } };
 }
 
 /** The session layer of one gateway node. */
@@ -89,11 +95,13 @@ export class SessionService {
     }
 
     let resume: { ssid: string; hash: string } | undefined;
+    let issuedExtend: Readonly<Record<string, string>> | undefined;
     try {
       if (auth.token !== '') {
         const check = await checkToken(registry, auth.domain, auth.name, auth.token, now);
         if (check.kind === 'invalid') return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
         if (check.kind === 'resume') resume = { ssid: check.ssid, hash: check.hash };
+        else issuedExtend = check.extend;
       } else if (!(await this.deps.passwords.verify(auth.domain, auth.name, auth.pwd))) {
         return this.rejected(auth, conn, failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
       }
@@ -113,6 +121,7 @@ export class SessionService {
       ip: conn.ip,
       gateway: this.deps.gatewayId,
       connId: conn.connId,
+      ...sessionExtend(auth.extend, issuedExtend),
     };
     const token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000);
     // Registered before the table insert: a concurrent login that evicts this
