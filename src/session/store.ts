@@ -1,7 +1,7 @@
 /**
  * Chooses the session store: the embedded in-memory table, or (when `redis` is
  * set in tim.json) the shared Redis table, pub/sub bus and node lease of
- * cluster mode (docs/cluster.md).
+ * cluster mode (README, "Cluster mode").
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
