@@ -10,6 +10,9 @@ import type { RegistryStats } from './session/registry.js';
 const LOOP_SAMPLE_MS = 10;
 
 /** The gateway's metrics. */
+/** How long one read of the table's counts serves /metrics scrapes. */
+export const TABLE_STATS_MAX_AGE_MS = 5000;
+
 export class Metrics {
   readonly registry = new Registry();
   /** Open client sockets on this node. */
@@ -77,9 +80,20 @@ export class Metrics {
     table('tim_tokens', 'Live resume and login tokens', (s) => s.tokens);
   }
 
-  /** Reads the table-wide gauges (tim_table_*, tim_gateways, tim_tokens) from `stats` at each scrape; unset, they stay 0. */
+  /**
+   * Reads the table-wide gauges (tim_table_*, tim_gateways, tim_tokens) from
+   * `stats`; unset, they stay 0. One read serves every gauge of a scrape and
+   * any scrape within TABLE_STATS_MAX_AGE_MS after it: in cluster mode a read
+   * SCANs the whole table, which must not happen four times per scrape nor
+   * once per scraper.
+   */
   watchTable(stats: () => Promise<RegistryStats>): void {
-    this.tableStats = stats;
+    let last: { at: number; value: Promise<RegistryStats> } | null = null;
+    this.tableStats = () => {
+      const now = Date.now();
+      if (!last || now - last.at > TABLE_STATS_MAX_AGE_MS) last = { at: now, value: stats() };
+      return last.value;
+    };
   }
 
   /** Stops the event-loop sampler. */
