@@ -80,6 +80,22 @@ describe('ADMAUTH', () => {
     expect(await authCode(gw, PWD, ADMIN, '127.0.0.2')).toBe(0);
   });
 
+  it('attempts made at once are checked one at a time: once the failures empty the bucket, the rest answer 5105, the right password included', async () => {
+    const gw = await adminGateway({ admin_auth_failures: { per_second: 0.001, burst: 3 } });
+    const wrong = Array.from({ length: 10 }, () => authCode(gw, 'wrong'));
+    await new Promise((r) => setTimeout(r, 50)); // the wrong ones arrive first and are still being checked
+    const right = authCode(gw, PWD);
+    const codes = await Promise.all(wrong);
+    expect(codes.filter((c) => c === 4105)).toHaveLength(3);
+    expect(codes.filter((c) => c === 5105)).toHaveLength(7);
+    expect(await right).toBe(5105);
+  });
+
+  it('concurrent right passwords from one address all get in', async () => {
+    const gw = await adminGateway({ admin_auth_failures: { per_second: 0.001, burst: 3 } });
+    expect(await Promise.all(Array.from({ length: 8 }, () => authCode(gw, PWD)))).toEqual(Array(8).fill(0));
+  });
+
   it('closes a socket that does not authenticate within auth_timeout with 4003', async () => {
     const gw = await adminGateway({ auth_timeout: 0.2 });
     const a = await raw(gw);

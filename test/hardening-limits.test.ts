@@ -91,14 +91,20 @@ describe('login rate limits', () => {
     expect(await (await fromOtherIp(gw)).login({ name: 'dave', pwd: PWD })).toMatchObject({ ok: true });
   });
 
-  it('per account: attempts on one account beyond its bucket answer 5105, other accounts are unaffected', async () => {
-    const gw = await startGateway({ login_rate_account: { per_second: 0.001, burst: 2 } });
+  it('per account: failed passwords beyond the bucket make password logins answer 5105; tokens and other accounts are unaffected', async () => {
+    const gw = await startGateway({ login_rate_account: { per_second: 0.001, burst: 2 }, device_limit: 10, devicetype_limit: 10 });
+    // successful logins do not drain the bucket
+    const owner = await loggedIn(gw, { name: 'alice' });
+    for (let i = 0; i < 3; i++) await loggedIn(gw, { name: 'alice' });
     const c = await connect(gw);
     expect(await c.login({ name: 'alice', pwd: 'wrong' })).toMatchObject({ error: { code: 4105 } });
     expect(await c.login({ name: 'alice', pwd: 'wrong' })).toMatchObject({ error: { code: 4105 } });
     expect(await c.login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: false, error: { code: 5105 } });
     expect(await (await fromOtherIp(gw)).login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: false, error: { code: 5105 } });
     expect(await c.login({ name: 'alice', pwd: PWD, domain: 'acme' })).toMatchObject({ ok: true });
+    // the owner's resume token still works while the attacker holds the bucket empty
+    await owner.close();
+    expect(await (await connect(gw)).login({ name: 'alice', token: owner.lastLogin!.token! })).toMatchObject({ ok: true });
   });
 });
 

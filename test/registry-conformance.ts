@@ -241,10 +241,13 @@ export function registryConformance(name: string, create: () => Promise<Registry
     it('login tokens are single use and die at their expiry', async () => {
       await reg.putLoginToken('L1', token('', 'h1'));
       await reg.putLoginToken('L2', token('', 'h2', now - 1));
-      expect(await reg.takeLoginToken('L1', now)).toEqual(token('', 'h1'));
-      expect(await reg.takeLoginToken('L1', now)).toBeNull();
-      expect(await reg.takeLoginToken('L2', now)).toBeNull();
-      expect(await reg.takeLoginToken('never', now)).toBeNull();
+      // a wrong secret or account leaves the token usable
+      expect(await reg.takeLoginToken('L1', 'd', 'n', 'wrong', now)).toBeNull();
+      expect(await reg.takeLoginToken('L1', 'd', 'other', 'h1', now)).toBeNull();
+      expect(await reg.takeLoginToken('L1', 'd', 'n', 'h1', now)).toEqual(token('', 'h1'));
+      expect(await reg.takeLoginToken('L1', 'd', 'n', 'h1', now)).toBeNull();
+      expect(await reg.takeLoginToken('L2', 'd', 'n', 'h2', now)).toBeNull();
+      expect(await reg.takeLoginToken('never', 'd', 'n', 'h1', now)).toBeNull();
     });
 
     it('removeGateway removes only the sessions of that node and keeps their tokens', async () => {

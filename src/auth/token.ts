@@ -48,7 +48,7 @@ export async function checkToken(registry: SessionRegistry, domain: string, name
   if (!m) return { kind: 'invalid' };
   const [, kind, id, secret] = m as unknown as [string, 'r' | 'l', string, string];
   const hash = hashSecret(secret);
-  const rec = kind === 'r' ? await registry.getResumeToken(domain, name, id, now) : await registry.takeLoginToken(id, now);
+  const rec = kind === 'r' ? await registry.getResumeToken(domain, name, id, now) : await registry.takeLoginToken(id, domain, name, hash, now);
   if (!rec || rec.domain !== domain || rec.name !== name || !sameString(rec.hash, hash)) return { kind: 'invalid' };
   return kind === 'r' ? { kind: 'resume', ssid: id, hash } : { kind: 'login', ...(rec.extend ? { extend: rec.extend } : {}) };
 }

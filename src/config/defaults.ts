@@ -52,7 +52,7 @@ export const defaults = {
   unauth_per_ip: 256,
   /** Login attempts per IP: a token bucket of `burst` refilled at `per_second`; over it 5105. */
   login_rate_ip: { per_second: 50, burst: 100 } as RateLimit,
-  /** Login attempts per account (domain+name); over it 5105. */
+  /** Failed password logins per account (domain+name); while its bucket is empty, password logins of the account answer 5105 (token logins are not limited by it). */
   login_rate_account: { per_second: 5, burst: 20 } as RateLimit,
   /** Failed ADMAUTH attempts per IP: a token bucket; once empty, ADMAUTH from that IP answers 5105 until it refills. */
   admin_auth_failures: { per_second: 0.2, burst: 5 } as RateLimit,

@@ -33,6 +33,12 @@ export class TokenBuckets {
     return true;
   }
 
+  /** True when `key` has a token to take at `now`, without taking it. */
+  has(key: string, now: number): boolean {
+    const b = this.buckets.get(key);
+    return !b || Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.per_second) >= 1;
+  }
+
   /** Forgets buckets that have refilled completely (they equal a fresh one). */
   private sweep(now: number): void {
     const full = (this.limit.burst / this.limit.per_second) * 1000;

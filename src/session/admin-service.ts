@@ -40,9 +40,6 @@ const MAX_REASON_BYTES = 256;
 const MAX_BLOCK_SECONDS = 365 * 86400;
 /** Longest ADMTOKEN ttlSeconds: one day. */
 const MAX_TOKEN_TTL_SECONDS = 86400;
-/** Throttled addresses remembered before expired entries are swept. */
-const MAX_THROTTLED_IPS = 10_000;
-
 /** The ssid list of requests that take names only (ADMONLINE). */
 const NO_SSIDS: readonly string[] = [];
 
@@ -63,8 +60,8 @@ export function failAdmAck(admType: number, f: TimFailure): AdmAck {
 /** The admin operations of one gateway node. */
 export class AdminService {
   private readonly failures: TokenBuckets;
-  /** IPs whose failed ADMAUTH attempts emptied their bucket, with the ms until which they get 5105. */
-  private readonly throttled = new Map<string, number>();
+  /** ADMAUTH checks in progress per IP, chained: one at a time (bounded by the admin socket limit). */
+  private readonly authQueues = new Map<string, Promise<void>>();
   /** SHA-256 of each admin name with its password hash, compared in constant time. */
   private readonly admins: readonly { readonly name: Buffer; readonly pwd: string }[];
 
@@ -78,24 +75,31 @@ export class AdminService {
   /**
    * Checks an operator's name and password; null when they are right. An
    * unknown name costs the same as a wrong password (one scrypt either way).
-   * Failures are counted per IP; once the IP's bucket is empty it gets 5105
-   * without a check until a token refills.
+   * Attempts from one IP are checked one at a time, each only while the IP's
+   * failure bucket has a token (else 5105 without a check), so attempts made
+   * at once cannot all be checked before the failures are counted.
    */
-  async authenticate(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
-    const now = Date.now();
-    if ((this.throttled.get(ip) ?? 0) > now) return failure(ErrorCode.FREQ_LIMIT);
+  authenticate(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
+    const run = (this.authQueues.get(ip) ?? Promise.resolve()).then(() => this.checkOperator(ip, name, pwd));
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.authQueues.set(ip, tail);
+    void tail.then(() => {
+      if (this.authQueues.get(ip) === tail) this.authQueues.delete(ip);
+    });
+    return run;
+  }
+
+  private async checkOperator(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
+    if (!this.failures.has(ip, Date.now())) return failure(ErrorCode.FREQ_LIMIT);
     const wanted = digest(name);
     let hash: string | undefined;
     for (const a of this.admins) if (timingSafeEqual(a.name, wanted) && hash === undefined) hash = a.pwd;
     if (await verifyPassword(pwd, hash)) return null;
-    if (this.failures.take(ip, Date.now())) return failure(ErrorCode.PERMISSION_DENIED);
-    this.throttle(ip, Date.now());
-    return failure(ErrorCode.FREQ_LIMIT);
-  }
-
-  private throttle(ip: string, now: number): void {
-    if (this.throttled.size >= MAX_THROTTLED_IPS) for (const [k, until] of this.throttled) if (until <= now) this.throttled.delete(k);
-    this.throttled.set(ip, now + 1000 / this.deps.config.admin_auth_failures.per_second);
+    this.failures.take(ip, Date.now());
+    return failure(ErrorCode.PERMISSION_DENIED);
   }
 
   // --------------------------------------------------------------- requests

@@ -179,10 +179,11 @@ export class MemoryRegistry implements SessionRegistry {
     this.loginTokens.set(id, rec);
   }
 
-  async takeLoginToken(id: string, now: number): Promise<TokenRecord | null> {
+  async takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null> {
     const t = this.loginTokens.get(id);
+    if (!t || t.domain !== domain || t.name !== name || !sameString(t.hash, hash)) return null;
     this.loginTokens.delete(id);
-    return t && t.expires > now ? t : null;
+    return t.expires > now ? t : null;
   }
 
   async block(domain: string, name: string, until: number): Promise<void> {

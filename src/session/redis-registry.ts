@@ -185,8 +185,8 @@ export class RedisRegistry implements SessionRegistry {
     if (ttl > 0) await this.client.set(this.keys.loginToken(id), JSON.stringify(rec), 'PX', ttl);
   }
 
-  async takeLoginToken(id: string, now: number): Promise<TokenRecord | null> {
-    const raw = await this.client.getdel(this.keys.loginToken(id));
+  async takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null> {
+    const raw = (await scripts.takeLoginToken.run(this.client, [this.keys.loginToken(id)], [domain, name, hash])) as string | null;
     if (raw === null) return null;
     const rec = JSON.parse(raw) as TokenRecord;
     return rec.expires > now ? rec : null;

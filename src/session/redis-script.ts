@@ -43,6 +43,7 @@ export const scripts = {
   reap: new RedisScript('reap'),
   touch: new RedisScript('touch'),
   putToken: new RedisScript('put_token'),
+  takeLoginToken: new RedisScript('take_login_token'),
   stats: new RedisScript('stats'),
   lease: new RedisScript('lease'),
   unlease: new RedisScript('unlease'),

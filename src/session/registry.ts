@@ -143,8 +143,12 @@ export interface SessionRegistry {
   getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null>;
   /** Stores a single-use login token under an id. */
   putLoginToken(id: string, rec: TokenRecord): Promise<void>;
-  /** Takes (reads and deletes, atomically) a login token, if live. */
-  takeLoginToken(id: string, now: number): Promise<TokenRecord | null>;
+  /**
+   * Takes (reads and deletes, atomically) a live login token of
+   * domain+name whose secret hashes to `hash`. A wrong secret or account
+   * leaves the token alone, so knowing an id does not let anyone burn it.
+   */
+  takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null>;
 
   /** Refuses logins of an account until `until` (ms); 0 lifts the block. */
   block(domain: string, name: string, until: number): Promise<void>;

@@ -90,9 +90,12 @@ export class SessionService {
     const bounds = checkAuthBounds(auth, config);
     if (bounds) return this.rejected(auth, conn, bounds, 'bad_parameter');
     const now = Date.now();
-    if (!this.ipBuckets.take(conn.ip, now) || !this.accountBuckets.take(`${auth.domain}\u0000${auth.name}`, now)) {
-      return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
-    }
+    if (!this.ipBuckets.take(conn.ip, now)) return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
+    // The account bucket counts failed passwords only, and guards password
+    // logins only: a flood of wrong guesses cannot drain it for the owner's
+    // successful logins, and never blocks a token (256 random bits).
+    const account = `${auth.domain}\u0000${auth.name}`;
+    if (auth.token === '' && !this.accountBuckets.has(account, now)) return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
 
     let resume: { ssid: string; hash: string } | undefined;
     let issuedExtend: Readonly<Record<string, string>> | undefined;
@@ -103,6 +106,7 @@ export class SessionService {
         if (check.kind === 'resume') resume = { ssid: check.ssid, hash: check.hash };
         else issuedExtend = check.extend;
       } else if (!(await this.deps.passwords.verify(auth.domain, auth.name, auth.pwd))) {
+        this.accountBuckets.take(account, Date.now());
         return this.rejected(auth, conn, failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
       }
     } catch (e) {

@@ -37,7 +37,13 @@ export interface Store {
 
 /** redis://user:secret@host → redis://user:***@host, for logs and errors. */
 export function redactUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://(unparsable url)';
+  }
 }
 
 /** Builds the store for a config. */

@@ -35,6 +35,8 @@ export class ClientConnection implements SessionHolder {
   private pending = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly authTimer: NodeJS.Timeout;
+  /** Set when an AUTH succeeded (session alone is also set while a login is being decided). */
+  private authed = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -48,7 +50,7 @@ export class ClientConnection implements SessionHolder {
     private readonly onGone: (conn: ClientConnection) => void,
   ) {
     this.authTimer = setTimeout(() => {
-      if (!this.session) this.close(CloseCode.AUTH_TIMEOUT);
+      if (!this.authed) this.close(CloseCode.AUTH_TIMEOUT);
     }, config.auth_timeout * 1000);
     ws.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     ws.on('pong', () => {
@@ -81,7 +83,7 @@ export class ClientConnection implements SessionHolder {
 
   /** True once AUTH succeeded. */
   get authenticated(): boolean {
-    return this.session !== null;
+    return this.authed;
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
@@ -118,6 +120,7 @@ export class ClientConnection implements SessionHolder {
     if (type === ClientType.AUTH) {
       const ack = await this.service.login(this, payload as unknown as TimAuth);
       if (ack.ok) {
+        this.authed = true;
         clearTimeout(this.authTimer);
         this.onAuthenticated();
         this.childLog = undefined; // from now on its lines name the session
