@@ -219,9 +219,11 @@ export function registryConformance(name: string, create: () => Promise<Registry
 
     it('touch moves refreshTime forward only', async () => {
       const a = await admit(sess('a', 1000));
-      await reg.touch([{ domain: 'd', name: 'n', ssid: 'a', time: now + 5 }, { domain: 'd', name: 'n', ssid: 'gone', time: now }]);
+      const gone = { domain: 'd', name: 'n', ssid: 'gone', connId: 'c0', time: now };
+      const otherSocket = { domain: 'd', name: 'n', ssid: 'a', connId: 'not-its-socket', time: now + 9 };
+      expect(await reg.touch([{ domain: 'd', name: 'n', ssid: 'a', connId: a.connId, time: now + 5 }, gone, otherSocket])).toEqual([gone, otherSocket]);
       expect((await reg.list('d', 'n'))[0]).toEqual({ ...a, refreshTime: now + 5 });
-      await reg.touch([{ domain: 'd', name: 'n', ssid: 'a', time: now - 50 }]);
+      expect(await reg.touch([{ domain: 'd', name: 'n', ssid: 'a', connId: a.connId, time: now - 50 }])).toEqual([]);
       expect((await reg.list('d', 'n'))[0]!.refreshTime).toBe(now + 5);
     });
 
@@ -274,6 +276,27 @@ export function registryConformance(name: string, create: () => Promise<Registry
       const c = sess('c', 0, { termtyp: 4, name: 'm' });
       const c2 = sess('c2', 0, { termtyp: 4, name: 'm' });
       expect(ssids(await reg.restore([{ session: c, limits: lim }, { session: c2, limits: limits(5, 1) }], now))).toEqual(['c2']);
+    });
+
+    it('restore drops a listed session that no longer fits next to the others (a login won while its node was away)', async () => {
+      const a = await admit(sess('a', 3000), limits(2, 2));
+      await admit(sess('y', 1000, { gateway: 'other-node' }), limits(2, 2));
+      await admit(sess('z', 500, { gateway: 'other-node' }), limits(3, 3));
+      expect(ssids(await reg.restore([{ session: a, limits: limits(2, 2) }], now))).toEqual(['a']);
+      expect(await listed()).toEqual(['y', 'z']);
+    });
+
+    it('a login does not count its own record put back by a restore while it was in flight, and a refusal drops it', async () => {
+      await admit(sess('o', 1000), limits(1, 1));
+      const mine = sess('m1', 0);
+      expect(await reg.restore([{ session: mine, limits: limits(2, 2) }], now)).toEqual([]);
+      expect((await login(mine, limits(2, 2))).ok).toBe(true);
+      expect(await listed()).toEqual(['o', 'm1']);
+      const refused = sess('m2', 0);
+      expect(await reg.restore([{ session: refused, limits: limits(3, 3) }], now)).toEqual([]);
+      const r = await login(refused, limits(2, 2));
+      expect(r.ok ? [] : ssids(r.blocking)).toEqual(['o', 'm1']);
+      expect(await listed()).toEqual(['o', 'm1']);
     });
 
     it('keeps accounts apart whatever their domain and name contain', async () => {

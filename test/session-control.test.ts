@@ -221,6 +221,18 @@ describe('resume tokens', () => {
 });
 
 describe('heartbeat', () => {
+  it('a socket whose session the table no longer lists (a lost kick) is closed at the next heartbeat: KICKED reason revoked, 4001', async () => {
+    const gw = await startGateway({ device_limit: 2, heartbeat_interval: 0.1 });
+    const a = await loggedIn(gw, { name: 'dave' });
+    const b = await loggedIn(gw, { name: 'dave' });
+    await gw.store.registry.removeSessions('', 'dave', [a.lastLogin!.n2!]); // as if the kick never reached the socket
+    expect(await a.nextNotice(NoticeKind.KICKED)).toMatchObject({ extend: { reason: 'revoked' } });
+    expect(await a.closed).toMatchObject({ code: 4001 });
+    await new Promise((r) => setTimeout(r, 300));
+    await b.ping();
+    expect(b.notices).toEqual([]);
+  });
+
   it('a socket that stops answering pings is closed with 4004 and frees its slot', async () => {
     const gw = await startGateway({ device_limit: 1, heartbeat_interval: 0.1 });
     const dead = await connect(gw, { autoPong: false });

@@ -97,8 +97,13 @@ export class MemoryRegistry implements SessionRegistry {
         this.storeToken(acc, req.token);
         return { ok: true, removed, evicted: [], replaced: existing };
       }
-      const decision = decideLogin([...acc.sessions.values()], session.termtyp, req.limits, now);
-      if (!decision.accept) return { ok: false, code: 4111, blocking: decision.blocking, removed };
+      // a record of this fresh ssid can only be this login's own, put back by a restore while it was in flight
+      const others = existing ? [...acc.sessions.values()].filter((s) => s.ssid !== session.ssid) : [...acc.sessions.values()];
+      const decision = decideLogin(others, session.termtyp, req.limits, now);
+      if (!decision.accept) {
+        if (existing?.connId === session.connId) acc.sessions.delete(session.ssid);
+        return { ok: false, code: 4111, blocking: decision.blocking, removed };
+      }
       const evicted = this.take(acc, decision.evict.map((s) => s.ssid), true);
       acc.sessions.set(session.ssid, session);
       this.storeToken(acc, req.token);
@@ -130,12 +135,15 @@ export class MemoryRegistry implements SessionRegistry {
     return [...(this.account(domain, name)?.sessions.values() ?? [])].sort(byAge);
   }
 
-  async touch(touches: readonly Touch[]): Promise<void> {
+  async touch(touches: readonly Touch[]): Promise<Touch[]> {
+    const missing: Touch[] = [];
     for (const t of touches) {
       const acc = this.account(t.domain, t.name);
       const s = acc?.sessions.get(t.ssid);
-      if (acc && s && t.time > s.refreshTime) acc.sessions.set(t.ssid, { ...s, refreshTime: t.time });
+      if (!acc || !s || s.connId !== t.connId) missing.push(t);
+      else if (t.time > s.refreshTime) acc.sessions.set(t.ssid, { ...s, refreshTime: t.time });
     }
+    return missing;
   }
 
   async stats(now: number): Promise<RegistryStats> {
@@ -196,12 +204,16 @@ export class MemoryRegistry implements SessionRegistry {
     for (const { session: s, limits } of entries) {
       const acc = this.account(s.domain, s.name, true);
       const existing = acc.sessions.get(s.ssid);
-      if (existing) {
-        if (existing.gateway !== s.gateway || existing.connId !== s.connId) displaced.push(s);
+      if (existing && (existing.gateway !== s.gateway || existing.connId !== s.connId)) {
+        displaced.push(s);
         continue;
       }
-      if (decideLogin([...acc.sessions.values()], s.termtyp, { ...limits, mode: 'reject' }, now).accept) acc.sessions.set(s.ssid, s);
-      else displaced.push(s);
+      const others = [...acc.sessions.values()].filter((o) => o.ssid !== s.ssid);
+      if (decideLogin(others, s.termtyp, { ...limits, mode: 'reject' }, now).accept) acc.sessions.set(s.ssid, existing ?? s);
+      else {
+        acc.sessions.delete(s.ssid);
+        displaced.push(s);
+      }
     }
     return displaced;
   }

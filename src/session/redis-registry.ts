@@ -71,7 +71,7 @@ export class RedisRegistry implements SessionRegistry {
   async login(req: LoginRequest): Promise<LoginResult> {
     const { session, limits, now } = req;
     const dead = JSON.stringify(await this.deps.lease.dead(now));
-    const reply = (await scripts.login.run(this.client, this.accountKeys(session.domain, session.name), [
+    const reply = (await this.write(scripts.login.run(this.client, this.accountKeys(session.domain, session.name), [
       encodeSession(session, now),
       now,
       dead,
@@ -83,7 +83,7 @@ export class RedisRegistry implements SessionRegistry {
       encodeToken(req.token),
       req.token.expires,
       ...req.kick.map(wellFormed),
-    ])) as [string, ...unknown[]];
+    ]))) as [string, ...unknown[]];
     if (reply[0] === 'ok') {
       const [, removed, evicted, replaced] = reply as [string, string[], string[], string];
       return { ok: true, removed: decodeAll(removed), evicted: decodeAll(evicted), replaced: replaced ? decodeSession(replaced) : null };
@@ -110,15 +110,22 @@ export class RedisRegistry implements SessionRegistry {
     return raws.filter((r) => !isGhost(r, dead)).map(decodeSession).sort(byAge);
   }
 
-  async touch(touches: readonly Touch[]): Promise<void> {
-    const byAccount = new Map<string, (string | number)[]>();
+  async touch(touches: readonly Touch[]): Promise<Touch[]> {
+    const byAccount = new Map<string, Touch[]>();
     for (const t of touches) {
       const key = this.keys.sessions(t.domain, t.name);
-      const args = byAccount.get(key) ?? [];
-      args.push(t.ssid, t.time);
-      byAccount.set(key, args);
+      const list = byAccount.get(key) ?? [];
+      list.push(t);
+      byAccount.set(key, list);
     }
-    await Promise.all([...byAccount].map(([key, args]) => scripts.touch.run(this.client, [key], args)));
+    const missing = await Promise.all(
+      [...byAccount].map(async ([key, list]) => {
+        const args = list.flatMap((t) => [wellFormed(t.ssid), t.connId, t.time]);
+        const gone = (await scripts.touch.run(this.client, [key], args)) as number[];
+        return gone.map((i) => list[i - 1]!);
+      }),
+    );
+    return missing.flat();
   }
 
   async stats(now: number): Promise<RegistryStats> {

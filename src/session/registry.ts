@@ -108,11 +108,12 @@ export interface RegistryStats {
   readonly tokens: number;
 }
 
-/** A change to one session's refreshTime. */
+/** A change to one session's refreshTime, from the socket `connId` that holds it. */
 export interface Touch {
   readonly domain: string;
   readonly name: string;
   readonly ssid: string;
+  readonly connId: string;
   readonly time: number;
 }
 
@@ -132,8 +133,13 @@ export interface SessionRegistry {
   findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]>;
   /** The account's sessions, oldest first. */
   list(domain: string, name: string): Promise<SessionInfo[]>;
-  /** Updates refreshTime of sessions (batched by callers). */
-  touch(touches: readonly Touch[]): Promise<void>;
+  /**
+   * Moves refreshTime of sessions forward (batched by callers) and returns
+   * the touches whose session the table no longer lists for that socket: a
+   * kick or logout whose delivery to the socket was lost, so the caller can
+   * close it.
+   */
+  touch(touches: readonly Touch[]): Promise<Touch[]>;
   /** Counts over the whole table. */
   stats(now: number): Promise<RegistryStats>;
 

@@ -19,7 +19,7 @@ import { ClientType } from '../protocol/type-codes.js';
 import { EventKind, NoticeKind, type TimAck, type TimAuth, type TimMessage, type TimSession, type TimSessions } from '../protocol/types.js';
 import { accountId } from './account-id.js';
 import { presenceEvent, type Bus, type NodeCommand } from './bus.js';
-import type { SessionInfo, SessionRegistry } from './registry.js';
+import type { SessionInfo, SessionRegistry, Touch } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
 
 /** Everything the session layer works with. */
@@ -37,6 +37,9 @@ export interface SessionServiceDeps {
 export function failAck(timType: number, f: TimFailure, extra: Partial<TimAck> = {}): TimAck {
   return { ok: false, timType, error: { code: f.code, info: f.info }, ...extra };
 }
+
+/** Logouts kept for a retry while the store is unreachable, at most. */
+const MAX_UNFINISHED_LOGOUTS = 10_000;
 
 /** The extend kept on a session: the client's, with an admin login token's over it; nothing when both are empty. */
 function sessionExtend(own: Record<string, string>, issued: Readonly<Record<string, string>> | undefined): { extend?: Record<string, string> } {
@@ -56,6 +59,10 @@ export class SessionService {
    * have two sockets: the new one and the one being replaced).
    */
   readonly local = new Map<string, SessionHolder>();
+  /** Connection ids whose login the table is deciding right now (their record may not exist yet). */
+  private readonly deciding = new Set<string>();
+  /** Logouts the table could not record yet (store unreachable), retried by reconcile(). */
+  private readonly unfinishedLogouts = new Map<string, SessionInfo>();
   private readonly ipBuckets: TokenBuckets;
   private readonly accountBuckets: TokenBuckets;
   private noticeSeq = Date.now() * 1000;
@@ -131,6 +138,7 @@ export class SessionService {
     // Registered before the table insert: a concurrent login that evicts this
     // session at once must find its socket to close it.
     this.attach(conn, session);
+    this.deciding.add(conn.connId);
     let result;
     try {
       result = await registry.login({
@@ -142,9 +150,13 @@ export class SessionService {
         now: loginTime,
       });
     } catch (e) {
+      this.deciding.delete(conn.connId);
       this.detach(conn);
+      // the store may still apply the login after our timeout: take it back (best effort; the node's rejoin reaps it otherwise)
+      registry.remove(session.domain, session.name, session.ssid, session.connId).catch(() => null);
       return this.storeDown(auth, conn, e);
     }
+    this.deciding.delete(conn.connId);
     if (!result.ok) this.detach(conn);
 
     for (const s of result.removed) this.kick(s, 'session', {});
@@ -197,11 +209,23 @@ export class SessionService {
 
   // ------------------------------------------------------- logged-in requests
 
-  /** LOGOUT: ends the session (its resume token dies); the caller closes with 4002 after the ACK. */
+  /**
+   * LOGOUT: ends the session (its resume token dies); the caller closes with
+   * 4002 after the ACK. When the table cannot be reached the logout is kept
+   * and retried (reconcile) so the token still dies once it can.
+   */
   async logout(conn: SessionHolder): Promise<TimAck> {
     const s = conn.session!;
     this.detach(conn);
-    await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+    let removed: SessionInfo[];
+    try {
+      removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+    } catch (e) {
+      if (this.unfinishedLogouts.size < MAX_UNFINISHED_LOGOUTS) this.unfinishedLogouts.set(`${s.domain}\u0000${s.name}\u0000${s.ssid}`, s);
+      throw e;
+    }
+    // the ssid may have been resumed by another socket meanwhile: that one is logged out too
+    for (const r of removed) if (r.connId !== s.connId) this.kick(r, 'session', {});
     this.event(EventKind.OFFLINE, s, 'logout');
     return { ok: true, timType: ClientType.LOGOUT };
   }
@@ -239,14 +263,28 @@ export class SessionService {
     }
   }
 
-  /** Batches refreshTime updates of this node's sessions into the table. */
-  async flushRefresh(since: number): Promise<void> {
-    const touches = [];
+  /**
+   * Heartbeat work against the table: writes the refreshTime of this node's
+   * sessions, closes (KICKED, reason revoked) any socket whose session the
+   * table no longer lists for it (a kick or logout whose delivery was lost,
+   * e.g. a pub/sub message dropped while Redis reconnected), and retries the
+   * logouts the table refused while it was unreachable.
+   */
+  async reconcile(): Promise<void> {
+    const touches: Touch[] = [];
     for (const conn of this.local.values()) {
       const s = conn.session;
-      if (s && conn.lastSeen > since) touches.push({ domain: s.domain, name: s.name, ssid: s.ssid, time: conn.lastSeen });
+      if (s && !this.deciding.has(conn.connId)) touches.push({ domain: s.domain, name: s.name, ssid: s.ssid, connId: s.connId, time: conn.lastSeen });
     }
-    if (touches.length) await this.deps.registry.touch(touches);
+    const gone = touches.length ? await this.deps.registry.touch(touches) : [];
+    for (const t of gone) {
+      const conn = this.local.get(t.connId);
+      if (conn?.session && !this.deciding.has(t.connId)) this.kick(conn.session, 'revoked', {});
+    }
+    for (const [key, s] of this.unfinishedLogouts) {
+      await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+      this.unfinishedLogouts.delete(key);
+    }
   }
 
   private withLocalRefresh(s: SessionInfo): SessionInfo {

@@ -25,7 +25,8 @@ export class ClientServer {
   private readonly wss: WebSocketServer;
   private readonly unauthByIp = new Map<string, number>();
   private readonly heartbeatTimer: NodeJS.Timeout;
-  private lastFlush = 0;
+  /** A reconcile with the table is running (a slow store must not pile them up). */
+  private reconciling = false;
   private nextConnId = 0;
   private accepting = true;
 
@@ -80,9 +81,12 @@ export class ClientServer {
 
   private heartbeat(): void {
     for (const c of this.connections) c.heartbeat();
-    const since = this.lastFlush;
-    this.lastFlush = Date.now();
-    this.service.flushRefresh(since).catch((err: unknown) => this.log.warn({ err }, 'refreshTime flush failed'));
+    if (this.reconciling) return;
+    this.reconciling = true;
+    this.service
+      .reconcile()
+      .catch((err: unknown) => this.log.debug({ err }, 'reconcile with the session table failed (store unreachable?)'))
+      .finally(() => (this.reconciling = false));
   }
 
   /** Stops accepting sockets and closes every open one with `code` (1001 on shutdown). */

@@ -50,6 +50,15 @@ local function live_sessions(key, dead)
   return out
 end
 
+-- The account's live sessions other than `ssid`.
+local function live_others(key, dead, ssid)
+  local out = {}
+  for _, s in ipairs(live_sessions(key, dead)) do
+    if s.ssid ~= ssid then out[#out + 1] = s end
+  end
+  return out
+end
+
 -- Deletes one ghost (a resume or restore of its ssid takes its place).
 local function drop_if_ghost(key, ssid, dead)
   local raw = redis.call('HGET', key, ssid)

@@ -40,8 +40,13 @@ if existing and resume then
   return {'ok', removed, {}, existing}
 end
 
-local accept, list = decide(live_sessions(KEYS[1], dead), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
-if not accept then return {'no', 4111, raws(list), removed} end
+-- A record of this (fresh) ssid can only be this login's own, put back by its
+-- node's rejoin while the login was in flight: it does not count against it.
+local accept, list = decide(live_others(KEYS[1], dead, ssid), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
+if not accept then
+  if existing and cjson.decode(existing).connId == new.connId then redis.call('HDEL', KEYS[1], ssid) end
+  return {'no', 4111, raws(list), removed}
+end
 for _, s in ipairs(list) do
   redis.call('HDEL', KEYS[1], s.ssid)
   redis.call('HDEL', KEYS[2], s.ssid)

@@ -1,7 +1,8 @@
 -- restore: a node re-registers one of its live sessions after Redis or its
--- lease came back. Kept if the table still has it for this socket; put back
--- if the account's limits allow it (reject mode: it never evicts anyone);
--- otherwise the socket has lost its place.
+-- lease came back. Kept, or put back, only if the account's limits allow it
+-- next to the other live sessions (reject mode: it never evicts anyone; a
+-- login accepted while this node's sessions did not count wins); otherwise the
+-- socket has lost its place.
 -- KEYS[1] sessions hash (ssid -> session JSON)
 -- ARGV[1] the session JSON (with reg = now)   ARGV[2] now (ms)
 -- ARGV[3] dead gateways JSON {id: lease expiry ms}
@@ -14,6 +15,10 @@ local existing = redis.call('HGET', KEYS[1], s.ssid)
 if existing then
   local e = cjson.decode(existing)
   if e.gateway ~= s.gateway or e.connId ~= s.connId then return 0 end
+  if not decide(live_others(KEYS[1], dead, s.ssid), s.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), 'reject', 0, tonumber(ARGV[2])) then
+    redis.call('HDEL', KEYS[1], s.ssid)
+    return 0
+  end
   e.reg = s.reg
   redis.call('HSET', KEYS[1], s.ssid, cjson.encode(e))
   return 1
