@@ -69,7 +69,7 @@ export class Gateway {
     const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, passwords, metrics, log });
     await store.start?.({
       liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
-      displaced: (s) => service.kick(s, 'displaced', {}),
+      displaced: (s) => service.displaced(s),
     });
     const clientListener = await listen(config.client_listen, config, true, upgradeRequired);
     let gateway: Gateway | undefined;

@@ -44,7 +44,7 @@ let dir: string;
 const nodes: Node[] = [];
 const clients: TimClient[] = [];
 
-async function startNode(name: string): Promise<Node> {
+async function startNode(name: string, overrides: Record<string, unknown> = {}): Promise<Node> {
   const config = {
     client_listen: '127.0.0.1:0',
     admin_listen: '127.0.0.1:0',
@@ -59,6 +59,7 @@ async function startNode(name: string): Promise<Node> {
     login_rate_account: { per_second: 100000, burst: 100000 },
     redis: { url: redis.url, lease_ttl: LEASE_TTL },
     log_level: 'info',
+    ...overrides,
   };
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(config));
@@ -121,7 +122,7 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
     redis = await RedisServer.start();
     dir = tempDir();
     const hash = cheapHash(PWD);
-    const users = ['', 'acme', 'solo', 'one'].flatMap((domain) => ['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => ({ domain, name, pwd: hash })));
+    const users = ['', 'acme', 'solo', 'one'].flatMap((domain) => ['alice', 'bob', 'carol', 'dave', 'erin', 'ann', 'ben', 'cid'].map((name) => ({ domain, name, pwd: hash })));
     writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
     [a, b, c] = await Promise.all([startNode('gw-a'), startNode('gw-b'), startNode('gw-c')]);
   }, 60_000);
@@ -258,6 +259,28 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
     await waitFor(() => events.some((e) => e.kind === EventKind.OFFLINE && e.ssid === ghostSsid), LEASE_TTL * 1000 * 3, 'OFFLINE of the reaped session');
     expect(events.find((e) => e.kind === EventKind.OFFLINE && e.ssid === ghostSsid)).toMatchObject({ name: 'alice', domain: 'one', reason: 'node_lost' });
     watcher.ws.terminate();
+  });
+
+  it('a node frozen longer than its lease comes back with its sockets: reaped sessions are re-registered, not kicked as lost', async () => {
+    const frozen = await startNode('gw-frozen', { heartbeat_interval: 0.1 });
+    const users = await Promise.all(['ann', 'ben', 'cid'].map((n) => loggedIn(frozen, n, 'one')));
+    const ops = await admin(a);
+    const reaped: AdmEvent[] = [];
+    ops.on('event', (e: AdmEvent) => {
+      if (e.kind === EventKind.OFFLINE && e.reason === 'node_lost' && ['ann', 'ben', 'cid'].includes(e.name)) reaped.push(e);
+    });
+    await ops.subscribe('one');
+    frozen.proc.kill('SIGSTOP');
+    await waitFor(() => reaped.length === 3, LEASE_TTL * 1000 * 4, 'the frozen node\'s sessions to be reaped (deleted, not only hidden)');
+    frozen.proc.kill('SIGCONT');
+    await waitFor(async () => (await ops.online('one', ['ann', 'ben', 'cid'])).every((acc) => acc.sessions.length === 1), LEASE_TTL * 1000 * 4, 'the sessions to be re-registered');
+    await new Promise((r) => setTimeout(r, 1500)); // a few heartbeats of the thawed node
+    for (const u of users) {
+      expect(u.notices.filter((n) => n.odType === 3)).toEqual([]);
+      expect((await u.sessions()).self?.gateway).toBe('gw-frozen');
+    }
+    ops.ws.terminate();
+    await stopNode(frozen);
   });
 
   it('a clean shutdown (SIGTERM) removes the node\'s sessions and its lease at once', async () => {

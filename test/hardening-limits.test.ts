@@ -108,6 +108,17 @@ describe('login rate limits', () => {
   });
 });
 
+describe('per-account guesses at once', () => {
+  it('wrong passwords sent at once cannot outrun the account bucket: only `burst` of them are checked', async () => {
+    const gw = await startGateway({ login_rate_account: { per_second: 0.001, burst: 2 } });
+    const clients = await Promise.all(Array.from({ length: 30 }, () => connect(gw)));
+    const acks = await Promise.all(clients.map((c) => c.login({ name: 'bob', pwd: 'guess' })));
+    const codes = acks.map((a) => a.error?.code);
+    expect(codes.filter((c) => c === 4105)).toHaveLength(2);
+    expect(codes.filter((c) => c === 5105)).toHaveLength(28);
+  });
+});
+
 describe('slow consumers', () => {
   it('a client that stops reading is dropped once its send buffer passes max_buffered (close 4006), and the gateway keeps serving', async () => {
     const gw = await startGateway({ max_buffered: 16 * 1024, device_limit: 20, devicetype_limit: 20 });

@@ -33,6 +33,12 @@ export class TokenBuckets {
     return true;
   }
 
+  /** Gives back a token taken for `key` (an attempt that turned out not to count). */
+  refund(key: string): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(this.limit.burst, b.tokens + 1);
+  }
+
   /** True when `key` has a token to take at `now`, without taking it. */
   has(key: string, now: number): boolean {
     const b = this.buckets.get(key);

@@ -28,6 +28,10 @@ export interface LeaseView {
   live(now: number): Promise<number>;
   /** A write to Redis failed: re-register and reconcile on the next good beat. */
   storeFailed(): void;
+  /** True while this node's own lease is known good: renewed within half its TTL, no failure or rejoin pending. */
+  settled(now: number): boolean;
+  /** Changes whenever the node's standing changes (a failure, a rejoin starting or ending). */
+  readonly generation: number;
 }
 
 /** The lease of one gateway node and the reaper of dead ones. */
@@ -37,6 +41,9 @@ export class NodeLease implements LeaseView {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | null = null;
   private failed = false;
+  private rejoining = false;
+  private lastRenewed = 0;
+  private gen = 0;
   private hooks: LeaseHooks | undefined;
   /** ms between beats: a quarter of the TTL. */
   readonly intervalMs: number;
@@ -73,16 +80,30 @@ export class NodeLease implements LeaseView {
     try {
       const now = Date.now();
       const previous = await this.renew(now);
+      const leaseLost = previous === null || previous < now;
+      if (leaseLost) {
+        // unsettled at once: our sessions may have been reaped, and touch must not take that for lost kicks
+        this.failed = true;
+        this.gen++;
+      }
       await this.fetch(now);
-      if (this.failed || previous === null || previous < now) {
-        this.log.warn({ leaseLost: previous === null || previous < now }, 'rejoining the cluster: re-registering live sessions');
+      if (this.failed) {
+        this.log.warn({ leaseLost }, 'rejoining the cluster: re-registering live sessions');
         this.failed = false;
-        await this.hooks.rejoin();
+        this.rejoining = true;
+        this.gen++;
+        try {
+          await this.hooks.rejoin();
+        } finally {
+          this.rejoining = false;
+          this.gen++;
+        }
       }
       for (const [gateway, expiry] of Object.entries(await this.dead(now))) await this.reapDead(gateway, expiry);
     } catch (err) {
       if (!this.failed) this.log.error({ err }, 'lease renewal failed: Redis unreachable?');
       this.failed = true;
+      this.gen++;
     }
   }
 
@@ -97,6 +118,7 @@ export class NodeLease implements LeaseView {
 
   private async renew(now: number): Promise<number | null> {
     const previous = await scripts.lease.run(this.client, [this.keys.gateways], [this.gatewayId, now + this.ttlMs]);
+    this.lastRenewed = now;
     return previous === null ? null : Number(previous);
   }
 
@@ -124,6 +146,15 @@ export class NodeLease implements LeaseView {
 
   storeFailed(): void {
     this.failed = true;
+    this.gen++;
+  }
+
+  settled(now: number): boolean {
+    return !this.failed && !this.rejoining && now - this.lastRenewed < this.ttlMs / 2;
+  }
+
+  get generation(): number {
+    return this.gen;
   }
 
   /** Stops beating and gives the lease up (a clean shutdown, after this node's sessions are removed). */

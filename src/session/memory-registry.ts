@@ -84,11 +84,16 @@ export class MemoryRegistry implements SessionRegistry {
   async login(req: LoginRequest): Promise<LoginResult> {
     const { session, now } = req;
     const acc = this.account(session.domain, session.name, true);
+    // a record of this ssid held by this very socket was put back by a restore while the login was in flight: it goes on refusal
+    const refuse = (code: 4110 | 4111 | 4115, blocking: readonly SessionInfo[], removed: readonly SessionInfo[]): LoginResult => {
+      if (acc.sessions.get(session.ssid)?.connId === session.connId) acc.sessions.delete(session.ssid);
+      return { ok: false, code, blocking, removed };
+    };
     try {
-      if (acc.blockedUntil > now) return { ok: false, code: 4110, blocking: [], removed: [] };
+      if (acc.blockedUntil > now) return refuse(4110, [], []);
       if (req.resumeHash !== undefined) {
         const t = acc.tokens.get(session.ssid);
-        if (!t || t.expires <= now || !sameString(t.hash, req.resumeHash)) return { ok: false, code: 4115, blocking: [], removed: [] };
+        if (!t || t.expires <= now || !sameString(t.hash, req.resumeHash)) return refuse(4115, [], []);
       }
       const removed = req.kick.length === 0 ? [] : this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
       const existing = acc.sessions.get(session.ssid);
@@ -100,10 +105,7 @@ export class MemoryRegistry implements SessionRegistry {
       // a record of this fresh ssid can only be this login's own, put back by a restore while it was in flight
       const others = existing ? [...acc.sessions.values()].filter((s) => s.ssid !== session.ssid) : [...acc.sessions.values()];
       const decision = decideLogin(others, session.termtyp, req.limits, now);
-      if (!decision.accept) {
-        if (existing?.connId === session.connId) acc.sessions.delete(session.ssid);
-        return { ok: false, code: 4111, blocking: decision.blocking, removed };
-      }
+      if (!decision.accept) return refuse(4111, decision.blocking, removed);
       const evicted = this.take(acc, decision.evict.map((s) => s.ssid), true);
       acc.sessions.set(session.ssid, session);
       this.storeToken(acc, req.token);

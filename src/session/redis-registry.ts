@@ -118,14 +118,22 @@ export class RedisRegistry implements SessionRegistry {
       list.push(t);
       byAccount.set(key, list);
     }
-    const missing = await Promise.all(
+    // A session missing from the table may be one this node's rejoin has not
+    // put back yet (its lease lapsed): those are reported only when the lease
+    // was healthy, and no rejoin ran, for the whole call.
+    const { lease } = this.deps;
+    const generation = lease.generation;
+    const settled = lease.settled(Date.now());
+    const results = await Promise.all(
       [...byAccount].map(async ([key, list]) => {
         const args = list.flatMap((t) => [wellFormed(t.ssid), t.connId, t.time]);
-        const gone = (await scripts.touch.run(this.client, [key], args)) as number[];
-        return gone.map((i) => list[i - 1]!);
+        const [gone, taken] = (await this.write(scripts.touch.run(this.client, [key], args))) as [number[], number[]];
+        return { gone: gone.map((i) => list[i - 1]!), taken: taken.map((i) => list[i - 1]!) };
       }),
     );
-    return missing.flat();
+    const sure = settled && lease.settled(Date.now()) && lease.generation === generation;
+    const missing = new Set(results.flatMap((r) => (sure ? [...r.taken, ...r.gone] : r.taken)));
+    return touches.filter((t) => missing.has(t));
   }
 
   async stats(now: number): Promise<RegistryStats> {

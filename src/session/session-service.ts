@@ -62,7 +62,7 @@ export class SessionService {
   /** Connection ids whose login the table is deciding right now (their record may not exist yet). */
   private readonly deciding = new Set<string>();
   /** Logouts the table could not record yet (store unreachable), retried by reconcile(). */
-  private readonly unfinishedLogouts = new Map<string, SessionInfo>();
+  private readonly unfinishedLogouts = new Map<string, { readonly since: number; readonly session: SessionInfo }>();
   private readonly ipBuckets: TokenBuckets;
   private readonly accountBuckets: TokenBuckets;
   private noticeSeq = Date.now() * 1000;
@@ -98,11 +98,11 @@ export class SessionService {
     if (bounds) return this.rejected(auth, conn, bounds, 'bad_parameter');
     const now = Date.now();
     if (!this.ipBuckets.take(conn.ip, now)) return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
-    // The account bucket counts failed passwords only, and guards password
-    // logins only: a flood of wrong guesses cannot drain it for the owner's
-    // successful logins, and never blocks a token (256 random bits).
+    // The account bucket guards password logins only (a token is 256 random
+    // bits) and keeps only failures: each check takes a token first (so checks
+    // made at once cannot outrun it) and a right password gives it back.
     const account = `${auth.domain}\u0000${auth.name}`;
-    if (auth.token === '' && !this.accountBuckets.has(account, now)) return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
+    if (auth.token === '' && !this.accountBuckets.take(account, now)) return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
 
     let resume: { ssid: string; hash: string } | undefined;
     let issuedExtend: Readonly<Record<string, string>> | undefined;
@@ -112,8 +112,9 @@ export class SessionService {
         if (check.kind === 'invalid') return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
         if (check.kind === 'resume') resume = { ssid: check.ssid, hash: check.hash };
         else issuedExtend = check.extend;
-      } else if (!(await this.deps.passwords.verify(auth.domain, auth.name, auth.pwd))) {
-        this.accountBuckets.take(account, Date.now());
+      } else if (await this.deps.passwords.verify(auth.domain, auth.name, auth.pwd)) {
+        this.accountBuckets.refund(account);
+      } else {
         return this.rejected(auth, conn, failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
       }
     } catch (e) {
@@ -217,17 +218,29 @@ export class SessionService {
   async logout(conn: SessionHolder): Promise<TimAck> {
     const s = conn.session!;
     this.detach(conn);
-    let removed: SessionInfo[];
     try {
-      removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+      await this.finishLogout(s);
     } catch (e) {
-      if (this.unfinishedLogouts.size < MAX_UNFINISHED_LOGOUTS) this.unfinishedLogouts.set(`${s.domain}\u0000${s.name}\u0000${s.ssid}`, s);
+      this.keepLogout(s);
       throw e;
     }
-    // the ssid may have been resumed by another socket meanwhile: that one is logged out too
+    return { ok: true, timType: ClientType.LOGOUT };
+  }
+
+  /** Records a logout in the table; a socket that resumed the ssid meanwhile is logged out too. */
+  private async finishLogout(s: SessionInfo): Promise<void> {
+    const removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
     for (const r of removed) if (r.connId !== s.connId) this.kick(r, 'session', {});
     this.event(EventKind.OFFLINE, s, 'logout');
-    return { ok: true, timType: ClientType.LOGOUT };
+  }
+
+  /** Keeps a logout the table refused, for reconcile() to retry until its token would have expired anyway. */
+  private keepLogout(s: SessionInfo): void {
+    if (this.unfinishedLogouts.size >= MAX_UNFINISHED_LOGOUTS) {
+      this.deps.log.error({ ssid: s.ssid }, 'too many logouts waiting for the session store: this one is dropped and its resume token stays valid');
+      return;
+    }
+    this.unfinishedLogouts.set(`${s.domain}\u0000${s.name}\u0000${s.ssid}`, { since: Date.now(), session: s });
   }
 
   /** SESSIONS: this session and the account's others, cluster-wide. */
@@ -281,8 +294,8 @@ export class SessionService {
       const conn = this.local.get(t.connId);
       if (conn?.session && !this.deciding.has(t.connId)) this.kick(conn.session, 'revoked', {});
     }
-    for (const [key, s] of this.unfinishedLogouts) {
-      await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+    for (const [key, { since, session }] of this.unfinishedLogouts) {
+      if (Date.now() - since < this.deps.config.resume_timeout * 1000) await this.finishLogout(session);
       this.unfinishedLogouts.delete(key);
     }
   }
@@ -320,6 +333,15 @@ export class SessionService {
       return;
     }
     this.deps.bus.send(s.gateway, cmd).catch((e: unknown) => this.deps.log.warn({ err: e, gateway: s.gateway }, 'could not reach a gateway node'));
+  }
+
+  /**
+   * A live session that lost its place when this node rejoined the cluster:
+   * its socket is kicked (reason displaced), unless its login is still being
+   * decided (that login decides for itself).
+   */
+  displaced(s: SessionInfo): void {
+    if (!this.deciding.has(s.connId)) this.kick(s, 'displaced', {});
   }
 
   /** Applies a command to a socket of this node, if that socket still holds the ssid. Returns true if it did. */

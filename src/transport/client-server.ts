@@ -3,6 +3,7 @@
  * connect_limit, unauthenticated sockets per IP), one ClientConnection per
  * socket, and the heartbeat that pings logged-in sockets.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -28,6 +29,8 @@ export class ClientServer {
   /** A reconcile with the table is running (a slow store must not pile them up). */
   private reconciling = false;
   private nextConnId = 0;
+  /** Random per-process prefix: connection ids are compared across nodes, so they must not repeat there. */
+  private readonly connIdPrefix = randomBytes(6).toString('base64url');
   private accepting = true;
 
   constructor(
@@ -59,7 +62,7 @@ export class ClientServer {
   }
 
   private accept(ws: WebSocket, ip: string): void {
-    const connId = (++this.nextConnId).toString(36);
+    const connId = `${this.connIdPrefix}${(++this.nextConnId).toString(36)}`;
     this.unauthByIp.set(ip, (this.unauthByIp.get(ip) ?? 0) + 1);
     let countedUnauth = true;
     const dropUnauth = (): void => {

@@ -12,16 +12,26 @@
 -- Returns {"ok", removed[], evicted[], replaced JSON or ""} or
 --         {"no", 4110|4111|4115, blocking[], removed[]} (session JSON strings).
 local now = tonumber(ARGV[2])
-local blocked_until = tonumber(redis.call('GET', KEYS[3]) or '0')
-if blocked_until > now then return {'no', 4110, {}, {}} end
-
 local new = cjson.decode(ARGV[1])
 local ssid = new.ssid
 local resume = ARGV[8] ~= ''
+
+-- A record of this ssid held by this very socket can only have been put back
+-- by its node's rejoin while this login was in flight: it is this login's
+-- own, does not count against it, and goes when the login is refused.
+local existing = redis.call('HGET', KEYS[1], ssid)
+local own = existing and cjson.decode(existing).connId == new.connId
+local function refuse(code, blocking, removed)
+  if own then redis.call('HDEL', KEYS[1], ssid) end
+  return {'no', code, blocking, removed}
+end
+
+local blocked_until = tonumber(redis.call('GET', KEYS[3]) or '0')
+if blocked_until > now then return refuse(4110, {}, {}) end
 if resume then
   local t = redis.call('HGET', KEYS[2], ssid)
   local rec = t and cjson.decode(t)
-  if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return {'no', 4115, {}, {}} end
+  if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return refuse(4115, {}, {}) end
 end
 
 local dead = cjson.decode(ARGV[3])
@@ -32,7 +42,7 @@ for i = 11, #ARGV do
 end
 local removed = take(KEYS[1], KEYS[2], kick)
 
-local existing = redis.call('HGET', KEYS[1], ssid)
+existing = redis.call('HGET', KEYS[1], ssid)
 if existing and resume then
   new.loginTime = cjson.decode(existing).loginTime
   redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
@@ -40,13 +50,9 @@ if existing and resume then
   return {'ok', removed, {}, existing}
 end
 
--- A record of this (fresh) ssid can only be this login's own, put back by its
--- node's rejoin while the login was in flight: it does not count against it.
+-- (a fresh ssid's only possible record is this login's own: see above)
 local accept, list = decide(live_others(KEYS[1], dead, ssid), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
-if not accept then
-  if existing and cjson.decode(existing).connId == new.connId then redis.call('HDEL', KEYS[1], ssid) end
-  return {'no', 4111, raws(list), removed}
-end
+if not accept then return refuse(4111, raws(list), removed) end
 for _, s in ipairs(list) do
   redis.call('HDEL', KEYS[1], s.ssid)
   redis.call('HDEL', KEYS[2], s.ssid)
