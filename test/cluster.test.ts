@@ -9,6 +9,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import { TimClient } from '../src/client/client.js';
@@ -281,6 +282,24 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
     }
     ops.ws.terminate();
     await stopNode(frozen);
+  });
+
+  it('a reconnect to a Redis that lost writes (older snapshot, lagging replica) re-registers the sessions instead of kicking them', async () => {
+    const node = await startNode('gw-snap', { heartbeat_interval: 0.2 });
+    const ann = await loggedIn(node, 'ann');
+    const ssid = ann.lastLogin!.n2!;
+    const raw = new Redis(redis.url);
+    // in one step: the write is lost, and every gateway connection drops and reconnects
+    await raw.multi().hdel('tim:{:ann}:s', ssid).call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes').exec();
+    const ops = await admin(a);
+    const listed = async (): Promise<boolean> => (await ops.online('', ['ann']))[0]!.sessions.some((s) => s.ssid === ssid);
+    await waitFor(() => listed().catch(() => false), LEASE_TTL * 1000 * 3, 'the session to be re-registered'); // 5104 while reconnecting
+    await new Promise((r) => setTimeout(r, 1000)); // several heartbeats of the node
+    expect(ann.notices.filter((n) => n.odType === 3)).toEqual([]);
+    await ann.ping();
+    raw.disconnect();
+    ops.ws.terminate();
+    await stopNode(node);
   });
 
   it('a clean shutdown (SIGTERM) removes the node\'s sessions and its lease at once', async () => {

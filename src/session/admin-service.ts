@@ -113,7 +113,7 @@ export class AdminService {
         case AdminType.KICK:
           return { ack: await this.kick(payload as unknown as AdmKick) };
         case AdminType.ONLINE:
-          return this.online(payload as unknown as AdmOnline);
+          return await this.online(payload as unknown as AdmOnline);
         case AdminType.STATS:
           return { payload: await this.stats() };
         case AdminType.TOKEN:

@@ -99,7 +99,10 @@ export class NodeLease implements LeaseView {
           this.gen++;
         }
       }
-      for (const [gateway, expiry] of Object.entries(await this.dead(now))) await this.reapDead(gateway, expiry);
+      for (const [gateway, expiry] of Object.entries(await this.dead(now))) {
+        // another node's ghosts: a failure here says nothing about this node's standing
+        await this.reapDead(gateway, expiry).catch((err: unknown) => this.log.warn({ err, dead: gateway }, 'could not reap a dead node yet'));
+      }
     } catch (err) {
       if (!this.failed) this.log.error({ err }, 'lease renewal failed: Redis unreachable?');
       this.failed = true;

@@ -10,6 +10,9 @@ import { RedisKeys, wellFormed } from './redis-keys.js';
 import { scripts } from './redis-script.js';
 import type { LoginRequest, LoginResult, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
 
+/** Accounts reaped at once (one small script each). */
+const REAP_BATCH = 200;
+
 /** What a RedisRegistry works with. */
 export interface RedisRegistryDeps {
   readonly client: Redis;
@@ -235,8 +238,14 @@ export class RedisRegistry implements SessionRegistry {
     await this.scan(this.keys.accountPattern, (k) => {
       if (k.endsWith(':s')) keys.add(k);
     });
-    const removed = await Promise.all([...keys].map((k) => scripts.reap.run(this.client, [k], [gateway, before])));
-    return removed.flatMap(decodeAll);
+    // in batches: one script per account, all at once, made the tail time out on large tables
+    const removed: SessionInfo[] = [];
+    const all = [...keys];
+    for (let i = 0; i < all.length; i += REAP_BATCH) {
+      const batch = await Promise.all(all.slice(i, i + REAP_BATCH).map((k) => scripts.reap.run(this.client, [k], [gateway, before])));
+      removed.push(...batch.flatMap(decodeAll));
+    }
+    return removed;
   }
 
   async close(): Promise<void> {

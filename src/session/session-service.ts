@@ -294,9 +294,9 @@ export class SessionService {
       const conn = this.local.get(t.connId);
       if (conn?.session && !this.deciding.has(t.connId)) this.kick(conn.session, 'revoked', {});
     }
-    for (const [key, { since, session }] of this.unfinishedLogouts) {
-      if (Date.now() - since < this.deps.config.resume_timeout * 1000) await this.finishLogout(session);
-      this.unfinishedLogouts.delete(key);
+    for (const [key, entry] of this.unfinishedLogouts) {
+      if (Date.now() - entry.since < this.deps.config.resume_timeout * 1000) await this.finishLogout(entry.session);
+      if (this.unfinishedLogouts.get(key) === entry) this.unfinishedLogouts.delete(key);
     }
   }
 

@@ -61,7 +61,12 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
   const registry = new RedisRegistry({ client, keys, gatewayId, lease });
   const bus = new RedisBus(client, sub, keys, gatewayId, rlog);
   await bus.start();
-  client.on('ready', () => void lease.beat());
+  // Every reconnect may come back to a Redis that lost writes (a restart from
+  // an older snapshot, a failover to a lagging replica): rejoin, don't trust.
+  client.on('ready', () => {
+    lease.storeFailed();
+    void lease.beat();
+  });
   return {
     registry,
     bus,
