@@ -263,7 +263,7 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
   });
 
   it('a node frozen longer than its lease comes back with its sockets: reaped sessions are re-registered, not kicked as lost', async () => {
-    const frozen = await startNode('gw-frozen', { heartbeat_interval: 0.1 });
+    const frozen = await startNode('gw-frozen', { heartbeat_interval: 0.3 });
     const users = await Promise.all(['ann', 'ben', 'cid'].map((n) => loggedIn(frozen, n, 'one')));
     const ops = await admin(a);
     const reaped: AdmEvent[] = [];
@@ -285,7 +285,7 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
   });
 
   it('a reconnect to a Redis that lost writes (older snapshot, lagging replica) re-registers the sessions instead of kicking them', async () => {
-    const node = await startNode('gw-snap', { heartbeat_interval: 0.2 });
+    const node = await startNode('gw-snap', { heartbeat_interval: 0.3 });
     const ann = await loggedIn(node, 'ann');
     const ssid = ann.lastLogin!.n2!;
     const raw = new Redis(redis.url);
@@ -298,6 +298,12 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
     expect(ann.notices.filter((n) => n.odType === 3)).toEqual([]);
     await ann.ping();
     raw.disconnect();
+    // the KILL dropped every node's connections: wait until all serve again before the next test
+    for (const n of [a, b, c]) {
+      const o = await admin(n);
+      await waitFor(() => o.stats().then(() => true, () => false), LEASE_TTL * 1000 * 3, 'the node to reach Redis again');
+      o.ws.terminate();
+    }
     ops.ws.terminate();
     await stopNode(node);
   });

@@ -58,6 +58,21 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
   const limits = { deviceLimit: 1, typeLimit: 1, mode: 'reject' as const, minAgeMs: 0 };
   const tokenOf = (ssid: string, now: number) => ({ domain: 'd', name: 'n', ssid, hash: 'h', expires: now + 60_000 });
 
+  it('a login that lands after its own rejoin restore keeps the newer registration, so the rejoin\'s reap spares it', async () => {
+    const a = await node('node-r');
+    try {
+      const loginStarted = Date.now() - 50;
+      const s = session('sr', 'node-r', loginStarted);
+      const rejoinStarted = Date.now();
+      expect(await a.registry.restore([{ session: s, limits }], rejoinStarted)).toEqual([]); // the rejoin puts it back first
+      expect((await a.registry.login({ session: s, limits, kick: [], token: tokenOf('sr', loginStarted), now: loginStarted })).ok).toBe(true);
+      await a.registry.reap('node-r', rejoinStarted); // the rejoin removes what was registered before it began
+      expect((await a.registry.list('d', 'n')).map((x) => x.ssid)).toEqual(['sr']);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('sessions of a node whose lease expired stop counting at once, and one survivor reaps them', async () => {
     const a = await node('node-a', 'ghost:', 400);
     const b = await node('node-b', 'ghost:', 60_000);

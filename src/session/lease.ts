@@ -41,6 +41,8 @@ export class NodeLease implements LeaseView {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | null = null;
   private failed = false;
+  private leaseLost = false;
+  private renewing: Promise<void> | null = null;
   private rejoining = false;
   private lastRenewed = 0;
   private gen = 0;
@@ -65,7 +67,11 @@ export class NodeLease implements LeaseView {
     const previous = await this.renew(Date.now());
     if (previous !== null) await hooks.reap(this.gatewayId, Number.MAX_SAFE_INTEGER);
     await this.fetch(Date.now());
-    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    // renewing runs on every tick, also while a long rejoin or reap is under way
+    this.timer = setInterval(() => {
+      void this.renewNow();
+      void this.beat();
+    }, this.intervalMs);
     this.timer.unref();
   }
 
@@ -75,19 +81,39 @@ export class NodeLease implements LeaseView {
     return this.beating;
   }
 
-  private async beatOnce(): Promise<void> {
-    if (!this.hooks) return;
-    try {
+  /**
+   * Renews the lease (concurrent calls share one renewal). A lease found
+   * lapsed unsettles the node at once: its sessions may have been reaped, and
+   * touch must not take that for lost kicks; the next beat rejoins.
+   */
+  private renewNow(): Promise<void> {
+    this.renewing ??= (async () => {
       const now = Date.now();
       const previous = await this.renew(now);
-      const leaseLost = previous === null || previous < now;
-      if (leaseLost) {
-        // unsettled at once: our sessions may have been reaped, and touch must not take that for lost kicks
+      if (previous === null || previous < now) {
+        this.leaseLost = true;
         this.failed = true;
         this.gen++;
       }
+    })()
+      .catch((err: unknown) => {
+        if (!this.failed) this.log.error({ err }, 'lease renewal failed: Redis unreachable?');
+        this.failed = true;
+        this.gen++;
+      })
+      .finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+
+  private async beatOnce(): Promise<void> {
+    if (!this.hooks) return;
+    try {
+      await this.renewNow();
+      const now = Date.now();
       await this.fetch(now);
       if (this.failed) {
+        const leaseLost = this.leaseLost;
+        this.leaseLost = false;
         this.log.warn({ leaseLost }, 'rejoining the cluster: re-registering live sessions');
         this.failed = false;
         this.rejoining = true;
@@ -104,7 +130,7 @@ export class NodeLease implements LeaseView {
         await this.reapDead(gateway, expiry).catch((err: unknown) => this.log.warn({ err, dead: gateway }, 'could not reap a dead node yet'));
       }
     } catch (err) {
-      if (!this.failed) this.log.error({ err }, 'lease renewal failed: Redis unreachable?');
+      if (!this.failed) this.log.error({ err }, 'lease beat failed: Redis unreachable?');
       this.failed = true;
       this.gen++;
     }

@@ -10,8 +10,20 @@ import { RedisKeys, wellFormed } from './redis-keys.js';
 import { scripts } from './redis-script.js';
 import type { LoginRequest, LoginResult, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
 
-/** Accounts reaped at once (one small script each). */
-const REAP_BATCH = 200;
+/**
+ * Scripts in flight at once for table-wide work (touch, restore, reap): one
+ * small script per account or session. All at once made the tail time out on
+ * large tables (so a rejoin never completed) and held the event loop.
+ */
+const BATCH = 200;
+
+/** Runs `each` over `items`, BATCH at a time, yielding to the event loop between batches. */
+async function inBatches<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH) {
+    await Promise.all(items.slice(i, i + BATCH).map(each));
+    if (i + BATCH < items.length) await new Promise((r) => setImmediate(r));
+  }
+}
 
 /** What a RedisRegistry works with. */
 export interface RedisRegistryDeps {
@@ -127,13 +139,12 @@ export class RedisRegistry implements SessionRegistry {
     const { lease } = this.deps;
     const generation = lease.generation;
     const settled = lease.settled(Date.now());
-    const results = await Promise.all(
-      [...byAccount].map(async ([key, list]) => {
-        const args = list.flatMap((t) => [wellFormed(t.ssid), t.connId, t.time]);
-        const [gone, taken] = (await this.write(scripts.touch.run(this.client, [key], args))) as [number[], number[]];
-        return { gone: gone.map((i) => list[i - 1]!), taken: taken.map((i) => list[i - 1]!) };
-      }),
-    );
+    const results: { gone: Touch[]; taken: Touch[] }[] = [];
+    await inBatches([...byAccount], async ([key, list]) => {
+      const args = list.flatMap((t) => [wellFormed(t.ssid), t.connId, t.time]);
+      const [gone, taken] = (await this.write(scripts.touch.run(this.client, [key], args))) as [number[], number[]];
+      results.push({ gone: gone.map((i) => list[i - 1]!), taken: taken.map((i) => list[i - 1]!) });
+    });
     const sure = settled && lease.settled(Date.now()) && lease.generation === generation;
     const missing = new Set(results.flatMap((r) => (sure ? [...r.taken, ...r.gone] : r.taken)));
     return touches.filter((t) => missing.has(t));
@@ -219,12 +230,10 @@ export class RedisRegistry implements SessionRegistry {
   async restore(entries: readonly RestoreRequest[], now: number): Promise<SessionInfo[]> {
     const dead = JSON.stringify(await this.deps.lease.dead(now));
     const displaced: SessionInfo[] = [];
-    await Promise.all(
-      entries.map(async ({ session: s, limits }) => {
-        const ok = await scripts.restore.run(this.client, [this.keys.sessions(s.domain, s.name)], [encodeSession(s, now), now, dead, limits.deviceLimit, limits.typeLimit]);
-        if (ok !== 1) displaced.push(s);
-      }),
-    );
+    await inBatches(entries, async ({ session: s, limits }) => {
+      const ok = await scripts.restore.run(this.client, [this.keys.sessions(s.domain, s.name)], [encodeSession(s, now), now, dead, limits.deviceLimit, limits.typeLimit]);
+      if (ok !== 1) displaced.push(s);
+    });
     return displaced;
   }
 
@@ -238,13 +247,10 @@ export class RedisRegistry implements SessionRegistry {
     await this.scan(this.keys.accountPattern, (k) => {
       if (k.endsWith(':s')) keys.add(k);
     });
-    // in batches: one script per account, all at once, made the tail time out on large tables
     const removed: SessionInfo[] = [];
-    const all = [...keys];
-    for (let i = 0; i < all.length; i += REAP_BATCH) {
-      const batch = await Promise.all(all.slice(i, i + REAP_BATCH).map((k) => scripts.reap.run(this.client, [k], [gateway, before])));
-      removed.push(...batch.flatMap(decodeAll));
-    }
+    await inBatches([...keys], async (k) => {
+      removed.push(...decodeAll(await scripts.reap.run(this.client, [k], [gateway, before])));
+    });
     return removed;
   }
 

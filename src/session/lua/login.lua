@@ -21,6 +21,12 @@ local resume = ARGV[8] ~= ''
 -- own, does not count against it, and goes when the login is refused.
 local existing = redis.call('HGET', KEYS[1], ssid)
 local own = existing and cjson.decode(existing).connId == new.connId
+-- ... and its registration time is newer than this login's: keep it, or a
+-- reap of registrations older than the rejoin would delete the session
+if own then
+  local reg = cjson.decode(existing).reg or 0
+  if reg > (new.reg or 0) then new.reg = reg end
+end
 local function refuse(code, blocking, removed)
   if own then redis.call('HDEL', KEYS[1], ssid) end
   return {'no', code, blocking, removed}
@@ -57,6 +63,6 @@ for _, s in ipairs(list) do
   redis.call('HDEL', KEYS[1], s.ssid)
   redis.call('HDEL', KEYS[2], s.ssid)
 end
-redis.call('HSET', KEYS[1], ssid, ARGV[1])
+redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
 store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
 return {'ok', removed, raws(list), ''}
