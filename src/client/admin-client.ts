@@ -13,12 +13,12 @@
  * payload decodes as an AdmAck with ok=false, admType = the request's code and
  * an error code (an AdmOnlineReply or AdmStats never decodes that way).
  */
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import WebSocket, { type ClientOptions } from 'ws';
 import { decodeFrame, decodePayload, encodeFrame, isUndecodable } from '../protocol/codec.js';
 import { AdminType } from '../protocol/type-codes.js';
 import { NoticeKind, type AdmAccount, type AdmAck, type AdmEvent, type AdmKick, type AdmNotice, type AdmOnlineReply, type AdmStats } from '../protocol/types.js';
-import type { CloseInfo } from './client.js';
+import { opened, whenClosed, type CloseInfo } from './socket-lifecycle.js';
 
 /** Options of TimAdminClient.connect. */
 export interface AdminClientOptions {
@@ -78,15 +78,11 @@ export class TimAdminClient extends EventEmitter {
 
   private constructor(readonly ws: WebSocket, private readonly timeoutMs: number) {
     super();
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString() };
-        for (const p of this.pending.splice(0)) p.reject(new Error(`admin socket closed (${code})`));
-        this.emit('close', this.closeInfo);
-        resolve(this.closeInfo);
-      });
+    this.closed = whenClosed(ws, (info) => {
+      this.closeInfo = info;
+      for (const p of this.pending.splice(0)) p.reject(new Error(`admin socket closed (${info.code})`));
+      this.emit('close', info);
     });
-    ws.on('error', () => {});
     ws.on('message', (data: Buffer) => this.receive(data));
   }
 
@@ -102,11 +98,7 @@ export class TimAdminClient extends EventEmitter {
   static async open(url: string, options: Partial<AdminClientOptions> = {}): Promise<TimAdminClient> {
     const ws = new WebSocket(url, { perMessageDeflate: false, ...options.ws });
     const client = new TimAdminClient(ws, options.timeoutMs ?? 10_000);
-    await Promise.race([
-      once(ws, 'open'),
-      once(ws, 'unexpected-response').then(([, res]) => Promise.reject(new Error(`HTTP ${(res as { statusCode: number }).statusCode}`))),
-      client.closed.then((c) => Promise.reject(new Error(`admin socket closed (${c.code})`))),
-    ]);
+    await opened(ws, client.closed, 'admin socket');
     return client;
   }
 

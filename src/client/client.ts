@@ -6,11 +6,14 @@
  *   const ack = await c.login({ name: 'alice', pwd: 'secret', termtyp: 1 });
  *   c.on('kicked', (m) => console.log('kicked:', m.extend.reason));
  */
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import WebSocket, { type ClientOptions } from 'ws';
 import { decodeFrame, encodeFrame, isUndecodable } from '../protocol/codec.js';
 import { ClientType } from '../protocol/type-codes.js';
 import { NoticeKind, type TimAck, type TimAuth, type TimMessage, type TimSessions } from '../protocol/types.js';
+import { opened, whenClosed, type CloseInfo } from './socket-lifecycle.js';
+
+export type { CloseInfo } from './socket-lifecycle.js';
 
 /** Options of TimClient.connect. */
 export interface TimClientOptions {
@@ -20,12 +23,6 @@ export interface TimClientOptions {
   readonly ws?: ClientOptions;
   /** Answer server pings (default true; tests turn it off to play a dead device). */
   readonly autoPong?: boolean;
-}
-
-/** How the socket closed. */
-export interface CloseInfo {
-  readonly code: number;
-  readonly reason: string;
 }
 
 interface Pending {
@@ -51,16 +48,11 @@ export class TimClient extends EventEmitter {
 
   private constructor(readonly ws: WebSocket, private readonly json: boolean) {
     super();
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString() };
-        for (const p of this.pending) p.reject(new Error(`socket closed (${code})`));
-        this.pending = [];
-        this.emit('close', this.closeInfo);
-        resolve(this.closeInfo);
-      });
+    this.closed = whenClosed(ws, (info) => {
+      this.closeInfo = info;
+      for (const p of this.pending.splice(0)) p.reject(new Error(`socket closed (${info.code})`));
+      this.emit('close', info);
     });
-    ws.on('error', () => {});
     ws.on('message', (data: Buffer) => this.receive(data));
   }
 
@@ -68,11 +60,7 @@ export class TimClient extends EventEmitter {
   static async connect(url: string, options: TimClientOptions = {}): Promise<TimClient> {
     const ws = new WebSocket(url, { perMessageDeflate: false, autoPong: options.autoPong ?? true, ...options.ws });
     const client = new TimClient(ws, options.json ?? false);
-    await Promise.race([
-      once(ws, 'open'),
-      once(ws, 'unexpected-response').then(([, res]) => Promise.reject(new Error(`HTTP ${(res as { statusCode: number }).statusCode}`))),
-      client.closed.then((c) => Promise.reject(new Error(`socket closed (${c.code})`))),
-    ]);
+    await opened(ws, client.closed, 'socket');
     return client;
   }
 

@@ -22,12 +22,19 @@ export function checkAuthBounds(auth: TimAuth, config: Config): TimFailure | nul
   if (bytes(auth.token) > MAX_TOKEN_BYTES) return bad(`token longer than ${MAX_TOKEN_BYTES} bytes`);
   if (auth.pwd === '' && auth.token === '') return bad('pwd or token is required');
   if (!Number.isInteger(auth.termtyp) || auth.termtyp < 0 || auth.termtyp > 127) return bad('termtyp must be 0..127');
-  const entries = Object.entries(auth.extend);
-  if (entries.length > config.max_extend_entries) return bad(`extend has more than ${config.max_extend_entries} entries`);
+  return checkExtend(auth.extend, config) ?? checkKickList('kick', auth.kick, config);
+}
+
+/**
+ * Bounds of an `extend` map (AUTH, ADMNOTICE, ADMTOKEN): at most
+ * `max_extend_entries` entries of `max_extend_bytes` in all; 4104 beyond.
+ */
+export function checkExtend(extend: Readonly<Record<string, string>>, config: Config): TimFailure | null {
+  const entries = Object.entries(extend);
+  if (entries.length > config.max_extend_entries) return failure(ErrorCode.PARAMETER_INCORRECT, `extend has more than ${config.max_extend_entries} entries`);
   let total = 0;
   for (const [k, v] of entries) total += bytes(k) + bytes(v);
-  if (total > config.max_extend_bytes) return bad(`extend larger than ${config.max_extend_bytes} bytes`);
-  return checkKickList('kick', auth.kick, config);
+  return total > config.max_extend_bytes ? failure(ErrorCode.PARAMETER_INCORRECT, `extend larger than ${config.max_extend_bytes} bytes`) : null;
 }
 
 /**

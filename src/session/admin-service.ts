@@ -12,6 +12,7 @@ import { verifyPassword } from '../auth/password-hash.js';
 import { issueLoginToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, type TimFailure } from '../errors.js';
+import { checkExtend } from '../policy/auth-bounds.js';
 import { TokenBuckets } from '../policy/token-bucket.js';
 import { AdminType } from '../protocol/type-codes.js';
 import type { AdmAck, AdmEvent, AdmKick, AdmNotice, AdmOnline, AdmOnlineReply, AdmStats, AdmToken } from '../protocol/types.js';
@@ -134,7 +135,7 @@ export class AdminService {
       this.checkTargets(req.domain, req.names, req.ssids) ??
       (req.odType !== NoticeKind.INFO && req.odType !== NoticeKind.LOGOUT_REQUEST ? bad('odType must be 1 (INFO) or 2 (LOGOUT_REQUEST)') : null) ??
       (bytes(req.dataString) > config.max_notice_bytes ? bad(`dataString longer than ${config.max_notice_bytes} bytes`) : null) ??
-      this.checkExtend(req.extend);
+      checkExtend(req.extend, this.deps.config);
     if (problem) return failAdmAck(AdminType.NOTICE, problem);
     const targets = await this.targets(req.domain, req.names, req.ssids);
     for (const s of targets) {
@@ -202,7 +203,7 @@ export class AdminService {
       (!Number.isInteger(req.ttlSeconds) || req.ttlSeconds < 0 || req.ttlSeconds > MAX_TOKEN_TTL_SECONDS
         ? bad(`ttlSeconds must be 0..${MAX_TOKEN_TTL_SECONDS}`)
         : null) ??
-      this.checkExtend(req.extend);
+      checkExtend(req.extend, this.deps.config);
     if (problem) return failAdmAck(AdminType.TOKEN, problem);
     const ttl = req.ttlSeconds || this.deps.config.token_timeout;
     const issued = issueLoginToken(req.domain, req.name, Date.now() + ttl * 1000, req.extend);
@@ -231,13 +232,6 @@ export class AdminService {
     if (names.some((n) => n === '' || bytes(n) > max)) return bad(`names: each must be 1 to ${max} bytes`);
     if (ssids.some((s) => s === '' || bytes(s) > max)) return bad(`ssids: each must be 1 to ${max} bytes`);
     return null;
-  }
-
-  private checkExtend(extend: Readonly<Record<string, string>>): TimFailure | null {
-    const { max_extend_entries: entries, max_extend_bytes: size } = this.deps.config;
-    const all = Object.entries(extend);
-    if (all.length > entries) return bad(`extend has more than ${entries} entries`);
-    return all.reduce((n, [k, v]) => n + bytes(k) + bytes(v), 0) > size ? bad(`extend larger than ${size} bytes`) : null;
   }
 
   /** The sessions of the named accounts (cluster-wide) and of the listed ssids, each once. */
