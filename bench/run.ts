@@ -150,7 +150,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 5, 4-cluster, 6-redis
   let redis: RedisProcess | null = null;
-  let clusterWhy: string | null = null;
+  let clusterWhy: string | null;
   try {
     redis = await startRedis();
     clusterWhy = await clusterProblem(redis);

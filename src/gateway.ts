@@ -72,18 +72,19 @@ export class Gateway {
       displaced: (s) => service.displaced(s),
     });
     const clientListener = await listen(config.client_listen, config, true, upgradeRequired);
-    let gateway: Gateway | undefined;
+    const built: { gateway?: Gateway } = {};
     const adminListener = await listen(
       config.admin_listen,
       config,
       config.admin_tls,
-      adminHttpHandler(metrics, () => gateway!.health()),
+      adminHttpHandler(metrics, () => built.gateway!.health()),
     );
     const clients = new ClientServer(clientListener, config, service, metrics, log);
     const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => clients.connections.size });
     const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
     metrics.watchTable(() => store.registry.stats(Date.now()));
-    gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins);
+    const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins);
+    built.gateway = gateway;
     log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
     return gateway;
   }

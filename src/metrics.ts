@@ -63,13 +63,13 @@ export class Metrics {
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'tim_' }); // tim_process_*, tim_nodejs_*
     const table = (name: string, help: string, pick: (s: RegistryStats) => number): void => {
-      const metrics = this;
+      const tableStats = (): Promise<RegistryStats> | undefined => this.tableStats?.();
       new Gauge({
         name,
         help,
         registers: [this.registry],
         async collect() {
-          const stats = await metrics.tableStats?.().catch(() => null);
+          const stats = await tableStats()?.catch(() => null);
           if (stats) this.set(pick(stats));
         },
       });

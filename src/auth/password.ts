@@ -24,7 +24,7 @@ export function readUsersFile(file: string): UserEntry[] {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
-    throw new Error(`${file}: ${code ?? (e as Error).message}`);
+    throw new Error(`${file}: ${code ?? (e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(raw)) throw new Error(`${file}: must hold a JSON array of {domain, name, pwd}`);
   return raw.map((u: unknown, i) => {
@@ -48,7 +48,7 @@ export class PasswordAuthenticator {
   }
 
   private reload(): void {
-    let mtimeMs = 0;
+    let mtimeMs: number;
     try {
       mtimeMs = statSync(this.file).mtimeMs;
     } catch {

@@ -2,7 +2,7 @@
  * Validation of tim.json: one rule per key. A rule returns null when the value
  * is fine, or a sentence saying what the key must be.
  */
-import { defaults } from './defaults.js';
+import { type defaults } from './defaults.js';
 
 type Rule = (value: unknown) => string | null;
 

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { LeaseView } from './lease.js';
-import { RedisKeys, wellFormed } from './redis-keys.js';
+import { type RedisKeys, wellFormed } from './redis-keys.js';
 import { scripts } from './redis-script.js';
 import type { LoginRequest, LoginResult, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
 

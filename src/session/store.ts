@@ -138,7 +138,7 @@ async function connectRedis(url: string, commandTimeout: number, log: Logger, ro
     await client.connect();
   } catch (e) {
     client.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)} (tim.json redis.url): ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`cannot reach Redis at ${redactUrl(url)} (tim.json redis.url): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   return client;
 }

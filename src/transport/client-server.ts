@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/defaults.js';
-import { CloseCode } from '../errors.js';
+import { type CloseCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionService } from '../session/session-service.js';
 import { ClientConnection } from './client-connection.js';
