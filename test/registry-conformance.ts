@@ -134,7 +134,7 @@ export function registryConformance(name: string, create: () => Promise<Registry
       expect(await listed()).toEqual(['e']);
     });
 
-    it('a resume replaces its ssid in place (keeping loginTime) without a limit check; a wrong or missing token is 4115', async () => {
+    it('a resume replaces its ssid in place (keeping loginTime), not counting itself; a wrong or missing token is 4115', async () => {
       const a = await admit(sess('a', 5000), limits(1, 1));
       await reg.putResumeToken(token('a', 'ha'));
       const again = sess('a', 0, { connId: 'new-conn', resource: 'phone2' });
@@ -145,6 +145,18 @@ export function registryConformance(name: string, create: () => Promise<Registry
       expect(r.ok && r.replaced).toEqual(a);
       expect(await reg.list('d', 'n')).toEqual([{ ...again, loginTime: a.loginTime }]);
       expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ hash: 'h-a' });
+    });
+
+    it('a resume in place with another termtyp is decided against devicetype_limit next to the other sessions', async () => {
+      await admit(sess('a', 3000, { termtyp: 1 }), limits(3, 1));
+      const b = await admit(sess('b', 2000, { termtyp: 2 }), limits(3, 1));
+      const asType1 = sess('b', 0, { termtyp: 1, connId: 'b-again' });
+      const refused = await login(asType1, limits(3, 1), { resumeHash: 'h-b' });
+      expect(!refused.ok && [refused.code, ssids(refused.blocking)]).toEqual([4111, ['a']]);
+      expect(await reg.list('d', 'n')).toContainEqual(b);
+      const kicked = await login(asType1, limits(3, 1, 'kick'), { resumeHash: 'h-b' });
+      expect(kicked.ok && [ssids(kicked.evicted), kicked.replaced]).toEqual([['a'], b]);
+      expect((await reg.list('d', 'n')).map((s) => [s.ssid, s.termtyp, s.loginTime])).toEqual([['b', 1, b.loginTime]]);
     });
 
     it('an expired resume token is 4115; a resume after a clean close is a login under the same ssid that obeys the limits', async () => {

@@ -97,19 +97,18 @@ export class MemoryRegistry implements SessionRegistry {
       }
       const removed = req.kick.length === 0 ? [] : this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
       const existing = acc.sessions.get(session.ssid);
-      if (existing && req.resumeHash !== undefined) {
-        acc.sessions.set(session.ssid, { ...session, loginTime: existing.loginTime });
-        this.storeToken(acc, req.token);
-        return { ok: true, removed, evicted: [], replaced: existing };
-      }
-      // a record of this fresh ssid can only be this login's own, put back by a restore while it was in flight
+      // A resume of a listed ssid replaces it in place (keeping loginTime), but
+      // its termtyp may differ: it is decided next to the others like any login.
+      // Any other record of this ssid can only be this login's own, put back by
+      // a restore while it was in flight: it does not count either.
+      const inPlace = existing !== undefined && req.resumeHash !== undefined;
       const others = existing ? [...acc.sessions.values()].filter((s) => s.ssid !== session.ssid) : [...acc.sessions.values()];
       const decision = decideLogin(others, session.termtyp, req.limits, now);
       if (!decision.accept) return refuse(4111, decision.blocking, removed);
       const evicted = this.take(acc, decision.evict.map((s) => s.ssid), true);
-      acc.sessions.set(session.ssid, session);
+      acc.sessions.set(session.ssid, inPlace ? { ...session, loginTime: existing.loginTime } : session);
       this.storeToken(acc, req.token);
-      return { ok: true, removed, evicted, replaced: null };
+      return { ok: true, removed, evicted, replaced: inPlace ? existing : null };
     } finally {
       this.prune(session.domain, session.name, now);
     }

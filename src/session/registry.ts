@@ -58,7 +58,9 @@ export interface LoginRequest {
   /**
    * Set for a resume: the hash of the presented token. The login fails with
    * 4115 unless that token is still stored for this ssid; if the ssid is still
-   * in the table it is replaced in place, without a limit check.
+   * in the table it is replaced in place (keeping its loginTime), decided
+   * against the limits next to the account's other sessions like any login
+   * (its termtyp may have changed).
    */
   readonly resumeHash?: string;
   /**

@@ -48,21 +48,18 @@ for i = 11, #ARGV do
 end
 local removed = take(KEYS[1], KEYS[2], kick)
 
+-- A resume of a listed ssid replaces it in place (keeping loginTime), but its
+-- termtyp may differ: it is decided next to the others like any login. Any
+-- other record of this ssid can only be this login's own (see above).
 existing = redis.call('HGET', KEYS[1], ssid)
-if existing and resume then
-  new.loginTime = cjson.decode(existing).loginTime
-  redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
-  store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
-  return {'ok', removed, {}, existing}
-end
-
--- (a fresh ssid's only possible record is this login's own: see above)
+local in_place = existing and resume
 local accept, list = decide(live_others(KEYS[1], dead, ssid), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
 if not accept then return refuse(4111, raws(list), removed) end
 for _, s in ipairs(list) do
   redis.call('HDEL', KEYS[1], s.ssid)
   redis.call('HDEL', KEYS[2], s.ssid)
 end
+if in_place then new.loginTime = cjson.decode(existing).loginTime end
 redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
 store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
-return {'ok', removed, raws(list), ''}
+return {'ok', removed, raws(list), in_place and existing or ''}
