@@ -12,7 +12,7 @@ import type { CloseCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AdminService } from '../session/admin-service.js';
 import { AdminConnection } from './admin-connection.js';
-import { peerAddress, refuseUpgrade } from './client-server.js';
+import { peerAddress, refuseUpgrade, requestPath } from './http-upgrade.js';
 import type { Listener } from './listener.js';
 
 /** Open admin sockets per node; beyond, new ones are refused with HTTP 503. */
@@ -31,7 +31,7 @@ export interface Health {
 /** Serves /healthz and /metrics; anything else is 404. */
 export function adminHttpHandler(metrics: Metrics, health: () => Health) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '').split('?')[0];
+    const path = requestPath(req);
     if (req.method === 'GET' && path === '/healthz') {
       const h = health();
       res.writeHead(h.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h));
@@ -71,7 +71,7 @@ export class AdminServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    if ((req.url ?? '').split('?')[0] !== '/admin') return refuseUpgrade(socket, 404, 'Not Found');
+    if (requestPath(req) !== '/admin') return refuseUpgrade(socket, 404, 'Not Found');
     if (!this.accepting || this.connections.size >= MAX_ADMIN_CONNECTIONS) return refuseUpgrade(socket, 503, 'Service Unavailable');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, peerAddress(req)));
   }

@@ -1,63 +1,51 @@
 /**
- * One client socket: framing in and out, the AUTH deadline, bad-frame
- * counting, in-order handling of frames, the send-buffer cap and heartbeat
- * bookkeeping. What a frame means is the session layer's business.
+ * One client socket: bad-frame counting, the meaning of each client frame and
+ * heartbeat bookkeeping, on a FramedSocket (framing, AUTH deadline, in-order
+ * handling, send-buffer cap). What a frame does is the session layer's business.
  */
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
-import { CloseCode, closeReason, ErrorCode, failure } from '../errors.js';
+import { CloseCode, ErrorCode, failure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { checkKickList } from '../policy/auth-bounds.js';
-import { decodeFrame, encodeFrame, isUndecodable } from '../protocol/codec.js';
+import { isUndecodable } from '../protocol/codec.js';
 import { ClientType } from '../protocol/type-codes.js';
 import type { TimAck, TimAuth, TimKick, TimMessage } from '../protocol/types.js';
 import type { SessionInfo } from '../session/registry.js';
 import type { SessionHolder } from '../session/session-holder.js';
 import { failAck, type SessionService } from '../session/session-service.js';
-
-/** Frames waiting to be handled before the socket stops reading (back-pressure on a pipelining client). */
-const MAX_PENDING_FRAMES = 32;
+import { FramedSocket } from './framed-socket.js';
+import { BinaryFraming, type Frame } from './framing.js';
 
 /** A client socket and its protocol state. */
-export class ClientConnection implements SessionHolder {
+export class ClientConnection extends FramedSocket implements SessionHolder {
   session: SessionInfo | null = null;
   lastSeen = Date.now();
   /** Server pings not answered by a pong yet. */
   unansweredPings = 0;
-  closed = false;
   /** Called once when AUTH succeeds (the server stops counting the socket as unauthenticated). */
   onAuthenticated: () => void = () => {};
   /** Set once a close reason is known, for the OFFLINE event. */
   closeCause = 'closed';
-  private json = false;
   private badFrames = 0;
-  private pending = 0;
-  private queue: Promise<void> = Promise.resolve();
-  private readonly authTimer: NodeJS.Timeout;
-  /** Set when an AUTH succeeded (session alone is also set while a login is being decided). */
-  private authed = false;
 
   constructor(
-    private readonly ws: WebSocket,
+    ws: WebSocket,
     readonly connId: string,
     readonly ip: string,
-    private readonly config: Config,
+    config: Config,
     private readonly service: SessionService,
     private readonly metrics: Metrics,
     /** The server's logger; this socket's child of it is made when first needed. */
     private readonly parentLog: Logger,
     private readonly onGone: (conn: ClientConnection) => void,
   ) {
-    this.authTimer = setTimeout(() => {
-      if (!this.authed) this.close(CloseCode.AUTH_TIMEOUT);
-    }, config.auth_timeout * 1000);
-    ws.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    super(ws, config, new BinaryFraming('client', ClientType.AUTH));
     ws.on('pong', () => {
       this.unansweredPings = 0;
       this.lastSeen = Date.now();
     });
-    ws.on('close', (code) => this.gone(code));
     ws.on('error', (err) => {
       this.debug({ err }, 'socket error');
       if (err && (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCause = 'too_big';
@@ -81,38 +69,23 @@ export class ClientConnection implements SessionHolder {
     if (this.parentLog.isLevelEnabled('debug')) this.log.debug(obj, msg);
   }
 
-  /** True once AUTH succeeded. */
-  get authenticated(): boolean {
-    return this.authed;
+  protected get open(): boolean {
+    return this.session !== null;
   }
 
-  private receive(data: Buffer, isBinary: boolean): void {
-    if (this.closed) return;
+  protected override received(): void {
     this.lastSeen = Date.now();
-    if (!isBinary) return this.enqueue(async () => this.bad(0, 'text frame'));
-    const frame = decodeFrame('clientIn', data, this.json);
-    if (isUndecodable(frame)) return this.enqueue(async () => this.bad(frame.type < 0 ? 0 : frame.type, frame.error));
-    if (frame.type === ClientType.AUTH && frame.json && !this.session) this.json = true;
-    this.enqueue(() => this.handle(frame.type, frame.payload));
   }
 
-  private enqueue(task: () => Promise<void>): void {
-    this.pending++;
-    if (this.pending >= MAX_PENDING_FRAMES && !this.ws.isPaused) this.ws.pause();
-    this.queue = this.queue
-      .then(task)
-      .catch((err: unknown) => {
-        this.log.error({ err }, 'frame handler failed');
-        this.sendAck(failAck(0, failure(ErrorCode.UNDEFINED)));
-      })
-      .finally(() => {
-        this.pending--;
-        if (this.pending < MAX_PENDING_FRAMES / 2 && this.ws.isPaused && !this.closed) this.ws.resume();
-      });
+  protected handlerFailed(_frame: Frame, err: unknown): void {
+    this.log.error({ err }, 'frame handler failed');
+    this.sendAck(failAck(0, failure(ErrorCode.UNDEFINED)));
   }
 
-  private async handle(type: number, payload: Record<string, unknown>): Promise<void> {
+  protected async handle(frame: Frame): Promise<void> {
+    if (isUndecodable(frame)) return this.bad(Math.max(0, frame.type), frame.error);
     if (this.closed) return;
+    const { type, payload } = frame;
     if (type === ClientType.PING) {
       if (this.session) this.send(ClientType.PING, {});
       return;
@@ -120,8 +93,7 @@ export class ClientConnection implements SessionHolder {
     if (type === ClientType.AUTH) {
       const ack = await this.service.login(this, payload as unknown as TimAuth);
       if (ack.ok) {
-        this.authed = true;
-        clearTimeout(this.authTimer);
+        this.stopAuthTimer();
         this.onAuthenticated();
         this.childLog = undefined; // from now on its lines name the session
         this.debug({}, 'logged in');
@@ -171,15 +143,6 @@ export class ClientConnection implements SessionHolder {
     this.send(ClientType.MESSAGE, message);
   }
 
-  private send(type: number, payload: object): void {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.config.max_buffered) {
-      this.close(CloseCode.SLOW_CONSUMER);
-      return;
-    }
-    this.ws.send(encodeFrame('clientOut', type, payload, this.json));
-  }
-
   /** Server heartbeat: pings, or closes with 4004 after two unanswered pings. */
   heartbeat(): void {
     if (this.closed || !this.session) return;
@@ -191,34 +154,18 @@ export class ClientConnection implements SessionHolder {
     this.ws.ping();
   }
 
-  /**
-   * Closes with a close code. The session leaves the table at once; a peer
-   * that does not answer the close handshake is cut off after a second.
-   */
-  close(code: CloseCode): void {
-    if (this.closed) return;
-    this.closed = true;
+  /** Closing with `code`: the OFFLINE reason and the close metric. */
+  protected override closing(code: CloseCode): void {
     this.closeCause = code === CloseCode.HEARTBEAT_LOST ? 'heartbeat' : code === CloseCode.SHUTDOWN ? 'shutdown' : 'closed';
     this.metrics.closes.inc({ code: String(code) });
-    clearTimeout(this.authTimer);
-    this.ws.close(code, closeReason[code]);
-    setTimeout(() => this.ws.terminate(), 1000).unref();
-    this.release();
   }
 
-  private gone(code: number): void {
-    this.closed = true;
-    clearTimeout(this.authTimer);
+  protected override socketClosed(code: number): void {
     this.debug({ code }, 'socket closed');
-    this.release();
   }
-
-  private released = false;
 
   /** Removes the session and forgets the socket, once. */
-  private release(): void {
-    if (this.released) return;
-    this.released = true;
+  protected gone(): void {
     this.onGone(this);
     void this.service.closed(this, this.closeCause);
   }

@@ -13,12 +13,8 @@ import { type CloseCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionService } from '../session/session-service.js';
 import { ClientConnection } from './client-connection.js';
+import { peerAddress, refuseUpgrade, requestPath } from './http-upgrade.js';
 import type { Listener } from './listener.js';
-
-/** Answers an upgrade request with an HTTP status and closes it. */
-export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
 
 /** The client socket server of one gateway. */
 export class ClientServer {
@@ -48,8 +44,7 @@ export class ClientServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/tim') return refuseUpgrade(socket, 404, 'Not Found');
+    if (requestPath(req) !== '/tim') return refuseUpgrade(socket, 404, 'Not Found');
     if (!this.accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
     // browsers always send Origin on a WebSocket; a request without one is a native client, which could forge it anyway
     const origin = req.headers.origin;
@@ -103,10 +98,4 @@ export class ClientServer {
 /** Plain HTTP requests to the client listener get 426: it speaks WebSocket only. */
 export function upgradeRequired(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(426, { 'content-type': 'text/plain' }).end('tim-gateway: connect with a WebSocket to /tim\n');
-}
-
-/** The peer's address, IPv4-mapped IPv6 addresses shown as plain IPv4. */
-export function peerAddress(req: IncomingMessage): string {
-  const a = req.socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }

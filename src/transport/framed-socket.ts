@@ -1,0 +1,113 @@
+/**
+ * What client and admin sockets share: the auth deadline, frames handled one
+ * at a time in arrival order (the socket stops reading while too many wait),
+ * the send-buffer cap, and a close that cuts off a peer not answering it.
+ * Subclasses say what a frame means; a Framing says how bytes become frames.
+ */
+import type WebSocket from 'ws';
+import type { Config } from '../config/defaults.js';
+import { CloseCode, closeReason } from '../errors.js';
+import type { Frame, Framing } from './framing.js';
+
+/** Frames waiting to be handled before the socket stops reading (back-pressure on a pipelining peer). */
+const MAX_PENDING_FRAMES = 32;
+
+/** Milliseconds a peer has to answer our close frame before the TCP connection is cut. */
+const CLOSE_GRACE_MS = 1000;
+
+/** A WebSocket that carries protocol frames. */
+export abstract class FramedSocket {
+  /** True once the socket closed or began closing. */
+  closed = false;
+  private pending = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private authTimer: NodeJS.Timeout | undefined;
+  private released = false;
+
+  constructor(
+    protected readonly ws: WebSocket,
+    protected readonly config: Config,
+    /** Reads and writes frames; replaceable (text mode). */
+    protected framing: Framing,
+  ) {
+    this.authTimer = setTimeout(() => this.close(CloseCode.AUTH_TIMEOUT), config.auth_timeout * 1000);
+    ws.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    ws.on('close', (code) => {
+      this.closed = true;
+      this.stopAuthTimer();
+      this.socketClosed(code);
+      this.release();
+    });
+  }
+
+  /** True once the socket authenticated (frames then mean requests, not a login). */
+  protected abstract get open(): boolean;
+
+  /** Handles one frame; frames are handled one at a time, in order, also after the socket closed. */
+  protected abstract handle(frame: Frame): Promise<void>;
+
+  /** A handler threw: answer the frame with a failure. */
+  protected abstract handlerFailed(frame: Frame, err: unknown): void;
+
+  /** Called once when the socket is gone (closed by us or by the peer). */
+  protected abstract gone(): void;
+
+  /** A message arrived (before decoding): e.g. liveness bookkeeping. */
+  protected received(): void {}
+
+  /** The peer closed the socket (after any close of ours). */
+  protected socketClosed(_code: number): void {}
+
+  /** The auth deadline no longer applies: the socket authenticated. */
+  protected stopAuthTimer(): void {
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    this.received();
+    const frame = this.framing.decode(data, isBinary, this.open);
+    this.pending++;
+    if (this.pending >= MAX_PENDING_FRAMES && !this.ws.isPaused) this.ws.pause();
+    this.queue = this.queue
+      .then(() => this.handle(frame))
+      .catch((err: unknown) => this.handlerFailed(frame, err))
+      .finally(() => {
+        this.pending--;
+        if (this.pending < MAX_PENDING_FRAMES / 2 && this.ws.isPaused && !this.closed) this.ws.resume();
+      });
+  }
+
+  /** Sends a frame made by `encode` unless the socket is closing; a peer that lets `max_buffered` pile up is closed (4006). */
+  protected write(encode: (framing: Framing) => Buffer | string): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.config.max_buffered) return this.close(CloseCode.SLOW_CONSUMER);
+    this.ws.send(encode(this.framing));
+  }
+
+  /** Sends a frame of `type`. */
+  protected send(type: number, payload: object): void {
+    this.write((f) => f.encode(type, payload));
+  }
+
+  /** Closes with a close code; a peer that does not answer the close handshake is cut off after a second. */
+  close(code: CloseCode): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopAuthTimer();
+    this.closing(code);
+    this.ws.close(code, closeReason[code]);
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    this.release();
+  }
+
+  /** We are closing the socket with `code` (before the close frame goes out). */
+  protected closing(_code: CloseCode): void {}
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.gone();
+  }
+}
