@@ -13,7 +13,6 @@
  * Users get scrypt hashes with N=1024 (parameters live in the hash string) so
  * thousands of password logins fit in a short run on two cores.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { TimClient } from '../src/client/client.js';
 import { buildConfig } from '../src/config/load.js';
 import { Gateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
+import { cheapHash } from '../test/support/cheap-hash.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 2000);
@@ -33,12 +33,6 @@ const DOMAINS = ['', 'acme'];
 const unexpected: unknown[] = [];
 process.on('unhandledRejection', (e) => unexpected.push(e));
 process.on('uncaughtException', (e) => unexpected.push(e));
-
-/** A cheap but real scrypt hash of PWD in the gateway's format. */
-function cheapHash(): string {
-  const salt = randomBytes(16);
-  return `scrypt$1024$8$1$${salt.toString('base64url')}$${scryptSync(PWD, salt, 32, { N: 1024, r: 8, p: 1 }).toString('base64url')}`;
-}
 
 const heapMb = (): number => {
   (globalThis as { gc?: () => void }).gc?.();
@@ -127,10 +121,11 @@ class VirtualUser {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tim-soak-'));
-  const users = DOMAINS.flatMap((domain) => Array.from({ length: ACCOUNTS }, (_, i) => ({ domain, name: `s${i}`, pwd: cheapHash() })));
+  const hash = await cheapHash(PWD); // one hash for all: the soak is about sessions, not salts
+  const users = DOMAINS.flatMap((domain) => Array.from({ length: ACCOUNTS }, (_, i) => ({ domain, name: `s${i}`, pwd: hash })));
   writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
   const logFile = join(dir, 'gateway.log');
-  const admin = { name: 'ops', pwd: cheapHash() };
+  const admin = { name: 'ops', pwd: hash };
   const config = buildConfig(
     {
       client_listen: '127.0.0.1:0',

@@ -5,38 +5,17 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.js';
-import { packageRoot } from '../src/package-root.js';
 import { NoticeKind } from '../src/protocol/types.js';
 import { ADMIN, adminGateway } from './admin-helpers.js';
 import { connect, loggedIn, onCleanup, PWD } from './helpers.js';
-
-const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { builtCli as cli, runCli, type CliRun as Run } from './support/cli-process.js';
 
 /** Runs `tim-gateway admin <args>` against `gw`; the password goes on stdin unless `env` sets it. */
 function admin(gw: Gateway, args: string[], env: Record<string, string> = {}, stdin = `${PWD}\n`): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'admin', ...args, '--url', gw.adminUrl, '--name', ADMIN], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  return runCli(['admin', ...args, '--url', gw.adminUrl, '--name', ADMIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdin });
 }
 
 /** Lines of a stream, as they arrive. */

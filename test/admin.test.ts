@@ -11,7 +11,7 @@ import { encodeFrame, decodePayload } from '../src/protocol/codec.js';
 import { EventKind, NoticeKind, type AdmAck, type AdmEvent } from '../src/protocol/types.js';
 import { ADMIN, adminGateway, adminOf } from './admin-helpers.js';
 import { connect, loggedIn, PWD, waitFor } from './helpers.js';
-import { RedisServer, redisSuitesEnabled } from './redis-server.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const ssidOf = (c: TimClient): string => c.lastLogin!.n2!;
 const sleepUntil = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));

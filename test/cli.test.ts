@@ -8,22 +8,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/auth/password-hash.js';
-import { packageRoot } from '../src/package-root.js';
 import { onCleanup, PWD, startGateway, tempDir, waitFor } from './helpers.js';
-
-const bin = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+import { builtCli as bin, runCli, type CliRun } from './support/cli-process.js';
 
 /** Runs the CLI with `stdin` piped in; resolves with its exit code and output. */
-function run(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(stdin);
-  });
+function run(args: string[], stdin = ''): Promise<CliRun> {
+  return runCli(args, { stdin });
 }
 
 /** Starts a long-running CLI process and collects its stdout lines. */

@@ -4,92 +4,53 @@
  * nodes, kicks and admin commands cross nodes, a killed node stops locking
  * accounts within its lease, and a Redis outage answers 5104 then heals.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, scryptSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import { TimClient } from '../src/client/client.js';
-import { packageRoot } from '../src/package-root.js';
 import { EventKind, type AdmEvent, type TimAck } from '../src/protocol/types.js';
 import { PWD, tempDir, waitFor } from './helpers.js';
-import { RedisServer, redisSuitesEnabled } from './redis-server.js';
+import { cheapHash } from './support/cheap-hash.js';
+import { GatewayProcess } from './support/gateway-process.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const enabled = redisSuitesEnabled();
-const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
 const ADMIN = { name: 'ops', pwd: 'ops-secret' };
 const LEASE_TTL = 2;
 
-/** A cheap scrypt hash (N=1024): hundreds of logins must not spend the test's time in scrypt. */
-function cheapHash(pwd: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(pwd, salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`;
-}
-
 /** A gateway process of the cluster. */
-interface Node {
-  readonly proc: ChildProcess;
-  readonly clientUrl: string;
-  readonly adminUrl: string;
-  readonly exited: Promise<number | null>;
-  /** Its log lines (JSON) so far. */
-  readonly logs: string[];
-}
+type Node = GatewayProcess;
 
 let redis: RedisServer;
 let dir: string;
+let adminHash: string;
 const nodes: Node[] = [];
 const clients: TimClient[] = [];
 
 async function startNode(name: string, overrides: Record<string, unknown> = {}): Promise<Node> {
   const config = {
-    client_listen: '127.0.0.1:0',
-    admin_listen: '127.0.0.1:0',
     gateway_id: name,
     users: 'users.json',
-    admins: [{ name: ADMIN.name, pwd: cheapHash(ADMIN.pwd) }],
+    admins: [{ name: ADMIN.name, pwd: adminHash }],
     device_limit: 3,
     devicetype_limit: 3,
-    auth_min_unix: 0,
     domains: { acme: { overentry: 'kick' }, solo: { device_limit: 1, overentry: 'kick' }, one: { device_limit: 1 } },
     login_rate_ip: { per_second: 100000, burst: 100000 },
     login_rate_account: { per_second: 100000, burst: 100000 },
     redis: { url: redis.url, lease_ttl: LEASE_TTL },
     log_level: 'info',
+    auth_timeout: 60,
     ...overrides,
   };
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify(config));
-  const proc = spawn(process.execPath, [cli, 'serve', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const logs: string[] = [];
-  const listening = new Promise<{ client: string; admin: string }>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      logs.push(line);
-      try {
-        const rec = JSON.parse(line) as { msg?: string; client?: string; admin?: string };
-        if (rec.msg === 'gateway listening') resolve({ client: rec.client!, admin: rec.admin! });
-      } catch {
-        // not a log line
-      }
-    });
-    let stderr = '';
-    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    void exited.then((code) => reject(new Error(`gateway ${name} exited (${code}) before listening: ${stderr}`)));
-  });
-  const urls = await listening;
-  const node = { proc, clientUrl: urls.client, adminUrl: urls.admin, exited, logs };
+  const node = await GatewayProcess.start(config, { dir, name });
   nodes.push(node);
   return node;
 }
 
 async function stopNode(node: Node, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (node.proc.exitCode === null && node.proc.signalCode === null) node.proc.kill(signal);
-  await node.exited;
+  await node.stop(signal);
 }
 
 async function connect(node: Node): Promise<TimClient> {
@@ -122,7 +83,8 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
   beforeAll(async () => {
     redis = await RedisServer.start();
     dir = tempDir();
-    const hash = cheapHash(PWD);
+    const hash = await cheapHash(PWD);
+    adminHash = await cheapHash(ADMIN.pwd);
     const users = ['', 'acme', 'solo', 'one'].flatMap((domain) => ['alice', 'bob', 'carol', 'dave', 'erin', 'ann', 'ben', 'cid'].map((name) => ({ domain, name, pwd: hash })));
     writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
     [a, b, c] = await Promise.all([startNode('gw-a'), startNode('gw-b'), startNode('gw-c')]);
@@ -341,7 +303,7 @@ describe.skipIf(!enabled)('cluster mode (3 gateway processes, one redis-server)'
       }
     }, 15_000, 'the live sessions to be re-registered');
     console.log(`cluster: 5104 answered in ${answeredIn} ms during the outage; sessions re-registered ${Date.now() - back} ms after Redis returned`);
-    const outageLines = c.logs.filter((l) => /unreachable/.test(l));
+    const outageLines = c.output.filter((l) => /unreachable/.test(l));
     expect(outageLines.length).toBeGreaterThan(0);
     expect(outageLines.length).toBeLessThanOrEqual(3); // once per connection role and once for logins, not per login
     const listed = await keeper2.sessions();

@@ -2,23 +2,26 @@
  * Test helpers: gateways on port 0 with a users file in a temporary folder,
  * clients that are closed after each test, small waiting utilities.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { hashPassword } from '../src/auth/password-hash.js';
 import { buildConfig } from '../src/config/load.js';
 import { TimClient, type TimClientOptions } from '../src/client/client.js';
 import { Gateway, type GatewayOptions } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
+import { cheapHash } from './support/cheap-hash.js';
+import { GatewayProcess } from './support/gateway-process.js';
+import { tempDir } from './support/temp-dir.js';
+
+export { tempDir };
 
 /** Password of every test account. */
 export const PWD = 'correct horse';
 
 let cachedHash: Promise<string> | undefined;
-/** The hash of PWD (computed once per test file: scrypt is deliberately slow). */
+/** A cheap hash of PWD (computed once per test file), so hundreds of logins do not race scrypt against timeouts. */
 export function pwdHash(): Promise<string> {
-  return (cachedHash ??= hashPassword(PWD));
+  return (cachedHash ??= cheapHash(PWD));
 }
 
 /** Accounts in the users file of test gateways: names alice, bob, carol, dave, u0..u9 in domains "", "acme", "other". */
@@ -32,11 +35,6 @@ export async function writeUsers(dir: string, extra: { domain: string; name: str
   return file;
 }
 
-/** A fresh temporary folder. */
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'tim-test-'));
-}
-
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   const all = cleanups.splice(0).reverse();
@@ -48,17 +46,29 @@ export function onCleanup(fn: () => Promise<unknown>): void {
   cleanups.push(fn);
 }
 
-/** Starts a gateway on loopback port 0 with tim.json keys `overrides`; it is closed after the test. */
+/**
+ * Starts a gateway on loopback port 0 with tim.json keys `overrides`; it is closed after the test.
+ * auth_timeout is 60 s unless overridden: a busy machine must not turn slow logins into 4003.
+ */
 export async function startGateway(overrides: Record<string, unknown> = {}, options: GatewayOptions = {}): Promise<Gateway> {
   const dir = tempDir();
   await writeUsers(dir);
   const config = buildConfig(
-    { client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', auth_min_unix: 0, log_level: 'silent', ...overrides },
+    { client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', auth_min_unix: 0, auth_timeout: 60, log_level: 'silent', ...overrides },
     join(dir, 'tim.json'),
     dir,
   );
   const gw = await Gateway.start(config, { logger: createLogger(config.log_level, false), ...options });
   onCleanup(() => gw.close());
+  return gw;
+}
+
+/** Runs `tim-gateway serve` in a process with the test accounts and tim.json keys `config`; killed after the test. */
+export async function serveGateway(config: Record<string, unknown> = {}): Promise<GatewayProcess> {
+  const dir = tempDir();
+  await writeUsers(dir);
+  const gw = await GatewayProcess.start({ auth_timeout: 60, ...config }, { dir });
+  onCleanup(() => gw.stop('SIGKILL'));
   return gw;
 }
 

@@ -15,7 +15,7 @@ import { RedisRegistry } from '../src/session/redis-registry.js';
 import type { SessionInfo } from '../src/session/registry.js';
 import { waitFor } from './helpers.js';
 import { registryConformance } from './registry-conformance.js';
-import { RedisServer, redisSuitesEnabled } from './redis-server.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const enabled = redisSuitesEnabled();
 const log = createLogger('silent', false);

@@ -15,9 +15,12 @@ function scryptAsync(pwd: string, salt: Buffer, keylen: number, opts: ScryptOpti
   });
 }
 
-/** Hashes a password with a fresh salt. */
-export async function hashPassword(pwd: string): Promise<string> {
-  const { N, r, p, keylen, saltBytes } = hashParams;
+/** scrypt cost parameters: N (a power of 2), r, p, key and salt sizes in bytes. */
+export type HashParams = { readonly [K in keyof typeof hashParams]: number };
+
+/** Hashes a password with a fresh salt (`params` other than the default only for test and soak fixtures). */
+export async function hashPassword(pwd: string, params: HashParams = hashParams): Promise<string> {
+  const { N, r, p, keylen, saltBytes } = params;
   const salt = randomBytes(saltBytes);
   const key = await scryptAsync(pwd, salt, keylen, { N, r, p });
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
