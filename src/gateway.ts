@@ -11,12 +11,14 @@ import type { Config } from './config/defaults.js';
 import { CloseCode } from './errors.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import type { SessionInfo } from './session/registry.js';
 import { SessionService } from './session/session-service.js';
 import { createStore, type Store } from './session/store.js';
 import { AdminService } from './session/admin-service.js';
 import { adminHttpHandler, AdminServer } from './transport/admin-server.js';
 import { ClientServer, upgradeRequired } from './transport/client-server.js';
 import { listen, type Listener } from './transport/listener.js';
+import { Unwind } from './unwind.js';
 
 /** Options for starting a gateway in code (tests, embedding). */
 export interface GatewayOptions {
@@ -59,34 +61,39 @@ export class Gateway {
     return this.adminListener.httpBase;
   }
 
-  /** Starts a gateway node on a validated config. */
+  /**
+   * Starts a gateway node on a validated config. Each part started registers
+   * its undo; when a later part fails (a port taken, Redis down) the earlier
+   * ones are undone in reverse and the error is thrown (a ConfigError naming
+   * the key when a listen address cannot be bound).
+   */
   static async start(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
     const id = config.gateway_id || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const log = (options.logger ?? createLogger(config.log_level, config.log_pretty)).child({ gateway: id });
-    const passwords = new PasswordAuthenticator(configPath(config, config.users));
-    const store = options.store ?? (await createStore(config, id, log));
-    const metrics = new Metrics();
-    const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, passwords, metrics, log });
-    await store.start?.({
-      liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
-      displaced: (s) => service.displaced(s),
+    const unwind = new Unwind(log);
+    return unwind.run(async () => {
+      const passwords = new PasswordAuthenticator(configPath(config, config.users));
+      const store = options.store ?? (await unwind.step('store', () => createStore(config, id, log), closeStore));
+      const metrics = await unwind.step('metrics', () => new Metrics(), (m) => m.close());
+      const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, passwords, metrics, log });
+      const hooks = {
+        liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
+        displaced: (s: SessionInfo) => service.displaced(s),
+      };
+      await unwind.step('store start', () => store.start?.(hooks), () => store.registry.removeGateway(id));
+      const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, upgradeRequired), closeServer);
+      const built: { gateway?: Gateway } = {};
+      const health = adminHttpHandler(metrics, () => built.gateway!.health());
+      const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, health), closeServer);
+      const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
+      const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => clients.connections.size });
+      const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
+      metrics.watchTable(() => store.registry.stats(Date.now()));
+      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins);
+      built.gateway = gateway;
+      log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
+      return gateway;
     });
-    const clientListener = await listen(config.client_listen, config, true, upgradeRequired);
-    const built: { gateway?: Gateway } = {};
-    const adminListener = await listen(
-      config.admin_listen,
-      config,
-      config.admin_tls,
-      adminHttpHandler(metrics, () => built.gateway!.health()),
-    );
-    const clients = new ClientServer(clientListener, config, service, metrics, log);
-    const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => clients.connections.size });
-    const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
-    metrics.watchTable(() => store.registry.stats(Date.now()));
-    const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins);
-    built.gateway = gateway;
-    log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
-    return gateway;
   }
 
   /** The /healthz report. */
@@ -113,14 +120,19 @@ export class Gateway {
       this.admins.closeAll(CloseCode.SHUTDOWN);
       await this.store.registry.removeGateway(this.id).catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
-      await this.store.registry.close();
-      await this.store.bus.close();
-      await this.store.close?.();
+      await closeStore(this.store);
       this.metrics.close();
       this.log.info('stopped');
     })();
     return this.stopping;
   }
+}
+
+/** Closes the registry, the bus, then the store (cluster mode: lease and connections). */
+async function closeStore(store: Store): Promise<void> {
+  await store.registry.close();
+  await store.bus.close();
+  await store.close?.();
 }
 
 function closeServer(l: Listener): Promise<void> {

@@ -47,6 +47,8 @@ describe('config', () => {
     [{ auth_timeout: 0 }, 'key "auth_timeout" must be a number from'],
     [{ ssl_certificate: 'a.pem' }, 'key "ssl_certificate_key" must be set together'],
     [{ login_rate_ip: { per_second: 1 } }, 'key "login_rate_ip" must set both'],
+    [{ client_listen: ':20002', admin_listen: '127.0.0.1:20002' }, 'key "admin_listen" must not use the port of client_listen'],
+    [{ client_listen: '127.0.0.1:20003', admin_listen: '127.0.0.1:20003' }, 'key "admin_listen" must not use the port of client_listen'],
     [[], 'must hold a JSON object'],
   ])('%j is refused naming the key', (raw, want) => {
     const msg = problem(raw);

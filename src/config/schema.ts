@@ -2,7 +2,7 @@
  * Validation of tim.json: one rule per key. A rule returns null when the value
  * is fine, or a sentence saying what the key must be.
  */
-import { type defaults } from './defaults.js';
+import { defaults } from './defaults.js';
 
 type Rule = (value: unknown) => string | null;
 
@@ -157,5 +157,16 @@ export function validate(obj: Record<string, unknown>): [string, string] | null 
   const key = 'ssl_certificate_key' in obj;
   if (cert !== key) return [cert ? 'ssl_certificate_key' : 'ssl_certificate', 'must be set together with its pair'];
   if (obj.admin_tls === true && !cert) return ['admin_tls', 'needs ssl_certificate and ssl_certificate_key'];
-  return null;
+  return sharedPort(String(obj.client_listen ?? defaults.client_listen), String(obj.admin_listen ?? defaults.admin_listen));
+}
+
+const wildcard = (host: string): boolean => host === '' || host === '0.0.0.0' || host === '::';
+
+/** The two listeners cannot share a port (0 = any free port excepted) unless they are on two distinct explicit hosts. */
+function sharedPort(client: string, admin: string): [string, string] | null {
+  const c = parseListen(client);
+  const a = parseListen(admin);
+  if (!c || !a || c.port === 0 || c.port !== a.port) return null;
+  if (c.host !== a.host && !wildcard(c.host) && !wildcard(a.host)) return null;
+  return ['admin_listen', `must not use the port of client_listen (${client})`];
 }

@@ -41,18 +41,23 @@ function tlsOptions(config: Config): { cert: Buffer; key: Buffer } {
   return pair;
 }
 
-/** Listens on `addr` ("host:port"), over TLS when `tls` is set and the config has a certificate. */
-export async function listen(addr: string, config: Config, tls: boolean, handler: Handler): Promise<Listener> {
+/**
+ * Listens on the address of config key `key` ("host:port"), over TLS when
+ * `tls` is set and the config has a certificate. An address that cannot be
+ * bound (taken, not local, not allowed) is a ConfigError naming the key.
+ */
+export async function listen(key: 'client_listen' | 'admin_listen', config: Config, tls: boolean, handler: Handler): Promise<Listener> {
+  const addr = config[key];
   const parsed = parseListen(addr);
-  if (!parsed) throw new Error(`bad listen address ${addr}`);
+  if (!parsed) throw new ConfigError(config.file, key, `is not a "host:port" address: ${addr}`);
   const secure = tls && config.ssl_certificate !== undefined;
   const server: Server = secure ? createHttpsServer(tlsOptions(config), handler) : createHttpServer(handler);
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(config.file, key, `cannot listen on ${addr}: ${e.code ?? e.message}`)));
     server.listen({ host: parsed.host || undefined, port: parsed.port, backlog: 4096 }, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
