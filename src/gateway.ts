@@ -15,7 +15,9 @@ import type { SessionInfo } from './session/registry.js';
 import { SessionService } from './session/session-service.js';
 import { createStore, type Store } from './session/store.js';
 import { AdminService } from './session/admin-service.js';
-import { adminHttpHandler, AdminServer } from './transport/admin-server.js';
+import { AdminServer } from './transport/admin-server.js';
+import { createAdminApi } from './http/admin-routes.js';
+import type { HttpRouter } from './http/router.js';
 import { ClientServer, upgradeRequired } from './transport/client-server.js';
 import { listen, type Listener } from './transport/listener.js';
 import { Unwind } from './unwind.js';
@@ -44,6 +46,8 @@ export class Gateway {
     readonly adminListener: Listener,
     readonly clients: ClientServer,
     readonly admins: AdminServer,
+    /** The HTTP API of the admin listener (front ends may add routes and authenticators). */
+    readonly adminApi: HttpRouter,
   ) {}
 
   /** ws://host:port/tim */
@@ -83,13 +87,13 @@ export class Gateway {
       await unwind.step('store start', () => store.start?.(hooks), () => store.registry.removeGateway(id));
       const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, upgradeRequired), closeServer);
       const built: { gateway?: Gateway } = {};
-      const health = adminHttpHandler(metrics, () => built.gateway!.health());
-      const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, health), closeServer);
+      const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });
+      const adminApi = createAdminApi({ config, log, admin, metrics, health: () => built.gateway!.health() });
+      const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle), closeServer);
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
-      const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => clients.connections.size });
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
       metrics.watchTable(() => store.registry.stats(Date.now()));
-      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins);
+      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi);
       built.gateway = gateway;
       log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
       return gateway;

@@ -62,6 +62,22 @@ describe('tim-gateway CLI', () => {
     expect((await run(['-c', file])).stderr).toContain('key "colour" is not a known key');
   });
 
+  it('api-key prints a new key and the api_keys entry that lets it call the HTTP API', async () => {
+    const { code, stdout } = await run(['api-key', '--name', 'crm']);
+    expect(code).toBe(0);
+    const [, key, , line] = stdout.trim().split('\n');
+    const entry = JSON.parse(line!) as { name: string; key: string };
+    expect(entry.name).toBe('crm');
+    expect(entry.key).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(key).toMatch(/^tim_[A-Za-z0-9_-]{43}$/);
+    expect((await run(['api-key'])).stdout).not.toContain(key);
+    const gw = await startGateway({ api_keys: [entry] });
+    const ok = await fetch(`${gw.adminHttpUrl}/api/v1/stats`, { headers: { authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+    const wrong = await fetch(`${gw.adminHttpUrl}/api/v1/stats`, { headers: { authorization: `Bearer ${key}x` } });
+    expect(wrong.status).toBe(401);
+  });
+
   it('login prints the ACK, then the LOGOUT_REQUEST a second device causes; the second prints 4111 and the blocking session', async () => {
     const gw = await startGateway({ device_limit: 1 });
     const phone = start(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '1', '--resource', 'phone'], `${PWD}\n`);

@@ -9,6 +9,7 @@ import { hashPassword } from '../auth/password-hash.js';
 import { upsertUser } from '../auth/password.js';
 import { configPath, ConfigError, loadConfig } from '../config/load.js';
 import { adminCommands } from './admin.js';
+import { apiKeyText } from './api-key.js';
 import { login } from './login.js';
 import { serve } from './serve.js';
 import { readSecret } from './stdin.js';
@@ -36,6 +37,12 @@ await yargs(hideBin(process.argv))
     if (!pwd) fail(new Error('empty password'));
     console.log(await hashPassword(pwd));
   })
+  .command(
+    'api-key',
+    'print a new random HTTP API key and its api_keys entry for tim.json',
+    (y) => y.option('name', { type: 'string', default: 'api', describe: 'name of the key (shown in logs)' }),
+    (a) => console.log(apiKeyText(a.name)),
+  )
   .command('user', 'manage accounts of the built-in authenticator', (y) =>
     y
       .command(

@@ -23,6 +23,8 @@ export const defaults = {
   users: 'users.json',
   /** Operator accounts of the admin socket: [{name, pwd}] with pwd a hash. */
   admins: [] as AdminAccount[],
+  /** Keys of the HTTP API (PROTOCOL.md section 13): [{name, key: "sha256:HEX"}], the SHA-256 of each key (`tim-gateway api-key`). */
+  api_keys: [] as ApiKey[],
   /** Present = cluster mode on Redis; absent = embedded in-memory table. */
   redis: undefined as RedisOptions | undefined,
   /** Id of this gateway node in session records; empty = hostname-pid-random. */
@@ -89,6 +91,12 @@ export interface DomainOverrides {
 export interface AdminAccount {
   name: string;
   pwd: string;
+}
+
+/** An HTTP API key: its name (in logs) and the SHA-256 of the key, "sha256:HEX". */
+export interface ApiKey {
+  name: string;
+  key: string;
 }
 
 /** Cluster mode: where Redis is and how nodes lease their liveness. */

@@ -88,6 +88,17 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   },
   users: nonEmpty,
   admins: accountList(['name', 'pwd']),
+  api_keys: (v) => {
+    const shape = accountList(['name', 'key'])(v);
+    if (shape) return shape;
+    const names = new Set<string>();
+    for (const [i, k] of (v as { name: string; key: string }[]).entries()) {
+      if (k.name === '' || names.has(k.name)) return `[${i}].name must be a non-empty name used once`;
+      if (!/^sha256:[0-9a-fA-F]{64}$/.test(k.key)) return `[${i}].key must be "sha256:" and 64 hex digits (the SHA-256 of the key; tim-gateway api-key prints one)`;
+      names.add(k.name);
+    }
+    return null;
+  },
   redis: (v) => {
     if (!isObject(v)) return 'must be an object like {"url": "redis://127.0.0.1:6379"}';
     if (typeof v.url !== 'string' || !/^rediss?:\/\//.test(v.url)) return 'url must be a redis:// or rediss:// URL';

@@ -1,23 +1,23 @@
 /**
- * What the admin socket's requests do (PROTOCOL.md section 8): operator
- * authentication with per-IP throttling of failures, notices, kicks with
- * blocks, online lookups, stats, single-use login tokens, and the event
- * stream. Knows nothing of frames or ws: requests and replies are plain
- * objects, failures are AdmAcks; delivery goes through SessionService, which
- * routes to other nodes over the bus.
+ * What the admin operations do (PROTOCOL.md sections 8 and 13): notices,
+ * kicks with blocks, online lookups, stats, single-use login tokens, and the
+ * event stream. One implementation for every front end: the admin socket
+ * (handle(), replies as AdmAcks) and the HTTP API (src/http) call the same
+ * methods, which take plain request objects and answer Outcomes (failures as
+ * data). Delivery goes through SessionService, which routes to other nodes
+ * over the bus. Operator logins are OperatorAuth's business.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import { verifyPassword } from '../auth/password-hash.js';
 import { issueLoginToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, type TimFailure } from '../errors.js';
+import { refusal, success, type Outcome } from '../outcome.js';
 import { checkExtend } from '../policy/auth-bounds.js';
-import { TokenBuckets } from '../policy/token-bucket.js';
 import { AdminType } from '../protocol/type-codes.js';
 import type { AdmAck, AdmEvent, AdmKick, AdmNotice, AdmOnline, AdmOnlineReply, AdmStats, AdmToken } from '../protocol/types.js';
 import { NoticeKind } from '../protocol/types.js';
 import type { Bus } from './bus.js';
+import { OperatorAuth } from './operator-auth.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
 import { toTimSession, type SessionService } from './session-service.js';
 
@@ -35,6 +35,13 @@ export interface AdminServiceDeps {
 /** The reply to an admin request: an AdmAck, or the success payload of ADMONLINE / ADMSTATS. */
 export type AdminReply = { readonly ack: AdmAck } | { readonly payload: AdmOnlineReply | AdmStats };
 
+/** A single-use login token as ADMTOKEN and POST /api/v1/token issue it. */
+export interface IssuedToken {
+  readonly token: string;
+  /** ms since epoch. */
+  readonly expires: number;
+}
+
 /** Longest operator-supplied kick reason, in bytes. */
 const MAX_REASON_BYTES = 256;
 /** Longest block an ADMKICK may set: one year. */
@@ -45,7 +52,6 @@ const MAX_TOKEN_TTL_SECONDS = 86400;
 const NO_SSIDS: readonly string[] = [];
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 const bad = (info: string): TimFailure => failure(ErrorCode.PARAMETER_INCORRECT, info);
 
 /** A successful AdmAck for request `admType`. */
@@ -58,90 +64,75 @@ export function failAdmAck(admType: number, f: TimFailure): AdmAck {
   return { ok: false, admType, error: { code: f.code, info: f.info } };
 }
 
+/** The AdmAck of an outcome whose value goes into the ack's fields. */
+function ackOf<T>(admType: number, out: Outcome<T>, fields: (value: T) => Partial<AdmAck>): AdminReply {
+  return { ack: out.ok ? okAdmAck(admType, fields(out.value)) : failAdmAck(admType, out.failure) };
+}
+
+/** The reply of an outcome whose value is the reply payload. */
+function payloadOf(admType: number, out: Outcome<AdmOnlineReply | AdmStats>): AdminReply {
+  return out.ok ? { payload: out.value } : { ack: failAdmAck(admType, out.failure) };
+}
+
 /** The admin operations of one gateway node. */
 export class AdminService {
-  private readonly failures: TokenBuckets;
-  /** ADMAUTH checks in progress per IP, chained: one at a time (bounded by the admin socket limit). */
-  private readonly authQueues = new Map<string, Promise<void>>();
-  /** SHA-256 of each admin name with its password hash, compared in constant time. */
-  private readonly admins: readonly { readonly name: Buffer; readonly pwd: string }[];
+  private readonly operators: OperatorAuth;
 
   constructor(private readonly deps: AdminServiceDeps) {
-    this.failures = new TokenBuckets(deps.config.admin_auth_failures);
-    this.admins = deps.config.admins.map((a) => ({ name: digest(a.name), pwd: a.pwd }));
+    this.operators = new OperatorAuth(deps.config);
   }
 
-  // ---------------------------------------------------------------- ADMAUTH
-
-  /**
-   * Checks an operator's name and password; null when they are right. An
-   * unknown name costs the same as a wrong password (one scrypt either way).
-   * Attempts from one IP are checked one at a time, each only while the IP's
-   * failure bucket has a token (else 5105 without a check), so attempts made
-   * at once cannot all be checked before the failures are counted.
-   */
+  /** Checks an operator's name and password (ADMAUTH); null when right, 4105 or (throttled) 5105 otherwise. */
   authenticate(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
-    const run = (this.authQueues.get(ip) ?? Promise.resolve()).then(() => this.checkOperator(ip, name, pwd));
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    this.authQueues.set(ip, tail);
-    void tail.then(() => {
-      if (this.authQueues.get(ip) === tail) this.authQueues.delete(ip);
-    });
-    return run;
-  }
-
-  private async checkOperator(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
-    if (!this.failures.has(ip, Date.now())) return failure(ErrorCode.FREQ_LIMIT);
-    const wanted = digest(name);
-    let hash: string | undefined;
-    for (const a of this.admins) if (timingSafeEqual(a.name, wanted) && hash === undefined) hash = a.pwd;
-    if (await verifyPassword(pwd, hash)) return null;
-    this.failures.take(ip, Date.now());
-    return failure(ErrorCode.PERMISSION_DENIED);
+    return this.operators.authenticate(ip, name, pwd);
   }
 
   // --------------------------------------------------------------- requests
 
-  /** Handles an authenticated request of type `type` (not ADMAUTH, ADMSUB or ADMPING, which are socket state). */
+  /** Handles an authenticated admin socket request of type `type` (not ADMAUTH, ADMSUB or ADMPING, which are socket state). */
   async handle(type: number, payload: Record<string, unknown>): Promise<AdminReply> {
-    try {
-      switch (type) {
-        case AdminType.NOTICE:
-          return { ack: await this.notice(payload as unknown as AdmNotice) };
-        case AdminType.KICK:
-          return { ack: await this.kick(payload as unknown as AdmKick) };
-        case AdminType.ONLINE:
-          return await this.online(payload as unknown as AdmOnline);
-        case AdminType.STATS:
-          return { payload: await this.stats() };
-        case AdminType.TOKEN:
-          return { ack: await this.token(payload as unknown as AdmToken) };
-        default:
-          return { ack: failAdmAck(type, failure(ErrorCode.FORMAT, `format error: type ${type} is not an admin request`)) };
-      }
-    } catch (err) {
-      this.deps.log.error({ err, type }, 'admin request failed');
-      return { ack: failAdmAck(type, failure(ErrorCode.HEAVY_LOAD, 'session store unavailable')) };
+    switch (type) {
+      case AdminType.NOTICE:
+        return ackOf(type, await this.notice(payload as unknown as AdmNotice), (t) => ({ t }));
+      case AdminType.KICK:
+        return ackOf(type, await this.kick(payload as unknown as AdmKick), (t) => ({ t }));
+      case AdminType.ONLINE:
+        return payloadOf(type, await this.online(payload as unknown as AdmOnline));
+      case AdminType.STATS:
+        return payloadOf(type, await this.stats());
+      case AdminType.TOKEN:
+        return ackOf(type, await this.token(payload as unknown as AdmToken), (t) => ({ n2: t.token, t2: t.expires }));
+      default:
+        return { ack: failAdmAck(type, failure(ErrorCode.FORMAT, `format error: type ${type} is not an admin request`)) };
     }
   }
 
-  /** ADMNOTICE: sends a notice to every session of the named accounts and to the listed ssids; t = sessions reached. */
-  private async notice(req: AdmNotice): Promise<AdmAck> {
-    const { config } = this.deps;
-    const problem =
-      this.checkTargets(req.domain, req.names, req.ssids) ??
-      (req.odType !== NoticeKind.INFO && req.odType !== NoticeKind.LOGOUT_REQUEST ? bad('odType must be 1 (INFO) or 2 (LOGOUT_REQUEST)') : null) ??
-      (bytes(req.dataString) > config.max_notice_bytes ? bad(`dataString longer than ${config.max_notice_bytes} bytes`) : null) ??
-      checkExtend(req.extend, this.deps.config);
-    if (problem) return failAdmAck(AdminType.NOTICE, problem);
-    const targets = await this.targets(req.domain, req.names, req.ssids);
-    for (const s of targets) {
-      this.deps.sessions.send(s, { kind: 'notice', ssid: s.ssid, connId: s.connId, odType: req.odType, dataString: req.dataString, extend: req.extend });
+  /** Runs an operation; a store failure becomes 5104 (logged). */
+  private async guarded<T>(what: string, op: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+    try {
+      return await op();
+    } catch (err) {
+      this.deps.log.error({ err, request: what }, 'admin request failed');
+      return refusal(failure(ErrorCode.HEAVY_LOAD, 'session store unavailable'));
     }
-    return okAdmAck(AdminType.NOTICE, { t: targets.length });
+  }
+
+  /** ADMNOTICE: sends a notice to every session of the named accounts and to the listed ssids; the value is the sessions reached. */
+  notice(req: AdmNotice): Promise<Outcome<number>> {
+    return this.guarded('notice', async () => {
+      const { config } = this.deps;
+      const problem =
+        this.checkTargets(req.domain, req.names, req.ssids) ??
+        (req.odType !== NoticeKind.INFO && req.odType !== NoticeKind.LOGOUT_REQUEST ? bad('odType must be 1 (INFO) or 2 (LOGOUT_REQUEST)') : null) ??
+        (bytes(req.dataString) > config.max_notice_bytes ? bad(`dataString longer than ${config.max_notice_bytes} bytes`) : null) ??
+        checkExtend(req.extend, this.deps.config);
+      if (problem) return refusal(problem);
+      const targets = await this.targets(req.domain, req.names, req.ssids);
+      for (const s of targets) {
+        this.deps.sessions.send(s, { kind: 'notice', ssid: s.ssid, connId: s.connId, odType: req.odType, dataString: req.dataString, extend: req.extend });
+      }
+      return success(targets.length);
+    });
   }
 
   /**
@@ -149,66 +140,75 @@ export class AdminService {
    * login is refused), then logs out their sessions and the listed ssids
    * (cluster-wide): KICKED notice with reason `admin` (the operator's reason in
    * extend `message`), close 4001, resume tokens revoked (for named accounts
-   * every token, also of sessions that already closed); t = sessions logged out.
+   * every token, also of sessions that already closed); the value is the
+   * sessions logged out.
    */
-  private async kick(req: AdmKick): Promise<AdmAck> {
-    const problem =
-      this.checkTargets(req.domain, req.names, req.ssids) ??
-      (bytes(req.reason) > MAX_REASON_BYTES ? bad(`reason longer than ${MAX_REASON_BYTES} bytes`) : null) ??
-      (!Number.isInteger(req.blockSeconds) || req.blockSeconds < 0 || req.blockSeconds > MAX_BLOCK_SECONDS
-        ? bad(`blockSeconds must be 0..${MAX_BLOCK_SECONDS}`)
-        : null) ??
-      (req.blockSeconds > 0 && req.names.length === 0 ? bad('blockSeconds needs names') : null);
-    if (problem) return failAdmAck(AdminType.KICK, problem);
-    const { registry } = this.deps;
-    const names = [...new Set(req.names)];
-    if (req.blockSeconds > 0) {
-      const until = Date.now() + req.blockSeconds * 1000;
-      await Promise.all(names.map((n) => registry.block(req.domain, n, until)));
-    }
-    const removed = (await Promise.all(names.map((n) => registry.removeSessions(req.domain, n, null)))).flat();
-    for (const s of await registry.findSessions(req.domain, req.ssids)) {
-      if (!names.includes(s.name)) removed.push(...(await registry.removeSessions(s.domain, s.name, [s.ssid])));
-    }
-    const extend: Record<string, string> = req.reason ? { message: req.reason } : {};
-    for (const s of removed) this.deps.sessions.kick(s, 'admin', extend);
-    return okAdmAck(AdminType.KICK, { t: removed.length });
+  kick(req: AdmKick): Promise<Outcome<number>> {
+    return this.guarded('kick', async () => {
+      const problem =
+        this.checkTargets(req.domain, req.names, req.ssids) ??
+        (bytes(req.reason) > MAX_REASON_BYTES ? bad(`reason longer than ${MAX_REASON_BYTES} bytes`) : null) ??
+        (!Number.isInteger(req.blockSeconds) || req.blockSeconds < 0 || req.blockSeconds > MAX_BLOCK_SECONDS
+          ? bad(`blockSeconds must be 0..${MAX_BLOCK_SECONDS}`)
+          : null) ??
+        (req.blockSeconds > 0 && req.names.length === 0 ? bad('blockSeconds needs names') : null);
+      if (problem) return refusal(problem);
+      const { registry } = this.deps;
+      const names = [...new Set(req.names)];
+      if (req.blockSeconds > 0) {
+        const until = Date.now() + req.blockSeconds * 1000;
+        await Promise.all(names.map((n) => registry.block(req.domain, n, until)));
+      }
+      const removed = (await Promise.all(names.map((n) => registry.removeSessions(req.domain, n, null)))).flat();
+      for (const s of await registry.findSessions(req.domain, req.ssids)) {
+        if (!names.includes(s.name)) removed.push(...(await registry.removeSessions(s.domain, s.name, [s.ssid])));
+      }
+      const extend: Record<string, string> = req.reason ? { message: req.reason } : {};
+      for (const s of removed) this.deps.sessions.kick(s, 'admin', extend);
+      return success(removed.length);
+    });
   }
 
   /** ADMONLINE: the sessions of each named account (an account with none is listed with an empty list). */
-  private async online(req: AdmOnline): Promise<AdminReply> {
-    const problem = this.checkTargets(req.domain, req.names, NO_SSIDS);
-    if (problem) return { ack: failAdmAck(AdminType.ONLINE, problem) };
-    const names = [...new Set(req.names)];
-    const lists = await Promise.all(names.map((n) => this.deps.registry.list(req.domain, n)));
-    return { payload: { accounts: names.map((name, i) => ({ domain: req.domain, name, sessions: lists[i]!.map(toTimSession) })) } };
+  online(req: AdmOnline): Promise<Outcome<AdmOnlineReply>> {
+    return this.guarded('online', async () => {
+      const problem = this.checkTargets(req.domain, req.names, NO_SSIDS);
+      if (problem) return refusal(problem);
+      const names = [...new Set(req.names)];
+      const lists = await Promise.all(names.map((n) => this.deps.registry.list(req.domain, n)));
+      return success({ accounts: names.map((name, i) => ({ domain: req.domain, name, sessions: lists[i]!.map(toTimSession) })) });
+    });
   }
 
   /** ADMSTATS: table-wide counts plus this node's open client sockets. */
-  private async stats(): Promise<AdmStats> {
-    const s = await this.deps.registry.stats(Date.now());
-    return { sessions: s.sessions, accounts: s.accounts, connections: this.deps.connections(), gateways: s.gateways, perDomain: { ...s.perDomain }, tokens: s.tokens };
+  stats(): Promise<Outcome<AdmStats>> {
+    return this.guarded('stats', async () => {
+      const s = await this.deps.registry.stats(Date.now());
+      return success({ sessions: s.sessions, accounts: s.accounts, connections: this.deps.connections(), gateways: s.gateways, perDomain: { ...s.perDomain }, tokens: s.tokens });
+    });
   }
 
   /**
    * ADMTOKEN: a single-use login token for domain+name living `ttlSeconds`
-   * (0 = token_timeout); n2 = the token, t2 = its expiry (ms). `extend` is
-   * kept on the session the token logs in (over the client's own extend).
+   * (0 = token_timeout), with its expiry (ms). `extend` is kept on the
+   * session the token logs in (over the client's own extend).
    */
-  private async token(req: AdmToken): Promise<AdmAck> {
-    const max = this.deps.config.max_field_bytes;
-    const problem =
-      (req.name === '' || bytes(req.name) > max ? bad(`name must be 1 to ${max} bytes`) : null) ??
-      (bytes(req.domain) > max ? bad(`domain longer than ${max} bytes`) : null) ??
-      (!Number.isInteger(req.ttlSeconds) || req.ttlSeconds < 0 || req.ttlSeconds > MAX_TOKEN_TTL_SECONDS
-        ? bad(`ttlSeconds must be 0..${MAX_TOKEN_TTL_SECONDS}`)
-        : null) ??
-      checkExtend(req.extend, this.deps.config);
-    if (problem) return failAdmAck(AdminType.TOKEN, problem);
-    const ttl = req.ttlSeconds || this.deps.config.token_timeout;
-    const issued = issueLoginToken(req.domain, req.name, Date.now() + ttl * 1000, req.extend);
-    await this.deps.registry.putLoginToken(issued.id, issued.record);
-    return okAdmAck(AdminType.TOKEN, { n2: issued.token, t2: issued.record.expires });
+  token(req: AdmToken): Promise<Outcome<IssuedToken>> {
+    return this.guarded('token', async () => {
+      const max = this.deps.config.max_field_bytes;
+      const problem =
+        (req.name === '' || bytes(req.name) > max ? bad(`name must be 1 to ${max} bytes`) : null) ??
+        (bytes(req.domain) > max ? bad(`domain longer than ${max} bytes`) : null) ??
+        (!Number.isInteger(req.ttlSeconds) || req.ttlSeconds < 0 || req.ttlSeconds > MAX_TOKEN_TTL_SECONDS
+          ? bad(`ttlSeconds must be 0..${MAX_TOKEN_TTL_SECONDS}`)
+          : null) ??
+        checkExtend(req.extend, this.deps.config);
+      if (problem) return refusal(problem);
+      const ttl = req.ttlSeconds || this.deps.config.token_timeout;
+      const issued = issueLoginToken(req.domain, req.name, Date.now() + ttl * 1000, req.extend);
+      await this.deps.registry.putLoginToken(issued.id, issued.record);
+      return success({ token: issued.token, expires: issued.record.expires });
+    });
   }
 
   /** Checks an ADMSUB domain; null when fine. */

@@ -1,9 +1,9 @@
 /**
- * The admin listener: GET /healthz, GET /metrics, and the admin WebSocket at
- * /admin (PROTOCOL.md section 8), which fans the cluster's presence events out
- * to subscribed admin sockets.
+ * The admin WebSocket at /admin on the admin listener (PROTOCOL.md section 8),
+ * which fans the cluster's presence events out to subscribed admin sockets.
+ * Plain HTTP requests of that listener are src/http's (admin-routes.ts).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -17,36 +17,6 @@ import type { Listener } from './listener.js';
 
 /** Open admin sockets per node; beyond, new ones are refused with HTTP 503. */
 const MAX_ADMIN_CONNECTIONS = 256;
-
-/** What /healthz reports. */
-export interface Health {
-  readonly status: 'ok' | 'degraded';
-  readonly gateway: string;
-  readonly mode: 'embedded' | 'cluster';
-  readonly connections: number;
-  readonly sessions: number;
-  readonly uptimeSeconds: number;
-}
-
-/** Serves /healthz and /metrics; anything else is 404. */
-export function adminHttpHandler(metrics: Metrics, health: () => Health) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = requestPath(req);
-    if (req.method === 'GET' && path === '/healthz') {
-      const h = health();
-      res.writeHead(h.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h));
-      return;
-    }
-    if (req.method === 'GET' && path === '/metrics') {
-      metrics.registry
-        .metrics()
-        .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
-        .catch(() => res.writeHead(500).end());
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  };
-}
 
 /** The admin WebSocket server of one gateway. */
 export class AdminServer {

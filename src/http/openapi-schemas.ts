@@ -1,0 +1,57 @@
+/**
+ * JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of the HTTP API's bodies,
+ * referenced from src/http/openapi.ts as #/components/schemas/NAME. Tests
+ * validate every answer they receive against them.
+ */
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const strings = { type: 'array', items: str } as const;
+const stringMap = { type: 'object', additionalProperties: str } as const;
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` }) as const;
+
+/** An object schema whose listed properties are all required and no others allowed. */
+const closed = (properties: Record<string, unknown>, optional: readonly string[] = []) => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  additionalProperties: false,
+});
+
+/** The schemas of the document. */
+export const schemas = {
+  Error: closed({ error: closed({ code: { ...int, description: 'error code of PROTOCOL.md section 7' }, info: str }) }),
+  Health: closed({
+    status: { enum: ['ok', 'degraded'] },
+    gateway: str,
+    mode: { enum: ['embedded', 'cluster'] },
+    connections: int,
+    sessions: int,
+    uptimeSeconds: int,
+  }),
+  TimSession: closed(
+    { ssid: str, resource: str, termtyp: int, loginTime: { ...int, description: 'ms since epoch' }, refreshTime: int, ip: str, gateway: str, extend: stringMap },
+    ['extend'],
+  ),
+  Stats: closed({
+    sessions: { ...int, description: 'sessions in the cluster' },
+    accounts: { ...int, description: 'accounts with a session' },
+    connections: { ...int, description: 'client sockets open on this node' },
+    gateways: { ...int, description: 'live gateway nodes' },
+    tokens: { ...int, description: 'live login and resume tokens' },
+    perDomain: { type: 'object', additionalProperties: int },
+  }),
+  Online: closed({ accounts: { type: 'array', items: closed({ domain: str, name: str, sessions: { type: 'array', items: ref('TimSession') } }) } }),
+  NoticeRequest: closed(
+    { domain: str, names: strings, ssids: strings, odType: { enum: [1, 2], description: '1 INFO, 2 LOGOUT_REQUEST' }, dataString: str, extend: stringMap },
+    ['domain', 'names', 'ssids', 'dataString', 'extend'],
+  ),
+  Reached: closed({ reached: { ...int, description: 'sessions the notice reached' } }),
+  KickRequest: closed(
+    { domain: str, names: strings, ssids: strings, reason: { ...str, description: 'shown to the device (KICKED extend "message")' }, blockSeconds: int },
+    ['domain', 'names', 'ssids', 'reason', 'blockSeconds'],
+  ),
+  Kicked: closed({ kicked: { ...int, description: 'sessions logged out' } }),
+  TokenRequest: closed({ domain: str, name: str, ttlSeconds: { ...int, description: '0 = token_timeout' }, extend: stringMap }, ['domain', 'ttlSeconds', 'extend']),
+  IssuedToken: closed({ token: { ...str, description: 'single-use login token' }, expires: { ...int, description: 'ms since epoch' } }),
+} as const;

@@ -1,0 +1,46 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API (GET /openapi.json): every
+ * endpoint of the admin and client listeners, with request and answer schemas
+ * (src/http/openapi-schemas.ts). Every error answer is an Error.
+ */
+import { schemas } from './openapi-schemas.js';
+
+const json = (name: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } });
+const errors = { default: { description: 'an error (PROTOCOL.md section 13 statuses)', content: json('Error') } };
+const ok = (name: string, description: string) => ({ '200': { description, content: json(name) }, ...errors });
+const apiKey = [{ apiKey: [] }];
+const body = (name: string) => ({ required: true, content: json(name) });
+
+/** One operation of the document. */
+const op = (summary: string, responses: object, extra: object = {}) => ({ summary, security: apiKey, responses, ...extra });
+
+/** The document. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'tim-gateway HTTP API',
+    version: '1',
+    description: 'PROTOCOL.md section 13. Errors are {"error": {"code", "info"}}: 400 (4104, 4113), 401, 404, 405, 413, 415, 429 (5105), 503 (5104).',
+  },
+  paths: {
+    '/healthz': { get: { summary: 'liveness of this node', responses: { '200': { description: 'serving', content: json('Health') }, '503': { description: 'shutting down', content: json('Health') } } } },
+    '/metrics': { get: { summary: 'Prometheus metrics of this node', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
+    '/api/v1/stats': { get: op('table-wide counts (ADMSTATS)', ok('Stats', 'the counts')) },
+    '/api/v1/online': {
+      get: op('the sessions of accounts (ADMONLINE)', ok('Online', 'each named account with its sessions'), {
+        parameters: [
+          { name: 'domain', in: 'query', schema: { type: 'string' } },
+          { name: 'name', in: 'query', required: true, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+        ],
+      }),
+    },
+    '/api/v1/notice': { post: op('send a system notice (ADMNOTICE)', ok('Reached', 'sent'), { requestBody: body('NoticeRequest') }) },
+    '/api/v1/kick': { post: op('log accounts or sessions out (ADMKICK)', ok('Kicked', 'logged out'), { requestBody: body('KickRequest') }) },
+    '/api/v1/token': { post: op('issue a single-use login token (ADMTOKEN)', ok('IssuedToken', 'issued'), { requestBody: body('TokenRequest') }) },
+    '/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
+  },
+  components: {
+    schemas,
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'a key of api_keys in tim.json' } },
+  },
+} as const;
