@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/auth/password-hash.js';
 import { onCleanup, PWD, startGateway, tempDir, waitFor } from './helpers.js';
 import { builtCli as bin, runCli, type CliRun } from './support/cli-process.js';
+import { freePort } from './support/free-port.js';
 
 /** Runs the CLI with `stdin` piped in; resolves with its exit code and output. */
 function run(args: string[], stdin = ''): Promise<CliRun> {
@@ -77,6 +78,19 @@ describe('tim-gateway CLI', () => {
     const wrong = await fetch(`${gw.adminHttpUrl}/api/v1/stats`, { headers: { authorization: `Bearer ${key}x` } });
     expect(wrong.status).toBe(401);
   });
+
+  it.each([
+    ['redis.url', (p: number) => ({ url: `redis://127.0.0.1:${p}` })],
+    ['redis.cluster', (p: number) => ({ cluster: [`127.0.0.1:${p}`] })],
+    ['redis.sentinels', (p: number) => ({ sentinels: [`127.0.0.1:${p}`], name: 'm' })],
+  ])('serve exits 1 naming %s when no Redis answers there at startup', async (key, redis) => {
+    const dir = tempDir();
+    const file = join(dir, 'tim.json');
+    writeFileSync(file, JSON.stringify({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', redis: { ...redis(await freePort()), command_timeout: 0.5 } }));
+    const { code, stderr } = await run(['serve', '-c', file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`(tim.json ${key})`);
+  }, 30_000);
 
   it('login prints the ACK, then the LOGOUT_REQUEST a second device causes; the second prints 4111 and the blocking session', async () => {
     const gw = await startGateway({ device_limit: 1 });

@@ -101,8 +101,16 @@ export interface ApiKey {
 
 /** Cluster mode: where Redis is and how nodes lease their liveness. */
 export interface RedisOptions {
-  /** redis:// URL. */
-  url: string;
+  /** redis:// URL of one Redis (set exactly one of url, cluster, sentinels). */
+  url?: string;
+  /** Redis Cluster: "host:port" seed nodes. */
+  cluster?: string[];
+  /** Sentinel: "host:port" of the sentinels, with `name`. */
+  sentinels?: string[];
+  /** Sentinel: the monitored master's name. */
+  name?: string;
+  /** Password of the Redis nodes (cluster and sentinels modes; url carries its own). */
+  password?: string;
   /** Key prefix; default "tim:". */
   prefix?: string;
   /** Seconds a node's lease lives without refresh; its sessions are reaped after. Default 15. */
@@ -112,7 +120,13 @@ export interface RedisOptions {
 }
 
 /** Defaults of the optional `redis` keys. */
-export const redisDefaults = { prefix: 'tim:', lease_ttl: 15, command_timeout: 2 } as const;
+export const redisDefaults = {
+  prefix: 'tim:',
+  lease_ttl: 15,
+  command_timeout: 2,
+  /** Seconds between the starts of two passes of the background reconciliation of counters and indexes. */
+  reconcile_interval: 60,
+} as const;
 
 /** A token bucket: `burst` tokens, refilled at `per_second`. */
 export interface RateLimit {

@@ -13,7 +13,6 @@ const int = (min: number, max: number): Rule => (v) =>
 const num = (min: number, max: number): Rule => (v) =>
   typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? null : `must be a number from ${min} to ${max}`;
 const bool: Rule = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
-const str: Rule = (v) => (typeof v === 'string' ? null : 'must be a string');
 const nonEmpty: Rule = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
 const oneOf = (...allowed: string[]): Rule => (v) =>
   typeof v === 'string' && allowed.includes(v) ? null : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
@@ -69,6 +68,32 @@ const accountList = (fields: string[]): Rule => (v) => {
   return null;
 };
 
+const hostPorts: Rule = (v) =>
+  Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' && parseListen(a)?.host)
+    ? null
+    : 'must be a non-empty array of "host:port" strings';
+
+/** `redis`: exactly one of url, cluster, sentinels (+ name); see README "Cluster mode". */
+const redisRule: Rule = (v) => {
+  if (!isObject(v)) return 'must be an object like {"url": "redis://127.0.0.1:6379"}';
+  const bad = checkObject(v, {
+    url: (u) => (typeof u === 'string' && /^rediss?:\/\//.test(u) ? null : 'must be a redis:// or rediss:// URL'),
+    cluster: hostPorts,
+    sentinels: hostPorts,
+    name: nonEmpty,
+    password: nonEmpty,
+    prefix: (p) => (typeof p === 'string' && !/[{}]/.test(p) ? null : 'must be a string without { or }'),
+    lease_ttl: num(1, 3600),
+    command_timeout: num(0.05, 60),
+  }, '');
+  if (bad) return `${bad[0]} ${bad[1]}`;
+  const set = ['url', 'cluster', 'sentinels'].filter((k) => k in v);
+  if (set.length !== 1) return `must set exactly one of "url", "cluster", "sentinels" (${set.length ? `found ${set.join(', ')}` : 'found none'})`;
+  if (('name' in v) !== ('sentinels' in v)) return '"name" (the Sentinel master name) goes with "sentinels", and only with it';
+  if ('password' in v && 'url' in v) return '"password" is for cluster and sentinels; put it in the url';
+  return null;
+};
+
 /** The rule of every top-level key of tim.json. */
 export const rules: Record<keyof typeof defaults, Rule> = {
   client_listen: listen,
@@ -99,12 +124,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
     }
     return null;
   },
-  redis: (v) => {
-    if (!isObject(v)) return 'must be an object like {"url": "redis://127.0.0.1:6379"}';
-    if (typeof v.url !== 'string' || !/^rediss?:\/\//.test(v.url)) return 'url must be a redis:// or rediss:// URL';
-    const bad = checkObject(v, { url: str, prefix: str, lease_ttl: num(1, 3600), command_timeout: num(0.05, 60) }, '');
-    return bad ? `${bad[0]} ${bad[1]}` : null;
-  },
+  redis: redisRule,
   gateway_id: (v) => (typeof v === 'string' && /^[A-Za-z0-9._-]{0,64}$/.test(v) ? null : 'must be up to 64 of A-Z a-z 0-9 . _ -'),
   auth_timeout: num(0.01, 3600),
   max_frame: int(64, 16 * 1024 * 1024),

@@ -7,8 +7,8 @@
  * finds its own lease lost (it was cut off longer than the TTL, or Redis
  * restarted empty) or that saw Redis fail re-registers its live sessions.
  */
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from './redis-connect.js';
 import type { RedisKeys } from './redis-keys.js';
 import { scripts } from './redis-script.js';
 
@@ -51,7 +51,7 @@ export class NodeLease implements LeaseView {
   readonly intervalMs: number;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly gatewayId: string,
     /** Lease TTL in ms (redis.lease_ttl, default 15 s). */
@@ -140,7 +140,7 @@ export class NodeLease implements LeaseView {
     const locked = await this.client.set(this.keys.reapLock(gateway), this.gatewayId, 'PX', this.ttlMs, 'NX');
     if (locked !== 'OK') return;
     await this.hooks!.reap(gateway, expiry);
-    await scripts.unlease.run(this.client, [this.keys.gateways], [gateway, expiry]);
+    await scripts.unlease.run(this.client, [this.keys.gateways, this.keys.nodeSlots(gateway)], [gateway, expiry]);
     this.table.delete(gateway);
     this.log.info({ dead: gateway }, 'reaped the sessions of a dead gateway node');
   }

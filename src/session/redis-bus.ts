@@ -2,12 +2,14 @@
  * The cluster-mode Bus on Redis pub/sub: one channel per node for commands
  * (kick, notice) aimed at sockets it holds, and one channel of presence events
  * that every node relays to its ADMSUB subscribers. Events of this node reach
- * its own subscribers directly (also while Redis is away).
+ * its own subscribers directly (also while Redis is away). On Redis Cluster
+ * the channels are sharded (SPUBLISH/SSUBSCRIBE): each lives on the one shard
+ * of its slot, so a message does not fan out to every Redis node.
  */
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AdmEvent } from '../protocol/types.js';
 import type { Bus, NodeCommand } from './bus.js';
+import type { RedisClient } from './redis-connect.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /** An event as published: with the node it came from, so that node skips its own echo. */
@@ -26,26 +28,36 @@ function isEnvelope(v: unknown): v is EventEnvelope {
   return isObject(v) && typeof v.from === 'string' && isObject(v.event) && typeof v.event.kind === 'number';
 }
 
-/** Bus over Redis pub/sub. `sub` must be a connection of its own (it enters subscriber mode). */
+/** Bus over Redis pub/sub. `sub` must be a connection of its own (subscriber mode; on Redis Cluster built with shardedSubscribers). */
 export class RedisBus implements Bus {
   private commandHandlers: ((cmd: NodeCommand) => void)[] = [];
   private eventHandlers: ((event: AdmEvent) => void)[] = [];
   private readonly myChannel: string;
 
   constructor(
-    private readonly pub: Redis,
-    private readonly sub: Redis,
+    private readonly pub: RedisClient,
+    private readonly sub: RedisClient,
     private readonly keys: RedisKeys,
     private readonly gatewayId: string,
     private readonly log: Logger,
   ) {
     this.myChannel = keys.nodeChannel(gatewayId);
-    sub.on('message', (channel: string, message: string) => this.receive(channel, message));
+    sub.on(keys.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.receive(channel, message));
+  }
+
+  private get channels(): string[] {
+    return [this.myChannel, this.keys.eventChannel];
+  }
+
+  private publishTo(channel: string, message: string): Promise<unknown> {
+    return this.keys.sharded ? this.pub.spublish(channel, message) : this.pub.publish(channel, message);
   }
 
   /** Subscribes to this node's channel and the event channel (ioredis re-subscribes after reconnects). */
   async start(): Promise<void> {
-    await this.sub.subscribe(this.myChannel, this.keys.eventChannel);
+    // (sharded: one channel per call, each on its own slot)
+    if (this.keys.sharded) for (const c of this.channels) await this.sub.ssubscribe(c);
+    else await this.sub.subscribe(...this.channels);
   }
 
   private receive(channel: string, message: string): void {
@@ -65,7 +77,7 @@ export class RedisBus implements Bus {
   }
 
   async send(gateway: string, cmd: NodeCommand): Promise<void> {
-    await this.pub.publish(this.keys.nodeChannel(gateway), JSON.stringify(cmd));
+    await this.publishTo(this.keys.nodeChannel(gateway), JSON.stringify(cmd));
   }
 
   onCommand(handler: (cmd: NodeCommand) => void): void {
@@ -75,7 +87,7 @@ export class RedisBus implements Bus {
   publish(event: AdmEvent): void {
     for (const h of this.eventHandlers) h(event);
     const envelope: EventEnvelope = { from: this.gatewayId, event };
-    this.pub.publish(this.keys.eventChannel, JSON.stringify(envelope)).catch(() => {
+    this.publishTo(this.keys.eventChannel, JSON.stringify(envelope)).catch(() => {
       // Redis away: other nodes miss this event; the store logs the outage once
     });
   }
@@ -87,6 +99,7 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     this.commandHandlers = [];
     this.eventHandlers = [];
-    await this.sub.unsubscribe().catch(() => {});
+    if (this.keys.sharded) for (const c of this.channels) await this.sub.sunsubscribe(c).catch(() => {});
+    else await this.sub.unsubscribe().catch(() => {});
   }
 }

@@ -2,8 +2,12 @@
  * The key layout of cluster mode. Everything of one account shares one hash
  * slot through the tag `{domain:name}` (both parts percent-encoded, so no
  * character of a name can end the tag or fake a separator), which keeps each
- * login script on one slot of a Redis Cluster.
+ * login script on one slot of a Redis Cluster. The per-slot keys (counters,
+ * node indexes, ssid index, login token list) carry a tag of their slot
+ * (src/session/key-slot.ts) in Redis Cluster, and are one key each on a
+ * single Redis.
  */
+import { keySlot, SLOTS, slotTag } from './key-slot.js';
 
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -19,7 +23,11 @@ export function keyPart(s: string): string {
 
 /** Key names under a prefix (redis.prefix, default "tim:"). */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  constructor(
+    readonly prefix: string,
+    /** True on Redis Cluster: per-slot keys, one per hash slot. */
+    readonly sharded = false,
+  ) {}
 
   /** `{domain:name}`: the hash tag of an account. */
   tag(domain: string, name: string): string {
@@ -41,6 +49,61 @@ export class RedisKeys {
     return `${this.prefix}${this.tag(domain, name)}:b`;
   }
 
+  /** Hash: this account's share of its slot's counters (s, t, dom, g:<gateway>; lua/lib.lua settle). */
+  counts(domain: string, name: string): string {
+    return `${this.prefix}${this.tag(domain, name)}:n`;
+  }
+
+  /** The slot an account's keys live on (0 on a single Redis). */
+  accountSlot(domain: string, name: string): number {
+    return this.sharded ? keySlot(this.tag(domain, name)) : 0;
+  }
+
+  /** The slot of an arbitrary key (0 on a single Redis). */
+  slotOfKey(key: string): number {
+    return this.sharded ? keySlot(key) : 0;
+  }
+
+  /** Every slot that has per-slot keys: all 16384 in Redis Cluster, one on a single Redis. */
+  get slots(): number[] {
+    return this.sharded ? Array.from({ length: SLOTS }, (_, i) => i) : [0];
+  }
+
+  /** Start of the per-slot keys of `slot`. */
+  slotPrefix(slot: number): string {
+    return this.sharded ? `${this.prefix}{${slotTag(slot)}}:` : this.prefix;
+  }
+
+  /** Hash: the table-wide counters' share of one slot (s sessions, a accounts, t tokens, d:<domain>). */
+  counters(slot: number): string {
+    return `${this.slotPrefix(slot)}c`;
+  }
+
+  /** Set of account tags on `slot` where `gateway` holds sessions (lua/lib.lua settle keeps it). */
+  nodeIndex(gateway: string, slot: number): string {
+    return `${this.slotPrefix(slot)}g:${gateway}`;
+  }
+
+  /** Set of the slots on which `gateway` may have indexed sessions (a superset; same slot as `gateways`). */
+  nodeSlots(gateway: string): string {
+    return `${this.prefix}{gateways}:slots:${keyPart(gateway)}`;
+  }
+
+  /** Hash ssid -> "<account tag> <connId>": which account holds an ssid (admin requests by ssid). */
+  ssidIndex(ssid: string): string {
+    return `${this.slotPrefix(this.slotOfKey(wellFormed(ssid)))}x`;
+  }
+
+  /** Sorted set of the login token ids of a token's slot, scored by expiry. */
+  loginTokenList(id: string): string {
+    return `${this.slotPrefix(this.slotOfKey(this.loginToken(id)))}lz`;
+  }
+
+  /** Sorted set of the login token ids of one slot (see loginTokenList). */
+  slotLoginTokens(slot: number): string {
+    return `${this.slotPrefix(slot)}lz`;
+  }
+
   /** String: a single-use login token (expires with it). */
   loginToken(id: string): string {
     return `${this.prefix}l:${keyPart(id)}`;
@@ -48,7 +111,7 @@ export class RedisKeys {
 
   /** Sorted set: gateway id -> lease expiry (ms). */
   get gateways(): string {
-    return `${this.prefix}gateways`;
+    return `${this.prefix}{gateways}`;
   }
 
   /** Lock taken by the one node that reaps a dead node. */
@@ -66,25 +129,21 @@ export class RedisKeys {
     return `${this.prefix}events`;
   }
 
-  /** SCAN pattern of every account key (`…{tag}:s` and `…{tag}:t`). */
+  /** SCAN pattern of the sessions and counts hashes of every account (the background reconciliation). */
   get accountPattern(): string {
-    return `${globEscape(this.prefix)}{*}:[st]`;
+    return `${globEscape(this.prefix)}{*}:[sn]`;
   }
 
-  /** SCAN pattern of the sessions hashes of every account of one domain. */
-  domainSessionsPattern(domain: string): string {
-    return `${globEscape(this.prefix)}{${globEscape(keyPart(domain))}:*}:s`;
-  }
-
-  /** SCAN pattern of login tokens. */
-  get loginTokenPattern(): string {
-    return `${globEscape(this.prefix)}l:*`;
+  /** The domain and name of an account tag `{domain:name}`, or null. */
+  parseTag(tag: string): { domain: string; name: string } | null {
+    const m = /^\{([^{}:]*):([^{}:]*)\}$/.exec(tag);
+    return m ? { domain: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) } : null;
   }
 
   /** Splits an account key back into its domain, name and kind, or null when it is not one. */
   parseAccountKey(key: string): { domain: string; name: string; kind: string } | null {
     if (!key.startsWith(this.prefix)) return null;
-    const m = /^\{([^{}:]*):([^{}:]*)\}:([stb])$/.exec(key.slice(this.prefix.length));
+    const m = /^\{([^{}:]*):([^{}:]*)\}:([stbn])$/.exec(key.slice(this.prefix.length));
     if (!m) return null;
     return { domain: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!), kind: m[3]! };
   }

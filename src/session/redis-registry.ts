@@ -4,30 +4,16 @@
  * on one account made by one Lua script (src/session/lua) on the account's
  * hash slot. The ioredis client is injected (src/session/store.ts builds it).
  */
-import type { Redis } from 'ioredis';
 import type { LeaseView } from './lease.js';
+import type { RedisClient } from './redis-connect.js';
+import { inBatches, RedisIndex } from './redis-index.js';
 import { type RedisKeys, wellFormed } from './redis-keys.js';
 import { scripts } from './redis-script.js';
 import type { LoginRequest, LoginResult, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
 
-/**
- * Scripts in flight at once for table-wide work (touch, restore, reap): one
- * small script per account or session. All at once made the tail time out on
- * large tables (so a rejoin never completed) and held the event loop.
- */
-const BATCH = 200;
-
-/** Runs `each` over `items`, BATCH at a time, yielding to the event loop between batches. */
-async function inBatches<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += BATCH) {
-    await Promise.all(items.slice(i, i + BATCH).map(each));
-    if (i + BATCH < items.length) await new Promise((r) => setImmediate(r));
-  }
-}
-
 /** What a RedisRegistry works with. */
 export interface RedisRegistryDeps {
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly keys: RedisKeys;
   /** This node's id: `remove` only removes sessions of this node's sockets. */
   readonly gatewayId: string;
@@ -61,12 +47,15 @@ function isGhost(raw: string, dead: Record<string, number>): boolean {
 
 /** SessionRegistry on Redis (cluster mode). */
 export class RedisRegistry implements SessionRegistry {
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private readonly keys: RedisKeys;
+  /** The node indexes, counters and ssid index (no SCAN on any request or periodic path). */
+  readonly index: RedisIndex;
 
   constructor(private readonly deps: RedisRegistryDeps) {
     this.client = deps.client;
     this.keys = deps.keys;
+    this.index = new RedisIndex(deps.client, deps.keys);
   }
 
   /** Runs a write; a failure is reported to the lease so that the node reconciles once Redis answers again. */
@@ -79,14 +68,13 @@ export class RedisRegistry implements SessionRegistry {
     }
   }
 
-  private accountKeys(domain: string, name: string): string[] {
-    return [this.keys.sessions(domain, name), this.keys.tokens(domain, name), this.keys.block(domain, name)];
-  }
-
   async login(req: LoginRequest): Promise<LoginResult> {
     const { session, limits, now } = req;
-    const dead = JSON.stringify(await this.deps.lease.dead(now));
-    const reply = (await this.write(scripts.login.run(this.client, this.accountKeys(session.domain, session.name), [
+    const [deadTable] = await Promise.all([this.deps.lease.dead(now), this.write(this.index.beforeWrite(session))]);
+    const dead = JSON.stringify(deadTable);
+    const [sessions, tokens, counts, counters] = this.index.settleKeys(session.domain, session.name);
+    const keys = [sessions!, tokens!, this.keys.block(session.domain, session.name), counts!, counters!];
+    const reply = (await this.write(scripts.login.run(this.client, keys, [
       encodeSession(session, now),
       now,
       dead,
@@ -101,22 +89,30 @@ export class RedisRegistry implements SessionRegistry {
     ]))) as [string, ...unknown[]];
     if (reply[0] === 'ok') {
       const [, removed, evicted, replaced] = reply as [string, string[], string[], string];
-      return { ok: true, removed: decodeAll(removed), evicted: decodeAll(evicted), replaced: replaced ? decodeSession(replaced) : null };
+      const result = { ok: true as const, removed: decodeAll(removed), evicted: decodeAll(evicted), replaced: replaced ? decodeSession(replaced) : null };
+      await this.unindex([...result.removed, ...result.evicted]);
+      return result;
     }
     const [, code, blocking, removed] = reply as [string, 4110 | 4111 | 4115, string[], string[]];
+    // a refused resume leaves the index entry: the ssid may still be listed under its old socket
+    await this.unindex([...decodeAll(removed), ...(req.resumeHash === undefined ? [session] : [])]);
     return { ok: false, code, blocking: decodeAll(blocking), removed: decodeAll(removed) };
   }
 
   async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
-    const raw = await this.write(scripts.remove.run(this.client, [this.keys.sessions(domain, name)], [ssid, connId, this.deps.gatewayId]));
-    return typeof raw === 'string' ? decodeSession(raw) : null;
+    const raw = await this.write(scripts.remove.run(this.client, this.index.settleKeys(domain, name), [ssid, connId, this.deps.gatewayId]));
+    const removed = typeof raw === 'string' ? decodeSession(raw) : null;
+    if (removed) await this.unindex([removed]);
+    return removed;
   }
 
   async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
     const dead = JSON.stringify(await this.deps.lease.dead(Date.now()));
     const args = ssids === null ? [dead, 'all'] : [dead, 'list', ...ssids.map(wellFormed)];
-    const raws = await this.write(scripts.removeSessions.run(this.client, [this.keys.sessions(domain, name), this.keys.tokens(domain, name)], args));
-    return decodeAll(raws).sort(byAge);
+    const raws = await this.write(scripts.removeSessions.run(this.client, this.index.settleKeys(domain, name), args));
+    const removed = decodeAll(raws).sort(byAge);
+    await this.unindex(removed);
+    return removed;
   }
 
   async list(domain: string, name: string): Promise<SessionInfo[]> {
@@ -151,43 +147,18 @@ export class RedisRegistry implements SessionRegistry {
   }
 
   async stats(now: number): Promise<RegistryStats> {
-    const dead = JSON.stringify(await this.deps.lease.dead(now));
-    const accounts = new Map<string, { domain: string; name: string }>();
-    let loginTokens = 0;
-    await this.scan(this.keys.accountPattern, (key) => {
-      const acc = this.keys.parseAccountKey(key);
-      if (acc) accounts.set(this.keys.tag(acc.domain, acc.name), acc);
-    });
-    await this.scan(this.keys.loginTokenPattern, () => loginTokens++);
-    const perDomain: Record<string, number> = {};
-    let sessions = 0;
-    let withSessions = 0;
-    let tokens = loginTokens;
-    await Promise.all(
-      [...accounts.values()].map(async ({ domain, name }) => {
-        const [n, t] = (await scripts.stats.run(this.client, [this.keys.sessions(domain, name), this.keys.tokens(domain, name)], [now, dead])) as [number, number];
-        tokens += t;
-        if (n === 0) return;
-        sessions += n;
-        withSessions++;
-        perDomain[domain] = (perDomain[domain] ?? 0) + n;
-      }),
-    );
-    return { sessions, accounts: withSessions, perDomain, gateways: await this.deps.lease.live(now), tokens };
+    const [counts, gateways] = await Promise.all([this.index.counts(now), this.deps.lease.live(now)]);
+    return { ...counts, gateways };
   }
 
-  /** Calls `each` for every key matching `pattern` (keys may repeat: SCAN's guarantee). */
-  private async scan(pattern: string, each: (key: string) => void): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      for (const k of keys) each(k);
-      cursor = next;
-    } while (cursor !== '0');
+  /** Forgets ssid index entries of removed sessions; a failure only leaves entries that every read checks. */
+  private async unindex(removed: readonly SessionInfo[]): Promise<void> {
+    if (removed.length) await this.index.afterRemove(removed).catch(() => {});
   }
 
   async putResumeToken(rec: TokenRecord): Promise<void> {
-    await scripts.putToken.run(this.client, [this.keys.tokens(rec.domain, rec.name), this.keys.sessions(rec.domain, rec.name)], [rec.ssid, encodeToken(rec), rec.expires, Date.now()]);
+    const [sessions, tokens, counts, counters] = this.index.settleKeys(rec.domain, rec.name);
+    await scripts.putToken.run(this.client, [tokens!, sessions!, counts!, counters!], [rec.ssid, encodeToken(rec), rec.expires, Date.now()]);
   }
 
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
@@ -199,23 +170,23 @@ export class RedisRegistry implements SessionRegistry {
 
   async findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]> {
     if (ssids.length === 0) return [];
-    const keys: string[] = [];
-    await this.scan(this.keys.domainSessionsPattern(domain), (k) => keys.push(k));
-    const [found, dead] = await Promise.all([
-      Promise.all([...new Set(keys)].map((k) => this.client.hmget(k, ...ssids.map(wellFormed)))),
-      this.deps.lease.dead(Date.now()),
-    ]);
-    const raws = found.flat().filter((r): r is string => r !== null && !isGhost(r, dead));
+    const wanted = ssids.map(wellFormed);
+    const [accounts, dead] = await Promise.all([this.index.accountsOfSsids(domain, wanted), this.deps.lease.dead(Date.now())]);
+    const raws: string[] = [];
+    await inBatches([...accounts], async ([ssid, { name }]) => {
+      const raw = await this.client.hget(this.keys.sessions(domain, name), ssid);
+      if (raw !== null && !isGhost(raw, dead)) raws.push(raw);
+    });
     return raws.map(decodeSession).filter((s) => s.domain === domain).sort(byAge);
   }
 
   async putLoginToken(id: string, rec: TokenRecord): Promise<void> {
     const ttl = rec.expires - Date.now();
-    if (ttl > 0) await this.client.set(this.keys.loginToken(id), JSON.stringify(rec), 'PX', ttl);
+    if (ttl > 0) await scripts.putLoginToken.run(this.client, [this.keys.loginToken(id), this.keys.loginTokenList(id)], [JSON.stringify(rec), id, rec.expires, Date.now()]);
   }
 
   async takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null> {
-    const raw = (await scripts.takeLoginToken.run(this.client, [this.keys.loginToken(id)], [domain, name, hash])) as string | null;
+    const raw = (await scripts.takeLoginToken.run(this.client, [this.keys.loginToken(id), this.keys.loginTokenList(id)], [domain, name, hash, id])) as string | null;
     if (raw === null) return null;
     const rec = JSON.parse(raw) as TokenRecord;
     return rec.expires > now ? rec : null;
@@ -230,8 +201,10 @@ export class RedisRegistry implements SessionRegistry {
   async restore(entries: readonly RestoreRequest[], now: number): Promise<SessionInfo[]> {
     const dead = JSON.stringify(await this.deps.lease.dead(now));
     const displaced: SessionInfo[] = [];
+    // indexed first, so that the scripts of one account run in the order of `entries`
+    await inBatches(entries, ({ session }) => this.index.beforeWrite(session));
     await inBatches(entries, async ({ session: s, limits }) => {
-      const ok = await scripts.restore.run(this.client, [this.keys.sessions(s.domain, s.name)], [encodeSession(s, now), now, dead, limits.deviceLimit, limits.typeLimit]);
+      const ok = await scripts.restore.run(this.client, this.index.settleKeys(s.domain, s.name), [encodeSession(s, now), now, dead, limits.deviceLimit, limits.typeLimit]);
       if (ok !== 1) displaced.push(s);
     });
     return displaced;
@@ -241,16 +214,13 @@ export class RedisRegistry implements SessionRegistry {
     return this.reap(gateway, Number.MAX_SAFE_INTEGER);
   }
 
-  /** Removes the sessions of `gateway` registered before `before` (ms), scanning every account. */
+  /** Removes the sessions of `gateway` registered before `before` (ms): only the accounts its index names. */
   async reap(gateway: string, before: number): Promise<SessionInfo[]> {
-    const keys = new Set<string>();
-    await this.scan(this.keys.accountPattern, (k) => {
-      if (k.endsWith(':s')) keys.add(k);
-    });
     const removed: SessionInfo[] = [];
-    await inBatches([...keys], async (k) => {
-      removed.push(...decodeAll(await scripts.reap.run(this.client, [k], [gateway, before])));
+    await inBatches(await this.index.accountsOf(gateway), async ({ domain, name }) => {
+      removed.push(...decodeAll(await scripts.reap.run(this.client, this.index.settleKeys(domain, name), [gateway, before])));
     });
+    await this.unindex(removed);
     return removed;
   }
 

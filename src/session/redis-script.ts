@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { packageRoot } from '../package-root.js';
+import type { RedisClient } from './redis-connect.js';
 
 const luaDir = join(packageRoot, 'src', 'session', 'lua');
 const lib = readFileSync(join(luaDir, 'lib.lua'), 'utf8');
@@ -24,7 +24,7 @@ export class RedisScript {
   }
 
   /** Runs the script on `keys` (all of one hash slot) with `args`. */
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (e) {
@@ -44,7 +44,10 @@ export const scripts = {
   touch: new RedisScript('touch'),
   putToken: new RedisScript('put_token'),
   takeLoginToken: new RedisScript('take_login_token'),
-  stats: new RedisScript('stats'),
+  counts: new RedisScript('counts'),
+  reconcile: new RedisScript('reconcile'),
+  putLoginToken: new RedisScript('put_login_token'),
+  unindex: new RedisScript('unindex'),
   lease: new RedisScript('lease'),
   unlease: new RedisScript('unlease'),
 };

@@ -3,7 +3,6 @@
  * set in tim.json) the shared Redis table, pub/sub bus and node lease of
  * cluster mode (README, "Cluster mode").
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { redisDefaults, type Config } from '../config/defaults.js';
 import { limitsFor } from '../policy/limits.js';
@@ -12,7 +11,9 @@ import { LocalBus, presenceEvent, type Bus } from './bus.js';
 import { NodeLease } from './lease.js';
 import { MemoryRegistry } from './memory-registry.js';
 import { RedisBus } from './redis-bus.js';
+import { connectRedis, describeRedis } from './redis-connect.js';
 import { RedisKeys } from './redis-keys.js';
+import { Reconciler } from './reconciler.js';
 import { RedisRegistry } from './redis-registry.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
 
@@ -35,32 +36,22 @@ export interface Store {
   close?(): Promise<void>;
 }
 
-/** redis://user:secret@host → redis://user:***@host, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://(unparsable url)';
-  }
-}
-
 /** Builds the store for a config. */
 export async function createStore(config: Config, gatewayId: string, log: Logger): Promise<Store> {
   if (!config.redis) return { registry: new MemoryRegistry(), bus: new LocalBus(gatewayId), mode: 'embedded' };
-  const { url, prefix = redisDefaults.prefix, lease_ttl = redisDefaults.lease_ttl, command_timeout = redisDefaults.command_timeout } = config.redis;
-  const rlog = log.child({ redis: redactUrl(url) });
-  const client = await connectRedis(url, command_timeout, rlog, 'commands');
-  const sub = await connectRedis(url, command_timeout, rlog, 'pub/sub').catch((e: unknown) => {
+  const { prefix = redisDefaults.prefix, lease_ttl = redisDefaults.lease_ttl } = config.redis;
+  const rlog = log.child({ redis: describeRedis(config.redis) });
+  const client = await connectRedis(config.redis, rlog, 'commands');
+  const sub = await connectRedis(config.redis, rlog, 'pub/sub', true).catch((e: unknown) => {
     client.disconnect();
     throw e;
   });
-  const keys = new RedisKeys(prefix);
+  const keys = new RedisKeys(prefix, config.redis.cluster !== undefined);
   const lease = new NodeLease(client, keys, gatewayId, lease_ttl * 1000, rlog);
   const registry = new RedisRegistry({ client, keys, gatewayId, lease });
   const bus = new RedisBus(client, sub, keys, gatewayId, rlog);
   await bus.start();
+  const reconciler = new Reconciler(client, registry.index, { intervalMs: redisDefaults.reconcile_interval * 1000, count: 100, pauseMs: 20 }, rlog);
   // Every reconnect may come back to a Redis that lost writes (a restart from
   // an older snapshot, a failover to a lagging replica): rejoin, don't trust.
   client.on('ready', () => {
@@ -71,14 +62,17 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
     registry,
     bus,
     mode: 'cluster',
-    start: (hooks) =>
-      lease.start({
+    start: async (hooks) => {
+      reconciler.start();
+      await lease.start({
         reap: async (gateway, before) => {
           for (const s of await registry.reap(gateway, before)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost'));
         },
         rejoin: () => rejoin(registry, gatewayId, config, hooks),
-      }),
+      });
+    },
     close: async () => {
+      await reconciler.stop();
       await lease.stop();
       client.disconnect();
       sub.disconnect();
@@ -93,6 +87,7 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
  */
 async function rejoin(registry: RedisRegistry, gatewayId: string, config: Config, hooks: StoreHooks): Promise<void> {
   const started = Date.now();
+  registry.index.forgetListedSlots();
   const key = (s: SessionInfo): string => `${s.ssid}\u0000${s.connId}`;
   const restore = async (sessions: SessionInfo[]): Promise<void> => {
     const entries = sessions.map((session) => ({ session, limits: limitsFor(config, session.domain) }));
@@ -107,38 +102,4 @@ async function rejoin(registry: RedisRegistry, gatewayId: string, config: Config
   await restore(now.filter((s) => !known.has(key(s))));
   const still = new Set(now.map(key));
   await Promise.all(live.filter((s) => !still.has(key(s))).map((s) => registry.remove(s.domain, s.name, s.ssid, s.connId)));
-}
-
-/**
- * One ioredis connection that fails fast while Redis is away (no offline
- * queue, no retries of a failed command, a timeout on each command) and keeps
- * reconnecting in the background; the outage and the return are logged once.
- */
-async function connectRedis(url: string, commandTimeout: number, log: Logger, role: string): Promise<Redis> {
-  const options: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeout * 1000,
-    connectTimeout: commandTimeout * 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  };
-  const client = new Redis(url, options);
-  let down = false;
-  client.on('error', (err: Error) => {
-    if (down) return;
-    down = true;
-    log.error({ err: err.message, role }, 'Redis unreachable: new logins answer 5104 until it returns');
-  });
-  client.on('ready', () => {
-    if (down) log.info({ role }, 'Redis reachable again');
-    down = false;
-  });
-  try {
-    await client.connect();
-  } catch (e) {
-    client.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)} (tim.json redis.url): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  return client;
 }

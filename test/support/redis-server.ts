@@ -28,7 +28,11 @@ export class RedisServer {
   private proc: ChildProcess | null = null;
   private readonly dir = tempDir();
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Further redis-server arguments (cluster or replica settings). */
+    private readonly extraArgs: readonly string[],
+  ) {}
 
   /** The running process (null while stopped), for callers that track their children. */
   get process(): ChildProcess | null {
@@ -45,16 +49,16 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts a server on a free port. */
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** Starts a server on a free port (or `port`), with further redis-server arguments. */
+  static async start(extraArgs: readonly string[] = [], port?: number): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()), extraArgs);
     await server.resume();
     return server;
   }
 
   /** (Re)starts the process on this server's port and waits until it answers PING. */
   async resume(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', '--loglevel', 'warning'];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', '--loglevel', 'warning', ...this.extraArgs];
     const proc = spawn('redis-server', args, { stdio: 'ignore' });
     this.proc = proc;
     const end = Date.now() + 10_000;

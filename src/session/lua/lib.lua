@@ -148,3 +148,60 @@ local function take(sessions_key, tokens_key, ssids)
   end
   return removed
 end
+
+-- The account's live resume tokens, counted; expired ones are deleted.
+local function live_tokens(key, now)
+  local flat = redis.call('HGETALL', key)
+  local n = 0
+  for i = 1, #flat, 2 do
+    if cjson.decode(flat[i + 1]).expires <= now then redis.call('HDEL', key, flat[i]) else n = n + 1 end
+  end
+  return n
+end
+
+-- Brings the account's share of the table-wide counters and the per-node
+-- indexes up to date after a change (src/session/redis-index.ts). Every
+-- script that changes an account ends with it. Keys, all on the account's
+-- slot: sessions and tokens hashes, `counts` (this account's share: s, t,
+-- dom, g:<gateway> = its sessions there) and `counters` (the slot's sums: s,
+-- a, t, d:<domain>). The index of gateway G on this slot is the set
+-- <slot prefix>g:G of account tags; the slot prefix is the counters key
+-- without its final "c". (Redis' clock decides which tokens are live.)
+local function settle(sessions_key, tokens_key, counts_key, counters_key)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local tokens = live_tokens(tokens_key, now)
+  local per, n, domain = {}, 0, nil
+  for _, raw in ipairs(redis.call('HVALS', sessions_key)) do
+    local s = cjson.decode(raw)
+    per[s.gateway] = (per[s.gateway] or 0) + 1
+    n = n + 1
+    domain = s.domain
+  end
+  local old = {}
+  local flat = redis.call('HGETALL', counts_key)
+  for i = 1, #flat, 2 do old[flat[i]] = flat[i + 1] end
+  local old_n, old_t = tonumber(old.s or '0'), tonumber(old.t or '0')
+  domain = domain or old.dom
+  local function add(field, delta)
+    if delta ~= 0 and redis.call('HINCRBY', counters_key, field, delta) == 0 then redis.call('HDEL', counters_key, field) end
+  end
+  add('s', n - old_n)
+  if domain then add('d:' .. domain, n - old_n) end
+  add('a', (n > 0 and 1 or 0) - (old_n > 0 and 1 or 0))
+  add('t', tokens - old_t)
+  local slot_prefix = string.sub(counters_key, 1, -2)
+  local tag = string.match(sessions_key, '%b{}')
+  for field in pairs(old) do
+    local g = string.match(field, '^g:(.*)$')
+    if g and not per[g] then redis.call('SREM', slot_prefix .. 'g:' .. g, tag) end
+  end
+  redis.call('DEL', counts_key)
+  if n == 0 and tokens == 0 then return end
+  redis.call('HSET', counts_key, 's', n, 't', tokens)
+  if domain then redis.call('HSET', counts_key, 'dom', domain) end
+  for g, k in pairs(per) do
+    redis.call('HSET', counts_key, 'g:' .. g, k)
+    if not old['g:' .. g] then redis.call('SADD', slot_prefix .. 'g:' .. g, tag) end
+  end
+end

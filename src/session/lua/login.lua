@@ -3,6 +3,7 @@
 -- KEYS[1] sessions hash (ssid -> session JSON)
 -- KEYS[2] resume tokens hash (ssid -> token JSON {hash, expires})
 -- KEYS[3] block key (ms until which logins are refused)
+-- KEYS[4] the account's counts   KEYS[5] the slot's counters (lib.lua settle)
 -- ARGV[1] the new session JSON (with reg)   ARGV[2] now (ms)
 -- ARGV[3] dead gateways JSON {id: lease expiry ms}
 -- ARGV[4] device limit   ARGV[5] type limit   ARGV[6] "reject" | "kick"   ARGV[7] min age (ms)
@@ -29,6 +30,7 @@ if own then
 end
 local function refuse(code, blocking, removed)
   if own then redis.call('HDEL', KEYS[1], ssid) end
+  settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
   return {'no', code, blocking, removed}
 end
 
@@ -62,4 +64,5 @@ end
 if in_place then new.loginTime = cjson.decode(existing).loginTime end
 redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
 store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
+settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
 return {'ok', removed, raws(list), in_place and existing or ''}

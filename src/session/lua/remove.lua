@@ -1,5 +1,6 @@
 -- remove: a socket closed; its session leaves the table if that socket still holds it.
--- KEYS[1] sessions hash (ssid -> session JSON)
+-- KEYS[1] sessions hash (ssid -> session JSON)   KEYS[2] resume tokens hash
+-- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
 -- ARGV[1] ssid   ARGV[2] connId   ARGV[3] gateway id of the socket
 -- Returns the removed session JSON, or false.
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
@@ -7,4 +8,5 @@ if not raw then return false end
 local s = cjson.decode(raw)
 if s.connId ~= ARGV[2] or s.gateway ~= ARGV[3] then return false end
 redis.call('HDEL', KEYS[1], ARGV[1])
+settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return raw

@@ -3,7 +3,8 @@
 -- next to the other live sessions (reject mode: it never evicts anyone; a
 -- login accepted while this node's sessions did not count wins); otherwise the
 -- socket has lost its place.
--- KEYS[1] sessions hash (ssid -> session JSON)
+-- KEYS[1] sessions hash (ssid -> session JSON)   KEYS[2] resume tokens hash
+-- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
 -- ARGV[1] the session JSON (with reg = now)   ARGV[2] now (ms)
 -- ARGV[3] dead gateways JSON {id: lease expiry ms}
 -- ARGV[4] device limit   ARGV[5] type limit
@@ -17,13 +18,16 @@ if existing then
   if e.gateway ~= s.gateway or e.connId ~= s.connId then return 0 end
   if not decide(live_others(KEYS[1], dead, s.ssid), s.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), 'reject', 0, tonumber(ARGV[2])) then
     redis.call('HDEL', KEYS[1], s.ssid)
+    settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
     return 0
   end
   e.reg = s.reg
   redis.call('HSET', KEYS[1], s.ssid, cjson.encode(e))
+  settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
   return 1
 end
 local accept = decide(live_sessions(KEYS[1], dead), s.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), 'reject', 0, tonumber(ARGV[2]))
 if not accept then return 0 end
 redis.call('HSET', KEYS[1], s.ssid, ARGV[1])
+settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return 1

@@ -1,0 +1,8 @@
+-- put_login_token: stores a single-use login token and lists it in its slot's
+-- sorted set of login tokens (what the token count reads); expired entries go.
+-- KEYS[1] the login token key   KEYS[2] the slot's login tokens (sorted set id -> expiry ms)
+-- ARGV[1] token JSON   ARGV[2] id   ARGV[3] expiry (ms)   ARGV[4] now (ms)
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+return 0

@@ -1,0 +1,123 @@
+/**
+ * Connections to the three Redis topologies of cluster mode (README "Cluster
+ * mode"): one Redis (`redis.url`), Redis Cluster (`redis.cluster` seeds) and
+ * Sentinel (`redis.sentinels` + `redis.name`). Every connection fails fast
+ * while its Redis is away (no offline queue, no retry of a failed command, a
+ * timeout on each command) and keeps reconnecting in the background; Redis
+ * Cluster redirections (MOVED, ASK) and TRYAGAIN are retried by ioredis within
+ * that timeout. The outage and the return are logged once.
+ */
+import { Cluster, Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { redisDefaults, type RedisOptions } from '../config/defaults.js';
+import { parseListen } from '../config/schema.js';
+
+/** A client of any topology: one Redis (also behind Sentinel) or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** redis://user:secret@host → redis://user:***@host, for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://(unparsable url)';
+  }
+}
+
+/** Where the config points, for logs and errors (no secrets). */
+export function describeRedis(opts: RedisOptions): string {
+  if (opts.cluster) return `cluster ${opts.cluster.join(',')}`;
+  if (opts.sentinels) return `sentinel ${opts.name ?? ''}@${opts.sentinels.join(',')}`;
+  return redactUrl(opts.url ?? '');
+}
+
+/** The tim.json key that names the Redis endpoints (for "cannot reach" errors). */
+export function redisKey(opts: RedisOptions): string {
+  return opts.cluster ? 'redis.cluster' : opts.sentinels ? 'redis.sentinels' : 'redis.url';
+}
+
+const hostPort = (a: string): { host: string; port: number } => {
+  const { host, port } = parseListen(a)!;
+  return { host, port };
+};
+
+/** Builds (not yet connected) a client for the configured topology; `subscriber` = a connection for sharded pub/sub. */
+function build(opts: RedisOptions, subscriber: boolean): RedisClient {
+  const timeoutMs = (opts.command_timeout ?? redisDefaults.command_timeout) * 1000;
+  const base: IoRedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  };
+  if (opts.cluster) {
+    const { retryStrategy: _r, enableOfflineQueue: _q, ...redisOptions } = base;
+    return new Cluster(opts.cluster.map(hostPort), {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      shardedSubscribers: subscriber,
+      redisOptions: { ...redisOptions, ...(opts.password ? { password: opts.password } : {}) },
+      clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      // a node that restarts without slot changes comes back without waiting for a MOVED
+      clusterNodeRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      retryDelayOnTryAgain: 50,
+      retryDelayOnMoved: 0,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      slotsRefreshTimeout: timeoutMs,
+    });
+  }
+  if (opts.sentinels) {
+    return new Redis({
+      ...base,
+      sentinels: opts.sentinels.map(hostPort),
+      name: opts.name!,
+      ...(opts.password ? { password: opts.password, sentinelPassword: opts.password } : {}),
+      sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      // reconnect at once when the sentinels announce +switch-master
+      failoverDetector: true,
+    });
+  }
+  return new Redis(opts.url!, base);
+}
+
+/** Connects one client of the configured topology; throws naming the tim.json key when it cannot. */
+export async function connectRedis(opts: RedisOptions, log: Logger, role: string, subscriber = false): Promise<RedisClient> {
+  const client = build(opts, subscriber);
+  let down = false;
+  const lost = (err: Error): void => {
+    if (down) return;
+    down = true;
+    log.error({ err: err.message, role }, 'Redis unreachable: new logins answer 5104 until it returns');
+  };
+  client.on('error', lost);
+  client.on('node error', lost);
+  client.on('ready', () => {
+    if (down) log.info({ role }, 'Redis reachable again');
+    down = false;
+  });
+  // (ioredis keeps retrying unreachable sentinels without failing connect(): a deadline decides)
+  const deadlineMs = Math.max(2000, 5 * (opts.command_timeout ?? redisDefaults.command_timeout) * 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+  });
+  try {
+    await Promise.race([client.connect(), deadline]);
+  } catch (e) {
+    client.disconnect();
+    throw new Error(`cannot reach Redis at ${describeRedis(opts)} (tim.json ${redisKey(opts)}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+  return client;
+}
+
+/** The master nodes to SCAN (the background reconciliation): each master of a Redis Cluster, or the one Redis. */
+export function masters(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
+}

@@ -1,0 +1,192 @@
+/**
+ * The two other Redis topologies of cluster mode, started by the tests on
+ * free loopback ports: a Redis Cluster of N masters (`redis-cli --cluster
+ * create`), and a Sentinel setup (a master, one replica, three sentinels).
+ * Vitest-free: bench/ uses them too.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import { freePort } from './free-port.js';
+import { RedisServer } from './redis-server.js';
+import { tempDir } from './temp-dir.js';
+
+const run = promisify(execFile);
+
+/** Polls `check` every 100 ms until it holds, or throws after `timeoutMs`. */
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** True when nothing listens on loopback `port`. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p + 10000 <= 65535 && !taken.has(p) && (await portFree(p + 10000))) return p;
+  }
+}
+
+/** redis-cli with its output, throwing on failure. */
+export async function redisCli(...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', args, { timeout: 60_000 });
+  return stdout;
+}
+
+/** A running Redis Cluster of masters only. */
+export class RedisClusterServers {
+  private constructor(readonly servers: RedisServer[]) {}
+
+  /** "127.0.0.1:port" of every master (the `redis.cluster` seeds). */
+  get seeds(): string[] {
+    return this.servers.map((s) => `127.0.0.1:${s.port}`);
+  }
+
+  /** Starts `masters` servers in cluster mode and joins them (slots split evenly). */
+  static async start(masters = 3): Promise<RedisClusterServers> {
+    const taken = new Set<number>();
+    const servers: RedisServer[] = [];
+    for (let i = 0; i < masters; i++) {
+      const port = await freeClusterPort(taken);
+      taken.add(port);
+      const dir = tempDir();
+      servers.push(await RedisServer.start(['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '3000'], port));
+    }
+    const cluster = new RedisClusterServers(servers);
+    await redisCli('--cluster', 'create', ...cluster.seeds, '--cluster-replicas', '0', '--cluster-yes');
+    await cluster.waitHealthy();
+    return cluster;
+  }
+
+  /** Waits until every master reports cluster_state:ok and knows all the others. */
+  async waitHealthy(): Promise<void> {
+    await waitFor(
+      async () => {
+        for (const s of this.servers) {
+          const info = await redisCli('-p', String(s.port), 'cluster', 'info').catch(() => '');
+          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${this.servers.length}`)) return false;
+        }
+        return true;
+      },
+      30_000,
+      'Redis Cluster to be healthy',
+    );
+  }
+
+  /** A client for inspecting the cluster in tests (closed by the caller). */
+  client(): Cluster {
+    return new Cluster(this.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), { redisOptions: { maxRetriesPerRequest: 1 } });
+  }
+
+  /** Sum of one INFO commandstats counter over every master (e.g. "scan"). */
+  async commandCalls(command: string): Promise<number> {
+    let n = 0;
+    for (const s of this.servers) {
+      const m = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await redisCli('-p', String(s.port), 'info', 'commandstats'));
+      n += m ? Number(m[1]) : 0;
+    }
+    return n;
+  }
+
+  /** The node id of the master listening on `port`. */
+  async nodeId(port: number): Promise<string> {
+    return (await redisCli('-p', String(port), 'cluster', 'myid')).trim();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop()));
+  }
+}
+
+/** A Sentinel setup: one master, one replica, three sentinels watching master name `name`. */
+export class SentinelServers {
+  readonly name = 'timmaster';
+  private sentinels: ChildProcess[] = [];
+
+  private constructor(
+    readonly master: RedisServer,
+    readonly replica: RedisServer,
+    readonly sentinelPorts: number[],
+  ) {}
+
+  /** "127.0.0.1:port" of every sentinel (the `redis.sentinels` list). */
+  get seeds(): string[] {
+    return this.sentinelPorts.map((p) => `127.0.0.1:${p}`);
+  }
+
+  /** Starts it; `downAfterMs` is the sentinels' down-after-milliseconds. */
+  static async start(downAfterMs = 1000): Promise<SentinelServers> {
+    const master = await RedisServer.start();
+    const replica = await RedisServer.start(['--replicaof', '127.0.0.1', String(master.port)]);
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const set = new SentinelServers(master, replica, ports);
+    for (const port of ports) {
+      const dir = tempDir();
+      const conf = join(dir, 'sentinel.conf');
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${set.name} 127.0.0.1 ${master.port} 2`,
+          `sentinel down-after-milliseconds ${set.name} ${downAfterMs}`,
+          `sentinel failover-timeout ${set.name} 10000`,
+          `sentinel parallel-syncs ${set.name} 1`,
+          '',
+        ].join('\n'),
+      );
+      set.sentinels.push(spawn('redis-sentinel', [conf, '--loglevel', 'warning'], { stdio: 'ignore' }));
+    }
+    await set.waitReady();
+    return set;
+  }
+
+  /** Waits until every sentinel sees the master with its replica and the other sentinels. */
+  private async waitReady(): Promise<void> {
+    await waitFor(
+      async () => {
+        for (const port of this.sentinelPorts) {
+          const out = await redisCli('-p', String(port), 'sentinel', 'master', this.name).catch(() => '');
+          const lines = out.split('\n');
+          const field = (k: string): string => lines[lines.indexOf(k) + 1] ?? '';
+          if (field('num-slaves') !== '1' || field('num-other-sentinels') !== '2') return false;
+        }
+        return true;
+      },
+      30_000,
+      'sentinels to see the master, its replica and each other',
+    );
+  }
+
+  /** The port of the master the sentinels currently announce. */
+  async masterPort(): Promise<number> {
+    const out = await redisCli('-p', String(this.sentinelPorts[0]), 'sentinel', 'get-master-addr-by-name', this.name);
+    return Number(out.trim().split('\n')[1]);
+  }
+
+  /** A client of the current master (through the sentinels; closed by the caller). */
+  client(): Redis {
+    return new Redis({ sentinels: this.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })), name: this.name, maxRetriesPerRequest: 1 });
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.sentinels) p.kill('SIGKILL');
+    await Promise.all([this.master.stop(), this.replica.stop()]);
+  }
+}
