@@ -173,7 +173,8 @@ describe('ADMSUB', () => {
       [EventKind.REJECTED, '', 'carol', 'bad_password'],
       [EventKind.ONLINE, 'acme', 'dave', 'login'],
     ]);
-    expect(seen[0]).toMatchObject({ ssid: ssidOf(alice), resource: 'web', termtyp: 3 });
+    expect(seen[0]).toMatchObject({ ssid: ssidOf(alice), resource: 'web', termtyp: 3, ip: '127.0.0.1' });
+    expect(seen[4]).toMatchObject({ ip: '127.0.0.1' });
     expect(seenAcme.map((e) => [e.kind, e.domain, e.name])).toEqual([[EventKind.ONLINE, 'acme', 'dave']]);
   });
 });

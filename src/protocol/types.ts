@@ -138,6 +138,8 @@ export interface AdmEvent {
   termtyp: number;
   time: number;
   reason: string;
+  /** Extension (field 9): the device's address (absent from older nodes). */
+  ip?: string;
 }
 
 /** Notice kinds (TimMessage.odType, PROTOCOL.md section 5). */

@@ -14,9 +14,9 @@ import { ErrorCode, failure, type TimFailure } from '../errors.js';
 import { refusal, success, type Outcome } from '../outcome.js';
 import { checkExtend } from '../policy/auth-bounds.js';
 import { AdminType } from '../protocol/type-codes.js';
-import type { AdmAck, AdmEvent, AdmKick, AdmNotice, AdmOnline, AdmOnlineReply, AdmStats, AdmToken } from '../protocol/types.js';
+import type { AdmAck, AdmKick, AdmNotice, AdmOnline, AdmOnlineReply, AdmStats, AdmToken } from '../protocol/types.js';
 import { NoticeKind } from '../protocol/types.js';
-import type { Bus } from './bus.js';
+import type { Bus, EventHandler } from './bus.js';
 import { OperatorAuth } from './operator-auth.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
 import { toTimSession, type SessionService } from './session-service.js';
@@ -218,7 +218,7 @@ export class AdminService {
   }
 
   /** Handles every presence event of the cluster (one handler per admin server). */
-  onEvent(handler: (event: AdmEvent) => void): void {
+  onEvent(handler: EventHandler): void {
     this.deps.bus.onEvent(handler);
   }
 

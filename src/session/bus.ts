@@ -7,8 +7,8 @@ import type { AdmEvent } from '../protocol/types.js';
 import type { SessionInfo } from './registry.js';
 
 /** A presence event (AdmEvent) about a session, stamped now. */
-export function presenceEvent(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp'>, reason: string): AdmEvent {
-  return { kind, domain: s.domain, name: s.name, ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, time: Date.now(), reason };
+export function presenceEvent(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp' | 'ip'>, reason: string): AdmEvent {
+  return { kind, domain: s.domain, name: s.name, ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, time: Date.now(), reason, ip: s.ip };
 }
 
 /** A command for the node holding a session; the node applies it only if `connId` still holds `ssid`. */
@@ -31,6 +31,9 @@ export type NodeCommand =
       readonly extend: Readonly<Record<string, string>>;
     };
 
+/** Receives a presence event; `local` says this node originated it (webhooks post only those). */
+export type EventHandler = (event: AdmEvent, local: boolean) => void;
+
 /** Node-to-node delivery and the event stream. */
 export interface Bus {
   /** Sends a command to the node `gateway`. */
@@ -39,15 +42,15 @@ export interface Bus {
   onCommand(handler: (cmd: NodeCommand) => void): void;
   /** Publishes a presence event to every node's ADMSUB subscribers. */
   publish(event: AdmEvent): void;
-  /** Handles events published by any node (this one included). */
-  onEvent(handler: (event: AdmEvent) => void): void;
+  /** Handles events published by any node (this one included); `local` is true for this node's own events. */
+  onEvent(handler: EventHandler): void;
   close(): Promise<void>;
 }
 
 /** The single-node bus: commands for this node loop back; there is no other node. */
 export class LocalBus implements Bus {
   private commandHandlers: ((cmd: NodeCommand) => void)[] = [];
-  private eventHandlers: ((event: AdmEvent) => void)[] = [];
+  private eventHandlers: EventHandler[] = [];
 
   constructor(private readonly gatewayId: string) {}
 
@@ -61,10 +64,10 @@ export class LocalBus implements Bus {
   }
 
   publish(event: AdmEvent): void {
-    for (const h of this.eventHandlers) h(event);
+    for (const h of this.eventHandlers) h(event, true);
   }
 
-  onEvent(handler: (event: AdmEvent) => void): void {
+  onEvent(handler: EventHandler): void {
     this.eventHandlers.push(handler);
   }
 

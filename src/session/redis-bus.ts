@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { AdmEvent } from '../protocol/types.js';
-import type { Bus, NodeCommand } from './bus.js';
+import type { Bus, EventHandler, NodeCommand } from './bus.js';
 import type { RedisClient } from './redis-connect.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -31,7 +31,7 @@ function isEnvelope(v: unknown): v is EventEnvelope {
 /** Bus over Redis pub/sub. `sub` must be a connection of its own (subscriber mode; on Redis Cluster built with shardedSubscribers). */
 export class RedisBus implements Bus {
   private commandHandlers: ((cmd: NodeCommand) => void)[] = [];
-  private eventHandlers: ((event: AdmEvent) => void)[] = [];
+  private eventHandlers: EventHandler[] = [];
   private readonly myChannel: string;
 
   constructor(
@@ -70,7 +70,7 @@ export class RedisBus implements Bus {
     if (channel === this.myChannel && isCommand(parsed)) {
       for (const h of this.commandHandlers) h(parsed);
     } else if (channel === this.keys.eventChannel && isEnvelope(parsed)) {
-      if (parsed.from !== this.gatewayId) for (const h of this.eventHandlers) h(parsed.event);
+      if (parsed.from !== this.gatewayId) for (const h of this.eventHandlers) h(parsed.event, false);
     } else {
       this.log.warn({ channel }, 'ignored a malformed bus message');
     }
@@ -85,14 +85,14 @@ export class RedisBus implements Bus {
   }
 
   publish(event: AdmEvent): void {
-    for (const h of this.eventHandlers) h(event);
+    for (const h of this.eventHandlers) h(event, true);
     const envelope: EventEnvelope = { from: this.gatewayId, event };
     this.publishTo(this.keys.eventChannel, JSON.stringify(envelope)).catch(() => {
       // Redis away: other nodes miss this event; the store logs the outage once
     });
   }
 
-  onEvent(handler: (event: AdmEvent) => void): void {
+  onEvent(handler: EventHandler): void {
     this.eventHandlers.push(handler);
   }
 

@@ -86,7 +86,7 @@ export class SessionService {
   }
 
   private rejected(auth: TimAuth, conn: SessionHolder, f: TimFailure, reason: string, extra: Partial<TimAck> = {}): TimAck {
-    this.event(EventKind.REJECTED, { domain: auth.domain, name: auth.name, ssid: '', resource: auth.resource, termtyp: auth.termtyp }, reason);
+    this.event(EventKind.REJECTED, { domain: auth.domain, name: auth.name, ssid: '', resource: auth.resource, termtyp: auth.termtyp, ip: conn.ip }, reason);
     this.deps.log.debug({ domain: auth.domain, name: auth.name, ip: conn.ip, code: f.code, reason }, 'login refused');
     return failAck(ClientType.AUTH, f, extra);
   }
@@ -366,7 +366,7 @@ export class SessionService {
   }
 
   /** Publishes a presence event for ADMSUB subscribers. */
-  event(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp'>, reason: string): void {
+  event(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp' | 'ip'>, reason: string): void {
     this.deps.bus.publish(presenceEvent(kind, s, reason));
   }
 }
