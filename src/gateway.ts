@@ -5,8 +5,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { PasswordAuthenticator } from './auth/password.js';
-import { configPath } from './config/load.js';
+import { LoginAuthenticator } from './auth/login-authenticator.js';
+import { MemoryRevocations } from './auth/jwt-revocations.js';
 import type { Config } from './config/defaults.js';
 import { CloseCode } from './errors.js';
 import { createLogger } from './logger.js';
@@ -48,6 +48,8 @@ export class Gateway {
     readonly admins: AdminServer,
     /** The HTTP API of the admin listener (front ends may add routes and authenticators). */
     readonly adminApi: HttpRouter,
+    /** Closed last on shutdown (the authenticator's and webhooks' keep-alive connections). */
+    private readonly closeables: readonly { close(): unknown }[],
   ) {}
 
   /** ws://host:port/tim */
@@ -76,10 +78,15 @@ export class Gateway {
     const log = (options.logger ?? createLogger(config.log_level, config.log_pretty)).child({ gateway: id });
     const unwind = new Unwind(log);
     return unwind.run(async () => {
-      const passwords = new PasswordAuthenticator(configPath(config, config.users));
       const store = options.store ?? (await unwind.step('store', () => createStore(config, id, log), closeStore));
       const metrics = await unwind.step('metrics', () => new Metrics(), (m) => m.close());
-      const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, passwords, metrics, log });
+      const revocations = store.revocations ?? new MemoryRevocations();
+      const authenticator = await unwind.step(
+        'authenticator',
+        () => new LoginAuthenticator({ config, gatewayId: id, registry: store.registry, revocations, log, metrics: metrics.registry }),
+        (a) => a.close(),
+      );
+      const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, authenticator, metrics, log });
       const hooks = {
         liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
         displaced: (s: SessionInfo) => service.displaced(s),
@@ -93,7 +100,7 @@ export class Gateway {
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
       metrics.watchTable(() => store.registry.stats(Date.now()));
-      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi);
+      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator]);
       built.gateway = gateway;
       log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
       return gateway;
@@ -126,6 +133,7 @@ export class Gateway {
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
       await closeStore(this.store);
       this.metrics.close();
+      for (const c of this.closeables) await c.close();
       this.log.info('stopped');
     })();
     return this.stopping;

@@ -1,19 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigError, loadConfig } from '../src/config/load.js';
+import { buildConfig, loadConfig } from '../src/config/load.js';
 import { defaults } from '../src/config/defaults.js';
-import { tempDir } from './helpers.js';
-
-function problem(raw: unknown): string {
-  try {
-    buildConfig(raw, 'tim.json');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('no error');
-}
+import { configProblem, tempDir } from './helpers.js';
 
 describe('config', () => {
   it('an empty object gives the defaults, frozen', () => {
@@ -58,7 +48,7 @@ describe('config', () => {
     [{ client_listen: '127.0.0.1:20003', admin_listen: '127.0.0.1:20003' }, 'key "admin_listen" must not use the port of client_listen'],
     [[], 'must hold a JSON object'],
   ])('%j is refused naming the key', (raw, want) => {
-    const msg = problem(raw);
+    const msg = configProblem(raw);
     expect(msg.startsWith('tim.json')).toBe(true);
     expect(msg).toContain(want);
   });

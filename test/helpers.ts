@@ -4,8 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
-import { buildConfig } from '../src/config/load.js';
+import { afterEach, expect } from 'vitest';
+import { buildConfig, ConfigError } from '../src/config/load.js';
 import { TimClient, type TimClientOptions } from '../src/client/client.js';
 import { Gateway, type GatewayOptions } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
@@ -96,4 +96,15 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The ConfigError message of building `raw` as tim.json (fails when it builds). */
+export function configProblem(raw: unknown): string {
+  try {
+    buildConfig(raw, 'tim.json');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('no error');
 }

@@ -5,6 +5,8 @@
  * `tim-gateway user add` takes effect without a restart.
  */
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { ErrorCode, failure } from '../errors.js';
+import { accept, refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
 import { parseHash, verifyPassword } from './password-hash.js';
 
 /** One account of the users file. */
@@ -37,8 +39,8 @@ export function readUsersFile(file: string): UserEntry[] {
   });
 }
 
-/** The built-in authenticator: checks name+pwd against the users file. */
-export class PasswordAuthenticator {
+/** Strategy: the built-in users file, for name+pwd logins. */
+export class PasswordAuthenticator implements Authenticator {
   private users = new Map<string, string>();
   private mtimeMs = -1;
   private checkedAt = 0;
@@ -71,6 +73,10 @@ export class PasswordAuthenticator {
       }
     }
     return verifyPassword(pwd, this.users.get(key(domain, name)));
+  }
+
+  async authenticate(c: Credentials): Promise<AuthOutcome> {
+    return (await this.verify(c.domain, c.name, c.pwd)) ? accept() : refuse(failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
   }
 }
 

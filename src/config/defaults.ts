@@ -4,6 +4,8 @@
  * frozen (src/config/load.ts). Times are in seconds (fractions allowed), sizes
  * in bytes.
  */
+import type { JwtOptions, WebhookOptions } from './identity-options.js';
+
 export const defaults = {
   /** Client socket address, "host:port"; an empty host listens on all interfaces. */
   client_listen: ':20003',
@@ -73,6 +75,22 @@ export const defaults = {
   admin_tls: false,
   /** Seconds a graceful shutdown may take before the process exits anyway. */
   shutdown_timeout: 10,
+  /** The user service asked for credentials (PROTOCOL.md section 11); when set, the users file is not consulted. */
+  auth_url: undefined as string | undefined,
+  /** HMAC key of X-Tim-Signature on auth_url calls; absent = unsigned. */
+  auth_secret: undefined as string | undefined,
+  /** Seconds before an auth_url call counts as failed (5104). */
+  auth_url_timeout: 3,
+  /** auth_url calls in flight per node; beyond, logins answer 5105 at once. */
+  auth_url_concurrency: 256,
+  /** JWT verification of AUTH tokens (section 11). */
+  jwt: undefined as JwtOptions | undefined,
+  /** Presence event hooks (section 12). */
+  webhooks: [] as WebhookOptions[],
+  /** Undelivered events kept per hook and node; beyond, the oldest are dropped and counted. */
+  webhook_queue: 10000,
+  /** Seconds a webhook POST may take before it counts as failed and is retried. */
+  webhook_timeout: 5,
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   log_level: 'info' as LogLevel,
   /** Human-readable logs (pino-pretty) instead of JSON lines. */

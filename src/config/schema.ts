@@ -3,6 +3,7 @@
  * is fine, or a sentence saying what the key must be.
  */
 import { defaults } from './defaults.js';
+import { identityRules } from './identity-rules.js';
 
 type Rule = (value: unknown) => string | null;
 
@@ -151,6 +152,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   shutdown_timeout: num(0.1, 3600),
   log_level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   log_pretty: bool,
+  ...identityRules,
 };
 
 /** Tim's dotted spellings accepted as aliases. */

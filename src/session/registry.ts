@@ -4,6 +4,7 @@
  * the shared conformance suite (test/registry-conformance.ts). Each method that
  * decides (login, remove) is one atomic step per account.
  */
+import type { LimitsOverride, Revocation } from '../auth/authenticator.js';
 import type { Limits } from '../policy/login-policy.js';
 
 /** One logged-in session, as stored in the table. */
@@ -24,6 +25,10 @@ export interface SessionInfo {
   readonly connId: string;
   /** TimAuth.extend kept on the session (with an admin login token's extend over it); absent = none. */
   readonly extend?: Readonly<Record<string, string>>;
+  /** Per-account limits the identity brought (auth_url answer, JWT claims); a re-registration uses them too. */
+  readonly limits?: LimitsOverride;
+  /** A JWT login: revoked when the session is kicked or logs out. */
+  readonly revocation?: Revocation;
 }
 
 /**

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { checkToken, issueResumeToken } from '../auth/token.js';
-import type { PasswordAuthenticator } from '../auth/password.js';
+import type { LoginAuthenticator } from '../auth/login-authenticator.js';
+import { issueResumeToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
 import { CloseCode, ErrorCode, failure, type TimFailure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -28,7 +28,7 @@ export interface SessionServiceDeps {
   readonly gatewayId: string;
   readonly registry: SessionRegistry;
   readonly bus: Bus;
-  readonly passwords: PasswordAuthenticator;
+  readonly authenticator: LoginAuthenticator;
   readonly metrics: Metrics;
   readonly log: Logger;
 }
@@ -104,22 +104,15 @@ export class SessionService {
     const account = `${auth.domain}\u0000${auth.name}`;
     if (auth.token === '' && !this.accountBuckets.take(account, now)) return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
 
-    let resume: { ssid: string; hash: string } | undefined;
-    let issuedExtend: Readonly<Record<string, string>> | undefined;
+    let outcome;
     try {
-      if (auth.token !== '') {
-        const check = await checkToken(registry, auth.domain, auth.name, auth.token, now);
-        if (check.kind === 'invalid') return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
-        if (check.kind === 'resume') resume = { ssid: check.ssid, hash: check.hash };
-        else issuedExtend = check.extend;
-      } else if (await this.deps.passwords.verify(auth.domain, auth.name, auth.pwd)) {
-        this.accountBuckets.refund(account);
-      } else {
-        return this.rejected(auth, conn, failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
-      }
+      outcome = await this.deps.authenticator.authenticate({ ...auth, ip: conn.ip }, now);
     } catch (e) {
       return this.storeDown(auth, conn, e);
     }
+    if (!outcome.ok) return this.rejected(auth, conn, outcome.failure, outcome.reason);
+    if (auth.token === '') this.accountBuckets.refund(account);
+    const { resume, extend: issuedExtend, limits: identityLimits, revocation } = outcome.identity;
 
     const loginTime = Date.now();
     const session: SessionInfo = {
@@ -134,6 +127,8 @@ export class SessionService {
       gateway: this.deps.gatewayId,
       connId: conn.connId,
       ...sessionExtend(auth.extend, issuedExtend),
+      ...(identityLimits ? { limits: identityLimits } : {}),
+      ...(revocation ? { revocation } : {}),
     };
     const token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000);
     // Registered before the table insert: a concurrent login that evicts this
@@ -144,7 +139,7 @@ export class SessionService {
     try {
       result = await registry.login({
         session,
-        limits: limitsFor(config, auth.domain),
+        limits: limitsFor(config, auth.domain, identityLimits),
         kick: auth.kick,
         ...(resume ? { resumeHash: resume.hash } : {}),
         token: token.record,
@@ -230,6 +225,7 @@ export class SessionService {
   /** Records a logout in the table; a socket that resumed the ssid meanwhile is logged out too. */
   private async finishLogout(s: SessionInfo): Promise<void> {
     const removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+    await this.deps.authenticator.ended(s, Date.now());
     for (const r of removed) if (r.connId !== s.connId) this.kick(r, 'session', {});
     this.event(EventKind.OFFLINE, s, 'logout');
   }
@@ -323,7 +319,13 @@ export class SessionService {
   kick(s: SessionInfo, reason: string, extend: Record<string, string>): void {
     this.deps.metrics.kicks.inc({ reason });
     this.event(EventKind.KICKED, s, reason);
-    this.send(s, { kind: 'kick', ssid: s.ssid, connId: s.connId, reason, extend });
+    const cmd: NodeCommand = { kind: 'kick', ssid: s.ssid, connId: s.connId, reason, extend };
+    if (!s.revocation || reason === 'resumed') return this.send(s, cmd);
+    // a kicked JWT session's token is revoked before its socket learns of the kick
+    this.deps.authenticator
+      .ended(s, Date.now())
+      .catch((e: unknown) => this.deps.log.warn({ err: e, ssid: s.ssid }, 'could not revoke the JWT of a kicked session'))
+      .finally(() => this.send(s, cmd));
   }
 
   /** Sends a command to the node holding `s` (applied at once when that is this node). */

@@ -3,6 +3,7 @@
  * set in tim.json) the shared Redis table, pub/sub bus and node lease of
  * cluster mode (README, "Cluster mode").
  */
+import { MemoryRevocations, RedisRevocations, type JwtRevocations } from '../auth/jwt-revocations.js';
 import type { Logger } from 'pino';
 import { redisDefaults, type Config } from '../config/defaults.js';
 import { limitsFor } from '../policy/limits.js';
@@ -30,6 +31,8 @@ export interface Store {
   readonly registry: SessionRegistry;
   readonly bus: Bus;
   readonly mode: 'embedded' | 'cluster';
+  /** Revoked JWTs (cluster mode: shared in Redis); absent = kept in memory by the gateway. */
+  readonly revocations?: JwtRevocations;
   /** Starts background work (cluster mode: the node lease and reaper); none in embedded mode. */
   start?(hooks: StoreHooks): Promise<void>;
   /** Releases the store after registry.close() and bus.close() (cluster mode: lease and connections). */
@@ -38,7 +41,7 @@ export interface Store {
 
 /** Builds the store for a config. */
 export async function createStore(config: Config, gatewayId: string, log: Logger): Promise<Store> {
-  if (!config.redis) return { registry: new MemoryRegistry(), bus: new LocalBus(gatewayId), mode: 'embedded' };
+  if (!config.redis) return { registry: new MemoryRegistry(), bus: new LocalBus(gatewayId), mode: 'embedded', revocations: new MemoryRevocations() };
   const { prefix = redisDefaults.prefix, lease_ttl = redisDefaults.lease_ttl } = config.redis;
   const rlog = log.child({ redis: describeRedis(config.redis) });
   const client = await connectRedis(config.redis, rlog, 'commands');
@@ -62,6 +65,7 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
     registry,
     bus,
     mode: 'cluster',
+    revocations: new RedisRevocations(client, keys),
     start: async (hooks) => {
       reconciler.start();
       await lease.start({
@@ -90,7 +94,7 @@ async function rejoin(registry: RedisRegistry, gatewayId: string, config: Config
   registry.index.forgetListedSlots();
   const key = (s: SessionInfo): string => `${s.ssid}\u0000${s.connId}`;
   const restore = async (sessions: SessionInfo[]): Promise<void> => {
-    const entries = sessions.map((session) => ({ session, limits: limitsFor(config, session.domain) }));
+    const entries = sessions.map((session) => ({ session, limits: limitsFor(config, session.domain, session.limits) }));
     for (const s of await registry.restore(entries, Date.now())) hooks.displaced(s);
   };
   const live = hooks.liveSessions();

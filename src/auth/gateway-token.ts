@@ -1,0 +1,25 @@
+/**
+ * Strategy: the gateway's own tokens (resume tokens and admin-issued login
+ * tokens, src/auth/token.ts).
+ */
+import { ErrorCode, failure } from '../errors.js';
+import type { SessionRegistry } from '../session/registry.js';
+import { accept, refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
+import { checkToken } from './token.js';
+
+/** True when `token` has the shape of a gateway token (`r.…` or `l.…`), whether or not it is live. */
+export function isGatewayToken(token: string): boolean {
+  return /^[rl]\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{43}$/.test(token);
+}
+
+/** Accepts live resume and login tokens of the presented account; anything else is 4115. */
+export class GatewayTokenAuthenticator implements Authenticator {
+  constructor(private readonly registry: SessionRegistry) {}
+
+  async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
+    const check = await checkToken(this.registry, c.domain, c.name, c.token, now);
+    if (check.kind === 'invalid') return refuse(failure(ErrorCode.ERROR_TOKEN), 'bad_token');
+    if (check.kind === 'resume') return accept({ resume: { ssid: check.ssid, hash: check.hash } });
+    return accept(check.extend ? { extend: check.extend } : {});
+  }
+}

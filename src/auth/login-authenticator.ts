@@ -1,0 +1,75 @@
+/**
+ * The authenticator of the login flow: routes each AUTH to one strategy.
+ * name+pwd goes to auth_url when it is set, else to the users file. A token
+ * shaped like a gateway token is checked as one; a JWT (when `jwt` is set) is
+ * verified, and one that fails goes to auth_url when set (4115 otherwise); a
+ * revoked JWT is 4115 whatever else is configured. Other tokens go to
+ * auth_url, or are 4115.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/defaults.js';
+import { configPath } from '../config/load.js';
+import { ErrorCode, failure } from '../errors.js';
+import type { SessionRegistry } from '../session/registry.js';
+import { refuse, type AuthOutcome, type Authenticator, type Credentials, type Revocation } from './authenticator.js';
+import { AuthUrlAuthenticator } from './auth-url.js';
+import { GatewayTokenAuthenticator, isGatewayToken } from './gateway-token.js';
+import { JwtAuthenticator, looksLikeJwt } from './jwt.js';
+import type { JwtRevocations } from './jwt-revocations.js';
+import { PasswordAuthenticator } from './password.js';
+
+/** What the login authenticator is built from. */
+export interface LoginAuthenticatorDeps {
+  readonly config: Config;
+  readonly gatewayId: string;
+  readonly registry: SessionRegistry;
+  readonly revocations: JwtRevocations;
+  readonly log: Logger;
+  /** Where auth_url metrics register. */
+  readonly metrics: Registry;
+}
+
+/** A session whose identity may need ending. */
+type EndedSession = { readonly domain: string; readonly name: string; readonly revocation?: Revocation };
+
+/** Routes AUTHs to the configured strategies; ends JWTs of kicked and logged-out sessions. */
+export class LoginAuthenticator implements Authenticator {
+  private readonly passwords: Authenticator;
+  private readonly gatewayTokens: Authenticator;
+  private readonly authUrl: AuthUrlAuthenticator | null;
+  private readonly jwt: Authenticator | null;
+  private readonly revocations: JwtRevocations;
+
+  constructor(deps: LoginAuthenticatorDeps) {
+    const { config } = deps;
+    this.authUrl = config.auth_url !== undefined ? new AuthUrlAuthenticator(config, deps.gatewayId, deps.log, deps.metrics) : null;
+    this.passwords = this.authUrl ?? new PasswordAuthenticator(configPath(config, config.users));
+    this.gatewayTokens = new GatewayTokenAuthenticator(deps.registry);
+    this.jwt = config.jwt ? new JwtAuthenticator(config, config.jwt, deps.revocations) : null;
+    this.revocations = deps.revocations;
+  }
+
+  async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
+    if (c.token === '') return this.passwords.authenticate(c, now);
+    if (isGatewayToken(c.token)) return this.gatewayTokens.authenticate(c, now);
+    if (this.jwt && looksLikeJwt(c.token)) {
+      const verdict = await this.jwt.authenticate(c, now);
+      if (verdict.ok || !this.authUrl || verdict.reason === 'revoked_token') return verdict;
+    }
+    return this.authUrl ? this.authUrl.authenticate(c) : refuse(failure(ErrorCode.ERROR_TOKEN), 'bad_token');
+  }
+
+  /**
+   * A session was kicked or logged out: the JWT it logged in with (if any) is
+   * revoked until it expires, on every node.
+   */
+  async ended(s: EndedSession, now: number): Promise<void> {
+    if (s.revocation) await this.revocations.revoke(s.domain, s.name, s.revocation, now);
+  }
+
+  /** Releases keep-alive connections. */
+  close(): void {
+    this.authUrl?.close();
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Log lines about a failing dependency (auth_url, a webhook), at most one per
+ * interval: a dead service must not flood the logs. The next line says how
+ * many were left out.
+ */
+import type { Logger } from 'pino';
+
+/** Warn-level lines, at most one per `intervalMs`. */
+export class RateLimitedLog {
+  private last = -Infinity;
+  private suppressed = 0;
+
+  constructor(private readonly log: Logger, private readonly intervalMs = 1000) {}
+
+  /** Logs `fields` and `msg` unless a line was logged within the interval. */
+  warn(fields: Record<string, unknown>, msg: string): void {
+    const now = Date.now();
+    if (now - this.last < this.intervalMs) {
+      this.suppressed++;
+      return;
+    }
+    this.last = now;
+    this.log.warn({ ...fields, ...(this.suppressed ? { suppressed: this.suppressed } : {}) }, msg);
+    this.suppressed = 0;
+  }
+}
