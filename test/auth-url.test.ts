@@ -9,8 +9,8 @@ import type { Gateway } from '../src/gateway.js';
 import type { TimAck } from '../src/protocol/types.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
 import { connect, PWD, startGateway } from './helpers.js';
-import { sendJson, signatureValid, startService, type TestService } from './http-service.js';
-import { RedisServer, redisSuitesEnabled } from './redis-server.js';
+import { sendJson, signatureValid, startService, type TestService } from './support/http-service.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const SECRET = 'auth-secret-for-tests';
 const busyLogins = { login_rate_ip: { per_second: 100000, burst: 100000 }, login_rate_account: { per_second: 100000, burst: 100000 }, unauth_per_ip: 10000 };

@@ -11,7 +11,7 @@ import { createLogger } from '../src/logger.js';
 import { encodeFrame } from '../src/protocol/codec.js';
 import { ClientType, JSON_FLAG } from '../src/protocol/type-codes.js';
 import { connect, PWD, startGateway, tempDir, waitFor } from './helpers.js';
-import { sendJson, startService } from './http-service.js';
+import { sendJson, startService } from './support/http-service.js';
 
 it('logs at trace level never contain pwd or token secrets', async () => {
   const file = join(tempDir(), 'gateway.log');

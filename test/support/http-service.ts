@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import { onCleanup } from './helpers.js';
+import { onCleanup } from '../helpers.js';
 
 /** One request as the service saw it. */
 export interface SeenRequest {
