@@ -8,7 +8,7 @@ import type { TimClient } from '../src/client/client.js';
 import type { Gateway } from '../src/gateway.js';
 import type { TimAck } from '../src/protocol/types.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
-import { connect, PWD, startGateway } from './helpers.js';
+import { connect, metricValue, PWD, startGateway } from './helpers.js';
 import { sendJson, signatureValid, startService, type TestService } from './support/http-service.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
@@ -25,12 +25,6 @@ function userService(): Promise<TestService> {
     if (b.name === 'odd') return sendJson(res, { ok: false, code: 4999 });
     sendJson(res, { ok: false, info: 'unknown account' });
   });
-}
-
-async function metric(gw: Gateway, line: string): Promise<number> {
-  const text = await (await fetch(`${gw.adminHttpUrl}/metrics`)).text();
-  const m = text.split('\n').find((l) => l.startsWith(`${line} `));
-  return m ? Number(m.split(' ')[1]) : 0;
 }
 
 async function loginAck(gw: Gateway | string, auth: Record<string, unknown>): Promise<{ c: TimClient; ack: TimAck }> {
@@ -61,9 +55,9 @@ describe('auth_url', () => {
       expect(signatureValid(r, 'another-secret')).toBe(false);
     }
     expect(JSON.parse(svc.requests[0]!.body)).toEqual({ domain: '', name: 'good', pwd: 'pw', token: '', resource: 'phone', termtyp: 2, ip: '127.0.0.1', extend: { app: '1' }, gateway: gw.id });
-    expect(await metric(gw, 'tim_auth_calls_total{result="accepted"}')).toBe(2);
-    expect(await metric(gw, 'tim_auth_calls_total{result="refused"}')).toBe(3);
-    expect(await metric(gw, 'tim_auth_call_duration_seconds_count')).toBe(5);
+    expect(await metricValue(gw, 'tim_auth_calls_total{result="accepted"}')).toBe(2);
+    expect(await metricValue(gw, 'tim_auth_calls_total{result="refused"}')).toBe(3);
+    expect(await metricValue(gw, 'tim_auth_call_duration_seconds_count')).toBe(5);
   });
 
   it('fails closed with 5104 on 500, bad JSON, a malformed answer, a hang past auth_url_timeout and a closed port', async () => {
@@ -80,7 +74,7 @@ describe('auth_url', () => {
       const { ack } = await loginAck(gw, { name: 'good', pwd: 'pw' });
       expect(ack, svc.url).toMatchObject({ ok: false, error: { code: 5104 } });
       expect((await gw.store.registry.stats(Date.now())).sessions).toBe(0);
-      expect(await metric(gw, `tim_auth_calls_total{result="${result}"}`)).toBe(1);
+      expect(await metricValue(gw, `tim_auth_calls_total{result="${result}"}`)).toBe(1);
     }
   });
 
@@ -114,7 +108,7 @@ describe('auth_url', () => {
     // every 5105 came back while the 256 calls still hung (before the first 5104)
     expect(order.slice(0, 44).every((c) => c === 5105)).toBe(true);
     expect(hangs.maxInFlight).toBe(256);
-    expect(await metric(gw, 'tim_auth_calls_total{result="busy"}')).toBe(44);
+    expect(await metricValue(gw, 'tim_auth_calls_total{result="busy"}')).toBe(44);
     console.log(`auth_url in-flight bound: heap ${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB after 300 logins against a hanging service`);
   });
 });

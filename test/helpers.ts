@@ -108,3 +108,10 @@ export function configProblem(raw: unknown): string {
   }
   throw new Error('no error');
 }
+
+/** The value of one /metrics sample line (name with labels, e.g. `tim_logins_total{result="ok"}`); 0 when absent. */
+export async function metricValue(gw: Gateway, sample: string): Promise<number> {
+  const text = await (await fetch(`${gw.adminHttpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}

@@ -1,6 +1,7 @@
 /**
  * Strategy: the gateway's own tokens (resume tokens and admin-issued login
- * tokens, src/auth/token.ts).
+ * tokens, src/auth/token.ts). A resume of a session that is still listed
+ * carries over the limits and the JWT of that session's identity.
  */
 import { ErrorCode, failure } from '../errors.js';
 import type { SessionRegistry } from '../session/registry.js';
@@ -19,7 +20,11 @@ export class GatewayTokenAuthenticator implements Authenticator {
   async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
     const check = await checkToken(this.registry, c.domain, c.name, c.token, now);
     if (check.kind === 'invalid') return refuse(failure(ErrorCode.ERROR_TOKEN), 'bad_token');
-    if (check.kind === 'resume') return accept({ resume: { ssid: check.ssid, hash: check.hash } });
+    if (check.kind === 'resume') {
+      // a session still listed keeps the limits and JWT its identity brought (a resume after a clean close gets the domain's)
+      const listed = (await this.registry.list(c.domain, c.name)).find((s) => s.ssid === check.ssid);
+      return accept({ resume: { ssid: check.ssid, hash: check.hash }, ...(listed?.limits ? { limits: listed.limits } : {}), ...(listed?.revocation ? { revocation: listed.revocation } : {}) });
+    }
     return accept(check.extend ? { extend: check.extend } : {});
   }
 }

@@ -8,6 +8,8 @@ import type { TimAuth } from '../protocol/types.js';
 
 /** Longest token accepted (ours are under 120 bytes). */
 export const MAX_TOKEN_BYTES = 256;
+/** Longest token accepted when `jwt` or `auth_url` is set: the application's tokens (a JWT with an RSA signature and claims) are longer. */
+export const MAX_APP_TOKEN_BYTES = 8192;
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
@@ -19,7 +21,8 @@ export function checkAuthBounds(auth: TimAuth, config: Config): TimFailure | nul
   for (const field of ['name', 'domain', 'resource', 'pwd'] as const) {
     if (bytes(auth[field]) > max) return bad(`${field} longer than ${max} bytes`);
   }
-  if (bytes(auth.token) > MAX_TOKEN_BYTES) return bad(`token longer than ${MAX_TOKEN_BYTES} bytes`);
+  const maxToken = config.jwt || config.auth_url ? MAX_APP_TOKEN_BYTES : MAX_TOKEN_BYTES;
+  if (bytes(auth.token) > maxToken) return bad(`token longer than ${maxToken} bytes`);
   if (auth.pwd === '' && auth.token === '') return bad('pwd or token is required');
   if (!Number.isInteger(auth.termtyp) || auth.termtyp < 0 || auth.termtyp > 127) return bad('termtyp must be 0..127');
   return checkExtend(auth.extend, config) ?? checkKickList('kick', auth.kick, config);

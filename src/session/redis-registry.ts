@@ -24,8 +24,8 @@ const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginT
 
 /** A session's JSON in Redis: the record plus `reg`, when its node (re)registered it. */
 function encodeSession(s: SessionInfo, reg: number): string {
-  const { ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, extend } = s;
-  const rec = { ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, ...(extend ? { extend } : {}), reg };
+  const { ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, extend, limits, revocation } = s;
+  const rec = { ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, ...(extend ? { extend } : {}), ...(limits ? { limits } : {}), ...(revocation ? { revocation } : {}), reg };
   return JSON.stringify(rec, (_k, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v));
 }
 
