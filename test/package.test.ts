@@ -31,7 +31,9 @@ async function run(cmd: string, args: string[], cwd: string): Promise<string> {
 /** A copy of the files git would commit (tracked and new, not ignored), with this checkout's node_modules linked for the build. */
 async function cleanCopy(): Promise<string> {
   const dir = join(tempDir(), 'tim-gateway');
-  const files = (await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], packageRoot)).split('\0').filter((f) => f && existsSync(join(packageRoot, f)));
+  const files = (await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], packageRoot))
+    .split('\0')
+    .filter((f) => f && !/^(node_modules|dist)(\/|$)/.test(f) && existsSync(join(packageRoot, f)));
   for (const f of files) {
     mkdirSync(join(dir, f, '..'), { recursive: true });
     cpSync(join(packageRoot, f), join(dir, f), { force: true, errorOnExist: false });
