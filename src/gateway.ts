@@ -11,6 +11,7 @@ import type { Config } from './config/defaults.js';
 import { CloseCode } from './errors.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { TrafficSummary } from './traffic-summary.js';
 import type { SessionInfo } from './session/registry.js';
 import { SessionService } from './session/session-service.js';
 import { createStore, type Store } from './session/store.js';
@@ -34,6 +35,7 @@ export interface GatewayOptions {
 export class Gateway {
   private stopping: Promise<void> | null = null;
   private readonly startedAt = Date.now();
+  private summary: TrafficSummary | null = null;
 
   private constructor(
     readonly id: string,
@@ -102,6 +104,7 @@ export class Gateway {
       metrics.watchTable(() => store.registry.stats(Date.now()));
       const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator]);
       built.gateway = gateway;
+      gateway.summary = new TrafficSummary(metrics, log, config.log_summary_interval);
       log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
       return gateway;
     });
@@ -127,6 +130,7 @@ export class Gateway {
   close(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ connections: this.clients.connections.size }, 'shutting down');
+      this.summary?.stop();
       this.clients.closeAll(CloseCode.SHUTDOWN);
       this.admins.closeAll(CloseCode.SHUTDOWN);
       await this.store.registry.removeGateway(this.id).catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));

@@ -1,6 +1,6 @@
 /**
- * Logging with pino: JSON lines by default, pino-pretty only when asked
- * (`log_pretty` or --pretty). Passwords and tokens are redacted wherever they
+ * Logging with pino: JSON lines by default, pino-pretty when asked
+ * (`log_pretty`, --pretty, or `serve` writing to a terminal). Passwords and tokens are redacted wherever they
  * appear in a logged object.
  */
 import { pino, type Logger } from 'pino';

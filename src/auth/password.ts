@@ -90,8 +90,22 @@ export function upsertUser(file: string, entry: UserEntry): boolean {
   const i = users.findIndex((u) => u.domain === entry.domain && u.name === entry.name);
   if (i >= 0) users[i] = entry;
   else users.push(entry);
+  writeUsersFile(file, users);
+  return i >= 0;
+}
+
+/** Removes an account from a users file (same atomic write); false when it was not there. */
+export function removeUser(file: string, domain: string, name: string): boolean {
+  const users = readUsersFile(file);
+  const kept = users.filter((u) => u.domain !== domain || u.name !== name);
+  if (kept.length === users.length) return false;
+  writeUsersFile(file, kept);
+  return true;
+}
+
+/** Writes a users file through a temporary file and a rename, readable by its owner only. */
+export function writeUsersFile(file: string, users: readonly UserEntry[]): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(users, null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, file);
-  return i >= 0;
 }

@@ -1,5 +1,6 @@
 import { TimClient } from '../client/client.js';
 import type { TimAck, TimMessage, TimSession } from '../protocol/types.js';
+import { checkClientUrl, explainConnectFailure, parseTermtyp } from './login-args.js';
 import { readSecret } from './stdin.js';
 
 /** Options of `tim-gateway login`. */
@@ -7,7 +8,7 @@ export interface LoginOptions {
   url: string;
   name: string;
   domain: string;
-  termtyp: number;
+  termtyp: string | number;
   resource: string;
   kick: string[];
   token?: string | undefined;
@@ -47,10 +48,12 @@ function printNotice(m: TimMessage, json: boolean): void {
  * session ended normally, 1 when the login was refused or the socket dropped.
  */
 export async function login(o: LoginOptions): Promise<number> {
+  const termtyp = parseTermtyp(o.termtyp);
+  const url = checkClientUrl(o.url);
   const pwd = o.token ? '' : await readSecret();
-  const client = await TimClient.connect(o.url, {});
+  const client = await TimClient.connect(url, {}).catch(async (e: unknown) => Promise.reject(await explainConnectFailure(url, e)));
   client.on('notice', (m: TimMessage) => printNotice(m, o.json));
-  const ack = await client.login({ name: o.name, domain: o.domain, termtyp: o.termtyp, resource: o.resource, pwd, token: o.token ?? '', kick: o.kick });
+  const ack = await client.login({ name: o.name, domain: o.domain, termtyp, resource: o.resource, pwd, token: o.token ?? '', kick: o.kick });
   printAck(ack, o.json);
   if (!ack.ok) {
     await client.close();

@@ -3,22 +3,38 @@
  * The `tim-gateway` command: argument parsing only (yargs); each command's
  * work lives in its own module.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { hashPassword } from '../auth/password-hash.js';
-import { upsertUser } from '../auth/password.js';
-import { configPath, ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
 import { adminCommands } from './admin.js';
 import { apiKeyText } from './api-key.js';
+import { initFiles, initReport } from './init.js';
 import { login } from './login.js';
 import { serve } from './serve.js';
 import { readSecret } from './stdin.js';
+import { userAdd, userList, userRemove } from './user.js';
 
 /** Prints a config or usage problem and exits 2. */
 function fail(err: unknown): never {
   console.error(`tim-gateway: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 }
+
+/** Runs a command's work and prints its line(s), or fails with its error. */
+async function print(work: () => string | string[] | Promise<string>): Promise<void> {
+  try {
+    for (const line of [await work()].flat()) console.log(line);
+  } catch (e) {
+    fail(e);
+  }
+}
+
+/** --domain and --name of the account a `user` subcommand is about. */
+const accountOptions = <T>(y: Argv<T>) =>
+  y
+    .option('domain', { type: 'string', default: '', describe: 'account domain ("" is a domain too)' })
+    .option('name', { type: 'string', demandOption: true, describe: 'account name' });
 
 await yargs(hideBin(process.argv))
   .scriptName('tim-gateway')
@@ -29,8 +45,16 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .option('config', { alias: 'c', type: 'string', default: 'tim.json', describe: 'path of tim.json' })
-        .option('pretty', { type: 'boolean', describe: 'human-readable logs instead of JSON lines' }),
-    (a) => serve(a.config, a.pretty).catch(fail),
+        .option('pretty', { type: 'boolean', describe: 'human-readable logs (the default when stdout is a terminal)' })
+        .option('json-logs', { type: 'boolean', describe: 'JSON log lines even on a terminal (the default otherwise)' })
+        .conflicts('pretty', 'json-logs'),
+    (a) => serve(a.config, a.jsonLogs ? false : a.pretty).catch(fail),
+  )
+  .command(
+    'init [dir]',
+    'write a first tim.json and users.json in dir, with a generated admin password printed once',
+    (y) => y.positional('dir', { type: 'string', default: '.', describe: 'folder for tim.json and users.json' }),
+    async (a) => console.log(initReport(await initFiles(a.dir).catch(fail))),
   )
   .command('hash-password', 'read a password on stdin, print its hash (for users.json and admins)', {}, async () => {
     const pwd = await readSecret();
@@ -43,29 +67,17 @@ await yargs(hideBin(process.argv))
     (y) => y.option('name', { type: 'string', default: 'api', describe: 'name of the key (shown in logs)' }),
     (a) => console.log(apiKeyText(a.name)),
   )
-  .command('user', 'manage accounts of the built-in authenticator', (y) =>
+  .command('user', 'manage accounts of the built-in authenticator (the users file of tim.json)', (y) =>
     y
+      .option('config', { alias: 'c', type: 'string', default: 'tim.json', describe: 'path of tim.json' })
+      .command('add', 'add or replace an account (password on stdin)', accountOptions, (a) => print(() => userAdd(String(a.config), a.domain, a.name)))
       .command(
-        'add',
-        'add or replace an account in the users file (password on stdin)',
-        (y2) =>
-          y2
-            .option('config', { alias: 'c', type: 'string', default: 'tim.json', describe: 'path of tim.json' })
-            .option('domain', { type: 'string', default: '', describe: 'account domain ("" is a domain too)' })
-            .option('name', { type: 'string', demandOption: true, describe: 'account name' }),
-        async (a) => {
-          try {
-            const config = loadConfig(a.config);
-            const pwd = await readSecret();
-            if (!pwd) throw new Error('empty password');
-            const file = configPath(config, config.users);
-            const replaced = upsertUser(file, { domain: a.domain, name: a.name, pwd: await hashPassword(pwd) });
-            console.log(`${replaced ? 'replaced' : 'added'} ${JSON.stringify(a.name)} in domain ${JSON.stringify(a.domain)} (${file})`);
-          } catch (e) {
-            fail(e);
-          }
-        },
+        'list',
+        'print the accounts, one "domain"/name per line',
+        (y2) => y2.option('domain', { type: 'string', describe: 'only this domain' }).option('json', { type: 'boolean', default: false, describe: 'JSON lines' }),
+        (a) => print(() => userList(a.config, a.domain, a.json)),
       )
+      .command('remove', 'remove an account (its open sessions stay until they end)', accountOptions, (a) => print(() => userRemove(String(a.config), a.domain, a.name)))
       .demandCommand(1),
   )
   .command(
@@ -76,7 +88,7 @@ await yargs(hideBin(process.argv))
         .option('url', { type: 'string', default: 'ws://127.0.0.1:20003/tim' })
         .option('name', { type: 'string', demandOption: true })
         .option('domain', { type: 'string', default: '' })
-        .option('termtyp', { type: 'number', default: 0, describe: 'terminal type 0..127' })
+        .option('termtyp', { type: 'string', default: '0', describe: 'terminal type 0..127' })
         .option('resource', { type: 'string', default: 'cli', describe: 'device description' })
         .option('kick', { type: 'array', string: true, default: [] as string[], describe: 'ssids of your own sessions to log out first' })
         .option('token', { type: 'string', describe: 'log in with a resume or login token instead of a password' })

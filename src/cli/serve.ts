@@ -4,12 +4,14 @@ import { createLogger } from '../logger.js';
 
 /**
  * `tim-gateway serve -c tim.json`: runs a gateway until SIGTERM or SIGINT,
+ * logging human-readable lines on a terminal and JSON lines otherwise,
  * then shuts down cleanly (exit 0) within shutdown_timeout; a second signal
  * exits at once (exit 130).
  */
 export async function serve(configFile: string, pretty: boolean | undefined): Promise<void> {
   const config = loadConfig(configFile);
-  const logger = createLogger(config.log_level, pretty ?? config.log_pretty);
+  // --pretty / --json-logs decide; else log_pretty, else human-readable on a terminal and JSON lines otherwise
+  const logger = createLogger(config.log_level, pretty ?? (config.log_pretty || process.stdout.isTTY === true));
   const gateway = await Gateway.start(config, { logger });
   let signalled = false;
   const stop = (signal: string): void => {

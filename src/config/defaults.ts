@@ -95,6 +95,8 @@ export const defaults = {
   log_level: 'info' as LogLevel,
   /** Human-readable logs (pino-pretty) instead of JSON lines. */
   log_pretty: false,
+  /** Seconds between the info-level traffic summary lines (logins, kicks, sockets), logged only when there was traffic; 0 = never. */
+  log_summary_interval: 10,
 };
 
 /** Per-domain limits and policy, each falling back to the global key. */

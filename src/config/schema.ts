@@ -152,6 +152,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   shutdown_timeout: num(0.1, 3600),
   log_level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   log_pretty: bool,
+  log_summary_interval: num(0, 86400),
   ...identityRules,
 };
 
