@@ -22,6 +22,7 @@ import type { HttpRouter } from './http/router.js';
 import { ClientServer, upgradeRequired } from './transport/client-server.js';
 import { listen, type Listener } from './transport/listener.js';
 import { Unwind } from './unwind.js';
+import { Webhooks } from './webhooks/webhooks.js';
 
 /** Options for starting a gateway in code (tests, embedding). */
 export interface GatewayOptions {
@@ -88,6 +89,8 @@ export class Gateway {
         () => new LoginAuthenticator({ config, gatewayId: id, registry: store.registry, revocations, log, metrics: metrics.registry }),
         (a) => a.close(),
       );
+      const webhooks = await unwind.step('webhooks', () => new Webhooks(config, id, log, metrics.registry), (w) => w.close());
+      store.bus.onEvent((event, local) => webhooks.handle(event, local));
       const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, authenticator, metrics, log });
       const hooks = {
         liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
@@ -102,7 +105,7 @@ export class Gateway {
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
       metrics.watchTable(() => store.registry.stats(Date.now()));
-      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator]);
+      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator, webhooks]);
       built.gateway = gateway;
       gateway.summary = new TrafficSummary(metrics, log, config.log_summary_interval);
       log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');

@@ -50,23 +50,24 @@ it('logs at trace level never contain pwd or token secrets', async () => {
   for (const s of [PWD, wrongPwd, bigPwd.slice(0, 30), token, secret, forged]) expect(text).not.toContain(s);
 });
 
-it('auth_url and jwt secrets, passwords and tokens sent to the user service never reach the logs', async () => {
+it('auth_url, jwt and webhook secrets, passwords and tokens sent to the user service never reach the logs', async () => {
   const file = join(tempDir(), 'gateway.log');
   const logger = createLogger('trace', false, file);
   const failing = await startService((_r, res) => sendJson(res, { ok: false }, 500));
-  const secrets = { auth: 'auth-secret-value-1', jwt: 'jwt-secret-value-2', url: 'url-password-3', pwd: 'user-password-4', token: 'app-token-value-5' };
+  const secrets = { auth: 'auth-secret-value-1', jwt: 'jwt-secret-value-2', url: 'url-password-3', pwd: 'user-password-4', token: 'app-token-value-5', webhook: 'webhook-secret-6' };
   const url = new URL(failing.url);
   url.username = 'svc';
   url.password = secrets.url;
-  const gw = await startGateway({ log_level: 'trace', auth_url: url.toString(), auth_secret: secrets.auth, jwt: { secret: secrets.jwt } }, { logger });
+  const gw = await startGateway({ log_level: 'trace', auth_url: url.toString(), auth_secret: secrets.auth, jwt: { secret: secrets.jwt }, webhooks: [{ url: url.toString(), secret: secrets.webhook }] }, { logger });
   const c = await connect(gw);
   expect(await c.login({ name: 'alice', pwd: secrets.pwd })).toMatchObject({ error: { code: 5104 } });
   expect(await c.login({ name: 'alice', token: secrets.token })).toMatchObject({ error: { code: 5104 } });
-  expect(failing.requests).toHaveLength(2);
+  await waitFor(() => failing.requests.length >= 3, 5000, 'a webhook batch');
   await gw.close();
   logger.flush();
   await waitFor(() => readFileSync(file, 'utf8').includes('"msg":"stopped"'), 5000, 'the log to be written');
   const text = readFileSync(file, 'utf8');
   expect(text).toContain('"msg":"auth_url call failed: login refused"');
+  expect(text).toContain('"msg":"webhook delivery failed: will retry"');
   for (const s of Object.values(secrets)) expect(text).not.toContain(s);
 });
