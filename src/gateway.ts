@@ -16,6 +16,8 @@ import type { SessionInfo } from './session/registry.js';
 import { SessionService } from './session/session-service.js';
 import { createStore, type Store } from './session/store.js';
 import { AdminService } from './session/admin-service.js';
+import { addDashboard } from './dashboard/dashboard.js';
+import { GatewayNodes } from './dashboard/gateway-nodes.js';
 import { AdminServer } from './transport/admin-server.js';
 import { createAdminApi } from './http/admin-routes.js';
 import type { HttpRouter } from './http/router.js';
@@ -101,6 +103,8 @@ export class Gateway {
       const built: { gateway?: Gateway } = {};
       const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });
       const adminApi = createAdminApi({ config, log, admin, metrics, health: () => built.gateway!.health() });
+      const nodes = new GatewayNodes(store, id, () => service.local.size);
+      addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
       const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle), closeServer);
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);

@@ -60,6 +60,8 @@ export const defaults = {
   login_rate_account: { per_second: 5, burst: 20 } as RateLimit,
   /** Failed ADMAUTH attempts per IP: a token bucket; once empty, ADMAUTH from that IP answers 5105 until it refills. */
   admin_auth_failures: { per_second: 0.2, burst: 5 } as RateLimit,
+  /** Seconds a dashboard sign-in session lives without a request (it ends after 8 hours in any case). */
+  dashboard_session_ttl: 900,
   /** Most names plus ssids in one ADMNOTICE, ADMKICK or ADMONLINE (4104 beyond). */
   max_admin_targets: 1000,
   /** Longest ADMNOTICE dataString, in bytes (4104 beyond). */

@@ -142,6 +142,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   login_rate_ip: rateLimit,
   login_rate_account: rateLimit,
   admin_auth_failures: rateLimit,
+  dashboard_session_ttl: num(10, 86400),
   max_admin_targets: int(1, 1_000_000),
   max_notice_bytes: int(0, 1024 * 1024),
   max_buffered: int(1024, 1024 * 1024 * 1024),

@@ -3,6 +3,7 @@
  * endpoint of the admin and client listeners, with request and answer schemas
  * (src/http/openapi-schemas.ts). Every error answer is an Error.
  */
+import { dashboardPaths, dashboardSchemas, operatorCookieScheme } from '../dashboard/openapi-dashboard.js';
 import { schemas } from './openapi-schemas.js';
 
 const json = (name: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } });
@@ -37,10 +38,11 @@ export const openApiDocument = {
     '/api/v1/notice': { post: op('send a system notice (ADMNOTICE)', ok('Reached', 'sent'), { requestBody: body('NoticeRequest') }) },
     '/api/v1/kick': { post: op('log accounts or sessions out (ADMKICK)', ok('Kicked', 'logged out'), { requestBody: body('KickRequest') }) },
     '/api/v1/token': { post: op('issue a single-use login token (ADMTOKEN)', ok('IssuedToken', 'issued'), { requestBody: body('TokenRequest') }) },
+    ...dashboardPaths,
     '/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
   },
   components: {
-    schemas,
-    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'a key of api_keys in tim.json' } },
+    schemas: { ...schemas, ...dashboardSchemas },
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'a key of api_keys in tim.json' }, operatorCookie: operatorCookieScheme },
   },
 } as const;

@@ -15,6 +15,7 @@ import { RedisBus } from './redis-bus.js';
 import { connectRedis, describeRedis } from './redis-connect.js';
 import { RedisKeys } from './redis-keys.js';
 import { Reconciler } from './reconciler.js';
+import { listNodes, type NodeView } from './redis-nodes.js';
 import { RedisRegistry } from './redis-registry.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
 
@@ -35,6 +36,8 @@ export interface Store {
   readonly revocations?: JwtRevocations;
   /** Starts background work (cluster mode: the node lease and reaper); none in embedded mode. */
   start?(hooks: StoreHooks): Promise<void>;
+  /** Cluster mode: the nodes of the lease table with their session counts (the dashboard's node list). */
+  nodes?(): Promise<NodeView[]>;
   /** Releases the store after registry.close() and bus.close() (cluster mode: lease and connections). */
   close?(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
     bus,
     mode: 'cluster',
     revocations: new RedisRevocations(client, keys),
+    nodes: () => listNodes(client, keys, registry.index),
     start: async (hooks) => {
       reconciler.start();
       await lease.start({
