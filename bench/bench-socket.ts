@@ -10,7 +10,8 @@ import type { TimAck, TimAuth } from '../src/protocol/types.js';
 /** Longest wait for any single step (open, reply, close) before it counts as a failure. */
 export const STEP_TIMEOUT_MS = 10_000;
 
-type Waiter = { readonly match: (f: DecodedFrame) => boolean; readonly resolve: (f: DecodedFrame) => void };
+type Reply = DecodedFrame<'clientOut'>;
+type Waiter = { readonly match: (f: Reply) => boolean; readonly resolve: (f: Reply) => void };
 
 /** One client socket of the load generator. */
 export class BenchSocket {
@@ -39,9 +40,9 @@ export class BenchSocket {
   }
 
   /** Waits for the next frame matching `match` (registered before the request is sent). */
-  next(match: (f: DecodedFrame) => boolean): Promise<DecodedFrame> {
+  next(match: (f: Reply) => boolean): Promise<Reply> {
     return bounded(
-      new Promise<DecodedFrame>((resolve, reject) => {
+      new Promise<Reply>((resolve, reject) => {
         this.waiters.push({ match, resolve });
         void this.closed.then((code) => reject(new Error(`socket closed (${code})`)));
       }),
@@ -53,7 +54,9 @@ export class BenchSocket {
   async login(auth: Partial<TimAuth>): Promise<TimAck> {
     const ack = this.next((f) => f.type === ClientType.ACK);
     this.ws.send(encodeFrame('clientIn', ClientType.AUTH, auth));
-    return (await ack).payload as unknown as TimAck;
+    const reply = await ack;
+    if (reply.type !== ClientType.ACK) throw new Error('not an ACK');
+    return reply.payload;
   }
 
   /** Closes cleanly (1000) and waits for the close, at most STEP_TIMEOUT_MS (then drops the socket). */

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { closeCodes, KickReason } from './errors.js';
 import type { RegistryStats } from './session/registry.js';
 
 /** Interval of the event-loop sampler, ms. */
@@ -21,7 +22,7 @@ export class Metrics {
   readonly sessions = new Gauge({ name: 'tim_sessions', help: 'Authenticated sessions held by this node', registers: [this.registry] });
   /** Login attempts by result: ok, or the error code. */
   readonly logins = new Counter({ name: 'tim_logins_total', help: 'Login attempts by result (ok or error code)', labelNames: ['result'], registers: [this.registry] });
-  /** Sessions logged out by reason (new_login, session, admin, resumed, revoked). */
+  /** Sessions logged out by reason (every KickReason of src/errors.ts, present at 0 from the start). */
   readonly kicks = new Counter({ name: 'tim_kicks_total', help: 'Sessions kicked by reason', labelNames: ['reason'], registers: [this.registry] });
   /** System notices delivered to sockets of this node, by odType. */
   readonly notices = new Counter({ name: 'tim_notices_total', help: 'System notices delivered by this node, by kind', labelNames: ['kind'], registers: [this.registry] });
@@ -61,6 +62,8 @@ export class Metrics {
         delay.reset();
       },
     });
+    for (const reason of Object.values(KickReason)) this.kicks.labels({ reason }).inc(0);
+    for (const code of Object.keys(closeCodes)) this.closes.labels({ code }).inc(0);
     collectDefaultMetrics({ register: this.registry, prefix: 'tim_' }); // tim_process_*, tim_nodejs_*
     const table = (name: string, help: string, pick: (s: RegistryStats) => number): void => {
       const tableStats = (): Promise<RegistryStats> | undefined => this.tableStats?.();

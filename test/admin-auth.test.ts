@@ -8,7 +8,7 @@ import { TimAdminClient } from '../src/client/admin-client.js';
 import type { Gateway } from '../src/gateway.js';
 import { decodePayload, encodeFrame } from '../src/protocol/codec.js';
 import { AdminType } from '../src/protocol/type-codes.js';
-import type { AdmAck } from '../src/protocol/types.js';
+import { RawSocket } from './text-socket.js';
 import { ADMIN, adminGateway } from './admin-helpers.js';
 import { onCleanup, PWD, startGateway } from './helpers.js';
 
@@ -64,11 +64,11 @@ describe('ADMAUTH', () => {
     }
     const garbage = await raw(gw);
     const reply = await garbage.sendRaw(Buffer.from([AdminType.AUTH, 0x0a, 0xff]), AdminType.AUTH);
-    expect(decodePayload('AdmAck', reply.subarray(1)) as unknown as AdmAck).toMatchObject({ ok: false, admType: 12, error: { code: 4105 } });
+    expect(decodePayload('AdmAck', reply.subarray(1))).toMatchObject({ ok: false, admType: 12, error: { code: 4105 } });
     expect((await garbage.closed).code).toBe(1008);
-    const text = await raw(gw);
-    await text.sendRaw('{"name":"ops"}', 0);
-    expect((await text.closed).code).toBe(1008);
+    const text = await RawSocket.open(gw.adminUrl); // a text first message: text mode, answered in text
+    expect(await text.request('{"name":"ops"}')).toMatchObject({ type: 0, data: { ok: false, error: { code: 4105 } } });
+    expect(await text.closed).toBe(1008);
   });
 
   it('slows down repeated failures from one address with 5105, even for the right password; other addresses are not affected', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CloseCode, closeReason, ErrorCode, errorInfo } from '../src/errors.js';
+import { CloseCode, closeCodes, ErrorCode, errorInfo, KickReason, kickText, reconnectAfter } from '../src/errors.js';
 import { packageRoot } from '../src/package-root.js';
 
 /** The contract: the shared copy when present (the source of truth), and the repo's copy, which must match it. */
@@ -35,6 +35,26 @@ describe('errors table and PROTOCOL.md', () => {
     const section = protocol.split('## 6.')[1]!.split('## 7.')[0]!;
     const documented = [...section.matchAll(/^\| (\d{4}) \|/gm)].map((m) => Number(m[1]));
     expect(documented.sort()).toEqual(Object.values(CloseCode).filter((c) => !closeExtensions.has(c)).sort());
-    for (const c of Object.values(CloseCode)) expect(Buffer.byteLength(closeReason[c])).toBeLessThan(124);
+    for (const c of Object.values(CloseCode)) expect(Buffer.byteLength(closeCodes[c].reason)).toBeLessThan(124);
+  });
+
+  it('what a client should do after each close code is what section 6 says', () => {
+    const section = protocol.split('## 6.')[1]!.split('## 7.')[0]!;
+    const rows = [...section.matchAll(/^\| (\d{4}) \| [^|]+ \| ([^|]+) \|/gm)].map((m) => [Number(m[1]), m[2]!.trim()] as const);
+    expect(rows.length).toBe(7);
+    for (const [code, should] of rows) {
+      const want = should.startsWith('reconnect with the resume token') ? 'resume' : should === 'reconnect' ? 'login' : 'never';
+      expect(reconnectAfter(code), `${code}: ${should}`).toBe(want);
+    }
+    expect(reconnectAfter(1006)).toBe('resume'); // dropped without a close frame
+    expect(reconnectAfter(1000)).toBe('never');
+  });
+
+  it('every KICKED reason of section 5 is in the kick table, with a notice text', () => {
+    const row = protocol.split('## 5.')[1]!.split('## 6.')[0]!.split('\n').find((l) => l.startsWith('| 3 |'))!;
+    const documented = [...row.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((r) => r !== 'reason');
+    expect(documented.length).toBe(4);
+    for (const r of documented) expect(Object.values(KickReason)).toContain(r);
+    for (const r of Object.values(KickReason)) expect(kickText[r]).toContain(`(${r})`);
   });
 });

@@ -4,8 +4,8 @@
  * src/policy/auth-bounds.ts), so a bug there cannot hide by being copied
  * here. It reads the contract's proto/tim.proto with protobufjs itself,
  * checks protobuf-JSON payloads by their declared field types, and applies the
- * AUTH bounds of tim.json. When the server's rules change (new bounds, text
- * mode), this file changes with them, on purpose.
+ * AUTH bounds of tim.json, and reads text mode (section 10) by its own rules.
+ * When the server's rules change, this file changes with them, on purpose.
  */
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -115,16 +115,43 @@ export function authViolations(auth: Record<string, unknown>, bounds: Bounds): s
 /** What the server must answer to one frame: an ACK with `code` (and, for 4104, one of `fields` named first in info), or nothing. */
 export type Expected = { ack: number; fields?: string[]; bad: boolean } | { ack: null; bad: false };
 
+/** What the oracle knows of a connection: text or binary (section 10: fixed by its first message; null before it), JSON payloads. */
+export interface WireState {
+  text: boolean | null;
+  json: boolean;
+}
+
 /**
- * Predicts the answer to `frame` on a socket that has not logged in (`state.json`:
- * the connection is in JSON mode; updated when an AUTH chooses it). No AUTH the
+ * Reads a text-mode message (section 10): a JSON object `{"type": CODE, "data": PAYLOAD}`,
+ * `data` left out for an empty payload, nothing else; null when it is a protocol error.
+ */
+function readText(text: string): Frame | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(parsed) || Array.isArray(parsed) || Object.keys(parsed).some((k) => k !== 'type' && k !== 'data')) return null;
+  const name = typeof parsed.type === 'number' ? CLIENT_IN[parsed.type] : undefined;
+  if (name === undefined) return null;
+  const data = parsed.data === undefined ? {} : parsed.data;
+  if (!isObject(data) || Array.isArray(data) || !jsonFitsType(type(name), data)) return null;
+  return { code: parsed.type as number, json: true, payload: { ...defaults(type(name)), ...withoutNulls(data) } };
+}
+
+/**
+ * Predicts the answer to `frame` on a socket that has not logged in (`state`:
+ * text or binary, and JSON mode; updated as the connection would). No AUTH the
  * fuzzer sends can succeed: their accounts or tokens do not exist.
  */
-export function predict(frame: Uint8Array | string, state: { json: boolean }, bounds: Bounds): Expected {
-  if (typeof frame === 'string') return { ack: Code.FORMAT, bad: true }; // section 1: text messages are a protocol error
-  const f = read(frame, state.json);
+export function predict(frame: Uint8Array | string, state: WireState, bounds: Bounds): Expected {
+  const text = typeof frame === 'string';
+  state.text ??= text;
+  if (text !== state.text) return { ack: Code.FORMAT, bad: true }; // section 10: the other kind of message is a bad frame
+  const f = typeof frame === 'string' ? readText(frame) : read(frame, state.json);
   if (f === null) return { ack: Code.FORMAT, bad: true };
-  if (f.code === AUTH && f.json) state.json = true;
+  if (f.code === AUTH && f.json && !text) state.json = true;
   if (f.code === PING) return { ack: null, bad: false };
   if (f.code !== AUTH) return { ack: Code.PERMISSION_DENIED, bad: true }; // section 2: only AUTH and PING before AUTH
   const fields = authViolations(f.payload, bounds);
@@ -140,12 +167,24 @@ export function clientFrame(code: number, payload: Record<string, unknown> = {},
   return Buffer.concat([head, body]);
 }
 
-/** A server ACK as the contract reads it (protobuf, or JSON in JSON mode); null for any other frame. */
-export function readAck(data: Uint8Array): { ok: boolean; error?: { code: number; info: string } } | null {
-  if (data[0] !== ACK) return null;
-  const body = Buffer.from(data.subarray(1));
-  const t = type('TimAck');
-  const ack = body[0] === 0x7b ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : t.toObject(t.decode(body), { defaults: true });
+/** A client message in text mode (section 10). */
+export function clientText(code: number, payload: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: code, data: payload });
+}
+
+/** A server ACK as the contract reads it (protobuf, JSON in JSON mode, or a text-mode message); null for any other message. */
+export function readAck(data: Uint8Array, isBinary = true): { ok: boolean; error?: { code: number; info: string } } | null {
+  let ack: Record<string, unknown>;
+  if (isBinary) {
+    if (data[0] !== ACK) return null;
+    const body = Buffer.from(data.subarray(1));
+    const t = type('TimAck');
+    ack = body[0] === 0x7b ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : t.toObject(t.decode(body), { defaults: true });
+  } else {
+    const message = JSON.parse(Buffer.from(data).toString('utf8')) as { type: number; data?: Record<string, unknown> };
+    if (message.type !== ACK) return null;
+    ack = message.data ?? {};
+  }
   const error = ack.error as { code: number; info: string } | undefined;
   return { ok: ack.ok === true, ...(error ? { error: { code: Number(error.code), info: String(error.info ?? '') } } : {}) };
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Config } from '../src/config/defaults.js';
 import type { Gateway } from '../src/gateway.js';
-import { clientFrame, predict, readAck, type Expected } from './fuzz-oracle.js';
+import { clientFrame, clientText, predict, readAck, type Expected, type WireState } from './fuzz-oracle.js';
 import { loggedIn, startGateway } from './helpers.js';
 
 /** Client type codes (PROTOCOL.md section 2) and the JSON bit. */
@@ -37,7 +37,7 @@ afterAll(() => {
  * returns the ACKs up to and including the sentinel's (the `answers` + 1st),
  * and the close code if the socket closed first.
  */
-async function exchange(url: string, frames: (Uint8Array | string)[], answers = 0): Promise<{ acks: Ack[]; closed: number | null }> {
+async function exchange(url: string, frames: (Uint8Array | string)[], answers = 0, text = false): Promise<{ acks: Ack[]; closed: number | null }> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   const acks: Ack[] = [];
   let closed: number | null = null;
@@ -45,8 +45,8 @@ async function exchange(url: string, frames: (Uint8Array | string)[], answers = 
   await once(ws, 'open');
   const done = new Promise<void>((resolve, reject) => {
     setTimeout(() => reject(new Error(`no sentinel answer after ${JSON.stringify(acks)}`)), 5000).unref();
-    ws.on('message', (data: Buffer) => {
-      const ack = readAck(data);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const ack = readAck(data, isBinary);
       if (ack === null) return;
       acks.push(ack);
       if (acks.length > answers) resolve();
@@ -57,7 +57,7 @@ async function exchange(url: string, frames: (Uint8Array | string)[], answers = 
     });
   });
   for (const f of frames) ws.send(f, { binary: typeof f !== 'string' });
-  ws.send(clientFrame(T.AUTH, { pwd: 'x' }));
+  ws.send(text ? clientText(T.AUTH, { pwd: 'x' }) : clientFrame(T.AUTH, { pwd: 'x' }));
   await done;
   ws.terminate();
   return { acks, closed };
@@ -65,7 +65,7 @@ async function exchange(url: string, frames: (Uint8Array | string)[], answers = 
 
 /** Asserts the server answered `frames` exactly as the oracle predicts. */
 async function expectDocumentedAnswers(url: string, config: Config, frames: (Uint8Array | string)[]): Promise<void> {
-  const state = { json: false };
+  const state: WireState = { text: null, json: false };
   const expected: Expected[] = [];
   let bad = 0;
   for (const f of frames) {
@@ -75,7 +75,7 @@ async function expectDocumentedAnswers(url: string, config: Config, frames: (Uin
     if (e.bad) bad++;
   }
   const answered = expected.filter((e) => e.ack !== null);
-  const { acks, closed } = await exchange(url, frames, answered.length);
+  const { acks, closed } = await exchange(url, frames, answered.length, state.text === true);
   const sentinel = closed === null ? acks.pop() : undefined;
   expect(closed).toBe(bad >= config.max_bad_frames ? 4005 : null);
   if (closed === null) expect(sentinel?.error?.info).toBe('name is required');
@@ -98,6 +98,13 @@ const fuzzAuth = fc.record({
   extend: fc.dictionary(fc.string({ maxLength: 30 }), fc.string({ maxLength: 600 }), { maxKeys: 24 }),
   kick: fc.array(fc.string({ maxLength: 40 }), { maxLength: 60 }),
 });
+/** A random text-mode message: `{"type","data"}` with known or unknown codes and random or AUTH-shaped data, extra keys, broken JSON, or other JSON. */
+const textFrame: fc.Arbitrary<string> = fc.oneof(
+  fc.record({ type: typeByte, data: fc.oneof(fc.jsonValue({ maxDepth: 3 }), fuzzAuth) }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+  fc.record({ type: fc.constantFrom(T.PING, T.AUTH, T.SESSIONS), data: fc.constant({}), extra: fc.jsonValue({ maxDepth: 1 }) }).map((m) => JSON.stringify(m)),
+  fc.tuple(fc.constantFrom(T.AUTH, T.KICK, T.PING, -1, 1.5, 1e300), fc.string({ maxLength: 40 })).map(([t, junk]) => `{"type":${t},"data":${junk}`),
+  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+);
 /** A random frame: raw bytes, a known type with a random body, JSON-mode text, a random AUTH, a huge KICK, or a text message. */
 const frame: fc.Arbitrary<Uint8Array | string> = fc.oneof(
   fc.uint8Array({ minLength: 0, maxLength: 200 }),
@@ -106,6 +113,7 @@ const frame: fc.Arbitrary<Uint8Array | string> = fc.oneof(
   fc.tuple(fuzzAuth, fc.boolean()).map(([a, json]) => clientFrame(T.AUTH, a, json, json)),
   fc.integer({ min: 0, max: 5000 }).map((n) => clientFrame(T.KICK, { ssid: Array.from({ length: n }, (_, i) => `s${i}`) })),
   fc.string({ maxLength: 50 }),
+  textFrame,
 );
 
 describe('frame handler under random input (real sockets)', () => {
@@ -117,6 +125,15 @@ describe('frame handler under random input (real sockets)', () => {
   it(`answers ${SOCKET_RUNS} random frame sequences as documented and keeps serving`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 7 }), (frames) => expectDocumentedAnswers(gw.clientUrl, gw.config, frames)),
+      { numRuns: SOCKET_RUNS },
+    );
+    await (await loggedIn(gw, { name: 'alice' })).close();
+    expect(unexpected).toEqual([]);
+  });
+
+  it(`answers ${SOCKET_RUNS} random text-mode sequences (a text message first) as documented and keeps serving`, async () => {
+    await fc.assert(
+      fc.asyncProperty(textFrame, fc.array(fc.oneof(textFrame, frame), { maxLength: 6 }), (first, rest) => expectDocumentedAnswers(gw.clientUrl, gw.config, [first, ...rest])),
       { numRuns: SOCKET_RUNS },
     );
     await (await loggedIn(gw, { name: 'alice' })).close();

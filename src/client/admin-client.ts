@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket, { type ClientOptions } from 'ws';
-import { decodeFrame, decodePayload, encodeFrame, isUndecodable } from '../protocol/codec.js';
+import { decodeFrame, decodePayload, encodeAs, isUndecodable, nameOf } from '../protocol/codec.js';
 import { AdminType } from '../protocol/type-codes.js';
 import { NoticeKind, type AdmAccount, type AdmAck, type AdmEvent, type AdmKick, type AdmNotice, type AdmOnlineReply, type AdmStats } from '../protocol/types.js';
 import { opened, whenClosed, type CloseInfo } from './socket-lifecycle.js';
@@ -56,7 +56,7 @@ interface Pending {
 function errorOf(type: number, frame: Buffer): AdminError | null {
   let ack: AdmAck;
   try {
-    ack = decodePayload('AdmAck', frame.subarray(1)) as unknown as AdmAck; // byte 0 is the type code
+    ack = decodePayload('AdmAck', frame.subarray(1)); // byte 0 is the type code
   } catch {
     return null;
   }
@@ -132,12 +132,12 @@ export class TimAdminClient extends EventEmitter {
 
   /** Sends a request and resolves with its success payload; rejects with AdminError when it failed. */
   async request(type: number, payload: object): Promise<Record<string, unknown>> {
-    const frame = await this.sendRaw(encodeFrame('adminIn', type, payload), type);
+    const frame = await this.sendRaw(encodeAs(nameOf('adminIn', type), type, payload, 'binary'), type);
     const error = errorOf(type, frame);
     if (error) throw error;
     const decoded = decodeFrame('adminOut', frame);
     if (isUndecodable(decoded)) throw new AdminError(4113, `undecodable reply (${decoded.error})`, type);
-    return decoded.payload;
+    return decoded.payload as Record<string, unknown>;
   }
 
   private async ack(type: number, payload: object): Promise<AdmAck> {

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket, { type ClientOptions } from 'ws';
-import { decodeFrame, encodeFrame, isUndecodable } from '../protocol/codec.js';
+import { decodeFrame, encodeAs, isUndecodable, nameOf } from '../protocol/codec.js';
 import { ClientType } from '../protocol/type-codes.js';
 import { NoticeKind, type TimAck, type TimAuth, type TimMessage, type TimSessions } from '../protocol/types.js';
 import { opened, whenClosed, type CloseInfo } from './socket-lifecycle.js';
@@ -79,7 +79,7 @@ export class TimClient extends EventEmitter {
     const i = this.pending.findIndex((p) => p.types.includes(frame.type));
     if (i < 0) return;
     const [p] = this.pending.splice(i, 1);
-    p!.resolve(frame.payload);
+    p!.resolve(frame.payload as Record<string, unknown>);
   }
 
   /** Sends a frame and waits for the reply of one of `replyTypes`. */
@@ -87,7 +87,7 @@ export class TimClient extends EventEmitter {
     if (this.closeInfo) return Promise.reject(new Error(`socket closed (${this.closeInfo.code})`));
     return new Promise((resolve, reject) => {
       this.pending.push({ types: replyTypes, resolve, reject });
-      this.ws.send(encodeFrame('clientIn', type, payload, this.json, flagJson));
+      this.ws.send(encodeAs(nameOf('clientIn', type), type, payload, this.json ? 'json' : 'binary', flagJson));
     });
   }
 

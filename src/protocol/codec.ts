@@ -1,68 +1,35 @@
 /**
- * The frame codec: the only module that knows the framing (type byte + payload)
- * and protobufjs. A frame is one binary WebSocket message; byte 0 is the type
- * code, the rest a protobuf (or, in JSON mode, protobuf-JSON) payload.
+ * The frame codec: the only module that knows the framing. A binary frame is
+ * one WebSocket message whose byte 0 is the type code and the rest a protobuf
+ * (or, in JSON mode, protobuf-JSON) payload; a text frame (text mode,
+ * PROTOCOL.md section 10) is `{"type": CODE, "data": PAYLOAD}`. Decoding
+ * returns a payload typed by its type code. No Node APIs: browsers use it too.
  */
-import { join } from 'node:path';
-import protobuf from 'protobufjs';
-import { packageRoot } from '../package-root.js';
-import { JSON_FLAG, payloadTypes, type Channel } from './type-codes.js';
+import { payloadFromJson, payloadToJson } from './json-payload.js';
+import { messageType, toObjectOptions, type MessageName } from './messages.js';
+import { JSON_FLAG, payloadName, type Channel, type CodeOf, type PayloadOf } from './type-codes.js';
+import type { Messages } from './types.js';
 
-const root = protobuf.loadSync(join(packageRoot, 'proto', 'tim.proto')).resolveAll();
+/** A decoded frame received on channel `C`: its type code, its payload (typed by that code), and whether it was JSON. */
+export type DecodedFrame<C extends Channel> = {
+  [K in CodeOf<C>]: { readonly type: K; readonly json: boolean; readonly payload: PayloadOf<C, K> };
+}[CodeOf<C>];
 
-/** Options for turning a decoded message into a plain object: numbers for int64, defaults filled in. */
-const toObjectOptions: protobuf.IConversionOptions = { longs: Number, defaults: true, arrays: true, objects: true };
-/** Options for the JSON encoding sent to JSON-mode peers (canonical protobuf-JSON: int64 as strings). */
-const toJsonOptions: protobuf.IConversionOptions = { longs: String, defaults: true, arrays: true, objects: true, json: true };
+/** Why a frame could not be decoded (all answered 4113). */
+export type FrameError = 'unknown-type' | 'bad-payload' | 'empty-frame' | 'text-frame' | 'binary-frame';
 
-const typeCache = new Map<string, protobuf.Type>();
-
-/** The protobuf type of a message name, looked up once (lookupType walks the namespace on every call: hot path). */
-function messageType(name: string): protobuf.Type {
-  let t = typeCache.get(name);
-  if (t === undefined) {
-    t = root.lookupType(`tim.${name}`);
-    typeCache.set(name, t);
-  }
-  return t;
-}
-
-const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
-const DECIMAL = /^-?\d{1,19}$/;
-
-/**
- * Canonical protobuf-JSON writes 64-bit integers as decimal strings; turns
- * them into numbers (in place) so that `verify` accepts them, recursing into
- * sub-messages. Any other string in a number field stays and fails `verify`.
- */
-function numbersFromJson(t: protobuf.Type, obj: Record<string, unknown>): void {
-  for (const field of t.fieldsArray) {
-    const v = obj[field.name];
-    if (v === undefined || v === null) continue;
-    if (field.resolvedType instanceof protobuf.Type) {
-      const sub = field.resolvedType;
-      const values = field.map ? Object.values(v as object) : field.repeated ? (v as unknown[]) : [v];
-      for (const x of Array.isArray(values) ? values : []) if (x && typeof x === 'object') numbersFromJson(sub, x as Record<string, unknown>);
-    } else if (LONG_TYPES.has(field.type)) {
-      const fix = (x: unknown): unknown => (typeof x === 'string' && DECIMAL.test(x) ? Number(x) : x);
-      if (field.map && typeof v === 'object') for (const k of Object.keys(v)) (v as Record<string, unknown>)[k] = fix((v as Record<string, unknown>)[k]);
-      else if (field.repeated && Array.isArray(v)) obj[field.name] = v.map(fix);
-      else obj[field.name] = fix(v);
-    }
-  }
-}
-
-/** A decoded frame: its type code, payload as a plain object, and whether it was JSON. */
-export interface DecodedFrame {
-  readonly type: number;
-  readonly json: boolean;
-  readonly payload: Record<string, unknown>;
-}
-
-/** Why a frame could not be decoded: `unknown-type` (no such type code here) or `bad-payload`. */
+/** A frame that could not be decoded: its type code when known (else 0 or -1) and why. */
 export interface UndecodableFrame {
   readonly type: number;
-  readonly error: 'unknown-type' | 'bad-payload' | 'empty-frame';
+  readonly error: FrameError;
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** A typed frame from a type code and a plain-object payload of the message that code names. */
+function typed<C extends Channel>(type: number, json: boolean, payload: Record<string, unknown>): DecodedFrame<C> {
+  return { type, json, payload } as DecodedFrame<C>;
 }
 
 /**
@@ -70,41 +37,54 @@ export interface UndecodableFrame {
  * true once the connection chose JSON: its payloads may then be JSON with or
  * without the 0x80 bit (a protobuf payload never starts with `{`).
  */
-export function decodeFrame(channel: Channel, data: Uint8Array, jsonMode = false): DecodedFrame | UndecodableFrame {
+export function decodeFrame<C extends Channel>(channel: C, data: Uint8Array, jsonMode = false): DecodedFrame<C> | UndecodableFrame {
   if (data.length === 0) return { type: -1, error: 'empty-frame' };
   const flagged = (data[0]! & JSON_FLAG) !== 0;
   const type = data[0]! & ~JSON_FLAG;
-  const typeName = (payloadTypes[channel] as Record<number, string>)[type];
-  if (typeName === undefined) return { type, error: 'unknown-type' };
+  const name = payloadName(channel, type);
+  if (name === undefined) return { type, error: 'unknown-type' };
   const body = data.subarray(1);
   const json = flagged || (jsonMode && body[0] === 0x7b);
-  const t = messageType(typeName);
   try {
     if (json) {
-      const parsed: unknown = body.length === 0 ? {} : JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type, error: 'bad-payload' };
-      numbersFromJson(t, parsed as Record<string, unknown>);
-      if (t.verify(parsed as Record<string, unknown>) !== null || int32OutOfRange(t, parsed as Record<string, unknown>)) return { type, error: 'bad-payload' };
-      return { type, json, payload: t.toObject(t.fromObject(parsed as Record<string, unknown>), toObjectOptions) };
+      const payload = payloadFromJson(name, body.length === 0 ? {} : JSON.parse(utf8Decoder.decode(body)));
+      return payload ? typed(type, true, payload) : { type, error: 'bad-payload' };
     }
-    return { type, json, payload: t.toObject(t.decode(body), toObjectOptions) };
+    const t = messageType(name);
+    return typed(type, false, t.toObject(t.decode(body), toObjectOptions));
   } catch {
     return { type, error: 'bad-payload' };
   }
 }
 
-/** True when a protobuf-JSON object sets an int32 field outside the int32 range (verify accepts it, fromObject would wrap it). */
-function int32OutOfRange(t: protobuf.Type, obj: Record<string, unknown>): boolean {
-  return t.fieldsArray.some((f) => {
-    const v = obj[f.name];
-    return f.type === 'int32' && typeof v === 'number' && (v < -0x80000000 || v > 0x7fffffff);
-  });
+/**
+ * Decodes one text-mode message `{"type": CODE, "data": PAYLOAD}` received on
+ * `channel` (`data` may be left out for an empty payload; no other keys).
+ */
+export function decodeText<C extends Channel>(channel: C, text: string): DecodedFrame<C> | UndecodableFrame {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { type: 0, error: 'bad-payload' };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type: 0, error: 'bad-payload' };
+  const { type, data, ...rest } = parsed as Record<string, unknown>;
+  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 255) return { type: 0, error: 'bad-payload' };
+  const name = payloadName(channel, type);
+  if (name === undefined) return { type, error: 'unknown-type' };
+  if (Object.keys(rest).length > 0) return { type, error: 'bad-payload' };
+  const payload = payloadFromJson(name, data === undefined ? {} : data);
+  return payload ? typed(type, true, payload) : { type, error: 'bad-payload' };
 }
 
-/** True when `decodeFrame` failed. */
-export function isUndecodable(f: DecodedFrame | UndecodableFrame): f is UndecodableFrame {
+/** True when decoding failed. */
+export function isUndecodable(f: { readonly type: number }): f is UndecodableFrame {
   return 'error' in f;
 }
+
+/** How a frame is written: protobuf, protobuf-JSON in a binary frame (0x80 bit on a client's AUTH when `flag`), or text mode. */
+export type FrameFormat = 'binary' | 'json' | 'text';
 
 /**
  * Encodes a frame to send on `channel` (`clientOut`, `adminOut`, or the `*In`
@@ -112,41 +92,44 @@ export function isUndecodable(f: DecodedFrame | UndecodableFrame): f is Undecoda
  * and, when `flagJson` is set too, the type byte carries the 0x80 bit (a
  * client's AUTH frame).
  */
-export function encodeFrame(channel: Channel, type: number, payload: object = {}, json = false, flagJson = false): Buffer {
-  const typeName = (payloadTypes[channel] as Record<number, string>)[type];
-  if (typeName === undefined) throw new Error(`no type code ${type} on channel ${channel}`);
-  return encodeAs(typeName, type, payload, json, flagJson);
+export function encodeFrame<C extends Channel, K extends CodeOf<C>>(channel: C, type: K, payload: Partial<PayloadOf<C, K>> = {}, json = false, flagJson = false): Uint8Array {
+  return encodeAs(nameOf(channel, type), type, payload, json ? 'json' : 'binary', flagJson) as Uint8Array;
+}
+
+/** Encodes a text-mode message (PROTOCOL.md section 10) to send on `channel`. */
+export function encodeText<C extends Channel, K extends CodeOf<C>>(channel: C, type: K, payload: Partial<PayloadOf<C, K>> = {}): string {
+  return encodeAs(nameOf(channel, type), type, payload, 'text', false) as string;
+}
+
+/** The message name of type code `type` on `channel`; throws for a code the channel does not carry (a programming error). */
+export function nameOf(channel: Channel, type: number): MessageName {
+  const name = payloadName(channel, type);
+  if (name === undefined) throw new Error(`no type code ${type} on channel ${channel}`);
+  return name;
 }
 
 /**
- * An AdmAck in a frame of any type code: the admin socket's error replies,
- * which carry the type code of the request they answer even where a success
- * would carry another message (ADMONLINE, ADMSTATS) or the code is unknown.
+ * A message of type `name` under type code `type` in a given format: also
+ * for the admin socket's error replies, AdmAck payloads that carry the type
+ * code of the request they answer even where a success would carry another
+ * message (ADMONLINE, ADMSTATS) or the code is unknown.
  */
-export function encodeAdmAck(type: number, ack: object, json = false): Buffer {
-  return encodeAs('AdmAck', type & 0xff, ack, json, false);
-}
-
-function encodeAs(typeName: string, type: number, payload: object, json: boolean, flagJson: boolean): Buffer {
-  const t = messageType(typeName);
-  const msg = t.fromObject(payload as Record<string, unknown>);
-  const head = type | (flagJson ? JSON_FLAG : 0);
-  if (json) {
-    const text = JSON.stringify(t.toObject(msg, toJsonOptions));
-    const out = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
-    out[0] = head;
-    out.write(text, 1, 'utf8');
-    return out;
+export function encodeAs<N extends MessageName>(name: N, type: number, payload: Partial<Messages[N]>, format: FrameFormat, flagJson = false): Uint8Array | string {
+  if (format === 'text') {
+    const data = payloadToJson(name, payload, false);
+    return JSON.stringify(name === 'Empty' ? { type } : { type, data });
   }
-  const bytes = t.encode(msg).finish();
-  const out = Buffer.allocUnsafe(1 + bytes.length);
+  const head = (type & 0xff) | (flagJson ? JSON_FLAG : 0);
+  const t = messageType(name);
+  const bytes = format === 'json' ? utf8Encoder.encode(JSON.stringify(payloadToJson(name, payload, true))) : t.encode(t.fromObject(payload)).finish();
+  const out = new Uint8Array(1 + bytes.length);
   out[0] = head;
   out.set(bytes, 1);
   return out;
 }
 
-/** Decodes a payload as a given message type without framing (tests, admin client fallbacks). */
-export function decodePayload(typeName: string, body: Uint8Array): Record<string, unknown> {
-  const t = messageType(typeName);
-  return t.toObject(t.decode(body), toObjectOptions);
+/** Decodes a payload as a given message type without framing (the admin client's error replies, tests). */
+export function decodePayload<N extends MessageName>(name: N, body: Uint8Array): Messages[N] {
+  const t = messageType(name);
+  return t.toObject(t.decode(body), toObjectOptions) as Messages[N];
 }

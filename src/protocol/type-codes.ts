@@ -1,3 +1,5 @@
+import type { Messages } from './types.js';
+
 /** Client socket type codes (PROTOCOL.md section 2). */
 export const ClientType = {
   ACK: 12,
@@ -35,3 +37,16 @@ export const payloadTypes = {
 
 /** One side of the protocol: which payload types a peer may send or receive. */
 export type Channel = keyof typeof payloadTypes;
+
+type PayloadTypes = typeof payloadTypes;
+
+/** The type codes a channel carries. */
+export type CodeOf<C extends Channel> = keyof PayloadTypes[C] & number;
+
+/** The payload message of type code `K` on channel `C`. */
+export type PayloadOf<C extends Channel, K extends CodeOf<C>> = Messages[PayloadTypes[C][K] & keyof Messages];
+
+/** The message name of a type code on a channel, or undefined when the channel has no such code. */
+export function payloadName(channel: Channel, type: number): keyof Messages | undefined {
+  return (payloadTypes[channel] as Readonly<Record<number, keyof Messages>>)[type];
+}

@@ -1,8 +1,11 @@
 /**
- * TypeScript shapes of the messages in proto/tim.proto. Decoded messages are
- * plain objects of these shapes; int64 fields are numbers (ms timestamps and
- * counts fit in 2^53).
+ * TypeScript shapes of the messages in proto/tim.proto (test/protocol-schema.test.ts
+ * checks them against it). Decoded messages are plain objects of these shapes;
+ * int64 fields are numbers (ms timestamps and counts fit in 2^53).
  */
+
+/** The empty payload (PING, LOGOUT, SESSIONS request, ADMPING, ADMSTATS request). */
+export type Empty = Record<string, never>;
 
 export interface TimAuth {
   name: string;
@@ -140,6 +143,29 @@ export interface AdmEvent {
   reason: string;
   /** Extension (field 9): the device's address (absent from older nodes). */
   ip?: string;
+}
+
+/** Each message of proto/tim.proto by name: the payload type a type code names in type-codes.ts. */
+export interface Messages {
+  Empty: Empty;
+  TimAuth: TimAuth;
+  TimError: TimError;
+  TimSession: TimSession;
+  TimAck: TimAck;
+  TimSessions: TimSessions;
+  TimKick: TimKick;
+  TimMessage: TimMessage;
+  AdmAuth: AdmAuth;
+  AdmSub: AdmSub;
+  AdmNotice: AdmNotice;
+  AdmKick: AdmKick;
+  AdmOnline: AdmOnline;
+  AdmAccount: AdmAccount;
+  AdmOnlineReply: AdmOnlineReply;
+  AdmStats: AdmStats;
+  AdmToken: AdmToken;
+  AdmAck: AdmAck;
+  AdmEvent: AdmEvent;
 }
 
 /** Notice kinds (TimMessage.odType, PROTOCOL.md section 5). */

@@ -10,16 +10,18 @@
 import type { Logger } from 'pino';
 import { issueLoginToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
-import { ErrorCode, failure, type TimFailure } from '../errors.js';
+import { ErrorCode, failure, KickReason, type TimFailure } from '../errors.js';
 import { refusal, success, type Outcome } from '../outcome.js';
 import { checkExtend } from '../policy/auth-bounds.js';
+import type { DecodedFrame } from '../protocol/codec.js';
+import { failAdmAck, okAdmAck, toTimSession } from '../protocol/replies.js';
 import { AdminType } from '../protocol/type-codes.js';
 import type { AdmAck, AdmKick, AdmNotice, AdmOnline, AdmOnlineReply, AdmStats, AdmToken } from '../protocol/types.js';
 import { NoticeKind } from '../protocol/types.js';
 import type { Bus, EventHandler } from './bus.js';
 import { OperatorAuth } from './operator-auth.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
-import { toTimSession, type SessionService } from './session-service.js';
+import type { SessionService } from './session-service.js';
 
 /** Everything the admin operations work with. */
 export interface AdminServiceDeps {
@@ -54,16 +56,6 @@ const NO_SSIDS: readonly string[] = [];
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const bad = (info: string): TimFailure => failure(ErrorCode.PARAMETER_INCORRECT, info);
 
-/** A successful AdmAck for request `admType`. */
-export function okAdmAck(admType: number, extra: Partial<AdmAck> = {}): AdmAck {
-  return { ok: true, admType, ...extra };
-}
-
-/** A failed AdmAck for request `admType`. */
-export function failAdmAck(admType: number, f: TimFailure): AdmAck {
-  return { ok: false, admType, error: { code: f.code, info: f.info } };
-}
-
 /** The AdmAck of an outcome whose value goes into the ack's fields. */
 function ackOf<T>(admType: number, out: Outcome<T>, fields: (value: T) => Partial<AdmAck>): AdminReply {
   return { ack: out.ok ? okAdmAck(admType, fields(out.value)) : failAdmAck(admType, out.failure) };
@@ -89,19 +81,20 @@ export class AdminService {
 
   // --------------------------------------------------------------- requests
 
-  /** Handles an authenticated admin socket request of type `type` (not ADMAUTH, ADMSUB or ADMPING, which are socket state). */
-  async handle(type: number, payload: Record<string, unknown>): Promise<AdminReply> {
-    switch (type) {
+  /** Handles an authenticated admin socket request (not ADMAUTH, ADMSUB or ADMPING, which are socket state). */
+  async handle(frame: DecodedFrame<'adminIn'>): Promise<AdminReply> {
+    const { type } = frame;
+    switch (frame.type) {
       case AdminType.NOTICE:
-        return ackOf(type, await this.notice(payload as unknown as AdmNotice), (t) => ({ t }));
+        return ackOf(type, await this.notice(frame.payload), (t) => ({ t }));
       case AdminType.KICK:
-        return ackOf(type, await this.kick(payload as unknown as AdmKick), (t) => ({ t }));
+        return ackOf(type, await this.kick(frame.payload), (t) => ({ t }));
       case AdminType.ONLINE:
-        return payloadOf(type, await this.online(payload as unknown as AdmOnline));
+        return payloadOf(type, await this.online(frame.payload));
       case AdminType.STATS:
         return payloadOf(type, await this.stats());
       case AdminType.TOKEN:
-        return ackOf(type, await this.token(payload as unknown as AdmToken), (t) => ({ n2: t.token, t2: t.expires }));
+        return ackOf(type, await this.token(frame.payload), (t) => ({ n2: t.token, t2: t.expires }));
       default:
         return { ack: failAdmAck(type, failure(ErrorCode.FORMAT, `format error: type ${type} is not an admin request`)) };
     }
@@ -164,7 +157,7 @@ export class AdminService {
         if (!names.includes(s.name)) removed.push(...(await registry.removeSessions(s.domain, s.name, [s.ssid])));
       }
       const extend: Record<string, string> = req.reason ? { message: req.reason } : {};
-      for (const s of removed) this.deps.sessions.kick(s, 'admin', extend);
+      for (const s of removed) this.deps.sessions.kick(s, KickReason.ADMIN, extend);
       return success(removed.length);
     });
   }

@@ -3,6 +3,7 @@
  * node (kick, notice), and the stream of presence events for ADMSUB. The
  * embedded mode uses LocalBus; cluster mode a Redis pub/sub implementation.
  */
+import type { KickReason } from '../errors.js';
 import type { AdmEvent } from '../protocol/types.js';
 import type { SessionInfo } from './registry.js';
 
@@ -17,8 +18,8 @@ export type NodeCommand =
       readonly kind: 'kick';
       readonly ssid: string;
       readonly connId: string;
-      /** KICKED notice `reason`: new_login, session, admin, resumed, revoked. */
-      readonly reason: string;
+      /** KICKED notice `reason` (src/errors.ts, the kick table). */
+      readonly reason: KickReason;
       /** Further KICKED notice extend keys (the new device's resource/termtyp/ip). */
       readonly extend: Readonly<Record<string, string>>;
     }

@@ -7,6 +7,7 @@
  * of its slot, so a message does not fan out to every Redis node.
  */
 import type { Logger } from 'pino';
+import { isKickReason } from '../errors.js';
 import type { AdmEvent } from '../protocol/types.js';
 import type { Bus, EventHandler, NodeCommand } from './bus.js';
 import type { RedisClient } from './redis-connect.js';
@@ -21,7 +22,8 @@ interface EventEnvelope {
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
 
 function isCommand(v: unknown): v is NodeCommand {
-  return isObject(v) && (v.kind === 'kick' || v.kind === 'notice') && typeof v.ssid === 'string' && typeof v.connId === 'string' && isObject(v.extend);
+  if (!isObject(v) || typeof v.ssid !== 'string' || typeof v.connId !== 'string' || !isObject(v.extend)) return false;
+  return (v.kind === 'kick' && isKickReason(v.reason)) || (v.kind === 'notice' && typeof v.odType === 'number' && typeof v.dataString === 'string');
 }
 
 function isEnvelope(v: unknown): v is EventEnvelope {

@@ -10,13 +10,14 @@ import type { Logger } from 'pino';
 import type { LoginAuthenticator } from '../auth/login-authenticator.js';
 import { issueResumeToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
-import { CloseCode, ErrorCode, failure, type TimFailure } from '../errors.js';
+import { CloseCode, ErrorCode, failure, KickReason, kickText, type TimFailure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { checkAuthBounds } from '../policy/auth-bounds.js';
 import { limitsFor } from '../policy/limits.js';
 import { TokenBuckets } from '../policy/token-bucket.js';
+import { failAck, toTimSession } from '../protocol/replies.js';
 import { ClientType } from '../protocol/type-codes.js';
-import { EventKind, NoticeKind, type TimAck, type TimAuth, type TimMessage, type TimSession, type TimSessions } from '../protocol/types.js';
+import { EventKind, NoticeKind, type TimAck, type TimAuth, type TimMessage, type TimSessions } from '../protocol/types.js';
 import { accountId } from './account-id.js';
 import { presenceEvent, type Bus, type NodeCommand } from './bus.js';
 import type { SessionInfo, SessionRegistry, Touch } from './registry.js';
@@ -33,11 +34,6 @@ export interface SessionServiceDeps {
   readonly log: Logger;
 }
 
-/** A failed ACK for request `timType`. */
-export function failAck(timType: number, f: TimFailure, extra: Partial<TimAck> = {}): TimAck {
-  return { ok: false, timType, error: { code: f.code, info: f.info }, ...extra };
-}
-
 /** Logouts kept for a retry while the store is unreachable, at most. */
 const MAX_UNFINISHED_LOGOUTS = 10_000;
 
@@ -45,11 +41,6 @@ const MAX_UNFINISHED_LOGOUTS = 10_000;
 function sessionExtend(own: Record<string, string>, issued: Readonly<Record<string, string>> | undefined): { extend?: Record<string, string> } {
   const merged = { ...own, ...issued };
   return Object.keys(merged).length ? { extend: merged } : {};
-}
-
-/** The wire form of a stored session. */
-export function toTimSession(s: SessionInfo): TimSession {
-  return { ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, loginTime: s.loginTime, refreshTime: s.refreshTime, ip: s.ip, gateway: s.gateway, extend: { ...s.extend } };
 }
 
 /** The session layer of one gateway node. */
@@ -155,7 +146,7 @@ export class SessionService {
     this.deciding.delete(conn.connId);
     if (!result.ok) this.detach(conn);
 
-    for (const s of result.removed) this.kick(s, 'session', {});
+    for (const s of result.removed) this.kick(s, KickReason.SESSION, {});
     if (!result.ok) {
       if (result.code === ErrorCode.BLOCKED) return this.rejected(auth, conn, failure(ErrorCode.BLOCKED), 'blocked');
       if (result.code === ErrorCode.ERROR_TOKEN) return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
@@ -167,8 +158,8 @@ export class SessionService {
     }
 
     const newcomer = { resource: auth.resource, termtyp: String(auth.termtyp), ip: conn.ip };
-    for (const s of result.evicted) this.kick(s, 'new_login', newcomer);
-    if (result.replaced && result.replaced.connId !== conn.connId) this.kick(result.replaced, 'resumed', newcomer);
+    for (const s of result.evicted) this.kick(s, KickReason.NEW_LOGIN, newcomer);
+    if (result.replaced && result.replaced.connId !== conn.connId) this.kick(result.replaced, KickReason.RESUMED, newcomer);
 
     if (conn.closed) {
       // The socket closed (or was kicked by a racing login) while we were
@@ -226,7 +217,7 @@ export class SessionService {
   private async finishLogout(s: SessionInfo): Promise<void> {
     const removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
     await this.deps.authenticator.ended(s, Date.now());
-    for (const r of removed) if (r.connId !== s.connId) this.kick(r, 'session', {});
+    for (const r of removed) if (r.connId !== s.connId) this.kick(r, KickReason.SESSION, {});
     this.event(EventKind.OFFLINE, s, 'logout');
   }
 
@@ -255,7 +246,7 @@ export class SessionService {
     const me = conn.session!;
     const targets = ssids.filter((s) => s !== me.ssid);
     const removed = targets.length ? await this.deps.registry.removeSessions(me.domain, me.name, targets) : [];
-    for (const s of removed) this.kick(s, 'session', { resource: me.resource, termtyp: String(me.termtyp), ip: me.ip });
+    for (const s of removed) this.kick(s, KickReason.SESSION, { resource: me.resource, termtyp: String(me.termtyp), ip: me.ip });
     return { ok: true, timType: ClientType.KICK, t: removed.length };
   }
 
@@ -288,7 +279,7 @@ export class SessionService {
     const gone = touches.length ? await this.deps.registry.touch(touches) : [];
     for (const t of gone) {
       const conn = this.local.get(t.connId);
-      if (conn?.session && !this.deciding.has(t.connId)) this.kick(conn.session, 'revoked', {});
+      if (conn?.session && !this.deciding.has(t.connId)) this.kick(conn.session, KickReason.REVOKED, {});
     }
     for (const [key, entry] of this.unfinishedLogouts) {
       if (Date.now() - entry.since < this.deps.config.resume_timeout * 1000) await this.finishLogout(entry.session);
@@ -316,11 +307,11 @@ export class SessionService {
   // ------------------------------------------------------------- delivery
 
   /** Tells the node holding `s` to send KICKED and close it; the table entry is already gone. */
-  kick(s: SessionInfo, reason: string, extend: Record<string, string>): void {
+  kick(s: SessionInfo, reason: KickReason, extend: Record<string, string>): void {
     this.deps.metrics.kicks.inc({ reason });
     this.event(EventKind.KICKED, s, reason);
     const cmd: NodeCommand = { kind: 'kick', ssid: s.ssid, connId: s.connId, reason, extend };
-    if (!s.revocation || reason === 'resumed') return this.send(s, cmd);
+    if (!s.revocation || reason === KickReason.RESUMED) return this.send(s, cmd);
     // a kicked JWT session's token is revoked before its socket learns of the kick
     this.deps.authenticator
       .ended(s, Date.now())
@@ -343,7 +334,7 @@ export class SessionService {
    * decided (that login decides for itself).
    */
   displaced(s: SessionInfo): void {
-    if (!this.deciding.has(s.connId)) this.kick(s, 'displaced', {});
+    if (!this.deciding.has(s.connId)) this.kick(s, KickReason.DISPLACED, {});
   }
 
   /** Applies a command to a socket of this node, if that socket still holds the ssid. Returns true if it did. */
@@ -355,7 +346,7 @@ export class SessionService {
       return true;
     }
     this.detach(conn);
-    this.notify(conn, NoticeKind.KICKED, `you have been logged out (${cmd.reason})`, { ...cmd.extend, reason: cmd.reason });
+    this.notify(conn, NoticeKind.KICKED, kickText[cmd.reason], { ...cmd.extend, reason: cmd.reason });
     conn.close(CloseCode.KICKED);
     return true;
   }

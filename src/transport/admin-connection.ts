@@ -13,12 +13,13 @@ import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
 import { CloseCode, ErrorCode, failure, type TimFailure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { isUndecodable } from '../protocol/codec.js';
+import { isUndecodable, nameOf } from '../protocol/codec.js';
+import { failAdmAck, okAdmAck } from '../protocol/replies.js';
 import { AdminType } from '../protocol/type-codes.js';
-import type { AdmAck, AdmAuth, AdmEvent, AdmSub } from '../protocol/types.js';
-import { failAdmAck, okAdmAck, type AdminService } from '../session/admin-service.js';
+import type { AdmAck, AdmEvent } from '../protocol/types.js';
+import type { AdminService } from '../session/admin-service.js';
 import { FramedSocket } from './framed-socket.js';
-import { BinaryFraming, type Frame } from './framing.js';
+import { SocketFraming, type Frame } from './framing.js';
 
 /** Metric label of each admin type code. */
 const requestNames: Readonly<Record<number, string>> = {
@@ -33,12 +34,12 @@ const requestNames: Readonly<Record<number, string>> = {
 };
 
 /** The type code a reply to `frame` carries: the one received, or 0 for an empty or text message. */
-function replyType(frame: Frame): number {
+function replyType(frame: Frame<'adminIn'>): number {
   return Math.max(0, frame.type);
 }
 
 /** An admin socket and its state. */
-export class AdminConnection extends FramedSocket {
+export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
   /** Name of the operator once ADMAUTH succeeded. */
   operator: string | null = null;
   /** Domain of the ADMSUB subscription ("" = all), or null when not subscribed. */
@@ -56,7 +57,7 @@ export class AdminConnection extends FramedSocket {
     private readonly log: Logger,
     private readonly onGone: (conn: AdminConnection) => void,
   ) {
-    super(ws, config, new BinaryFraming('admin', AdminType.AUTH));
+    super(ws, config, new SocketFraming('adminIn', 'adminOut', AdminType.AUTH));
     ws.on('error', (err) => this.log.debug({ err }, 'admin socket error'));
   }
 
@@ -64,22 +65,22 @@ export class AdminConnection extends FramedSocket {
     return this.operator !== null;
   }
 
-  protected async handle(frame: Frame): Promise<void> {
+  protected async handle(frame: Frame<'adminIn'>): Promise<void> {
     if (this.closed) return;
     return this.operator ? this.request(frame) : this.authenticate(frame);
   }
 
-  protected handlerFailed(frame: Frame, err: unknown): void {
+  protected handlerFailed(frame: Frame<'adminIn'>, err: unknown): void {
     this.log.error({ err }, 'admin frame handler failed');
     const type = replyType(frame);
     this.reply(type, failAdmAck(type, failure(ErrorCode.UNDEFINED)));
   }
 
   /** The first frame: a valid ADMAUTH opens the socket; anything else gets 4105 (5105 when throttled) and a close. */
-  private async authenticate(frame: Frame): Promise<void> {
+  private async authenticate(frame: Frame<'adminIn'>): Promise<void> {
     const type = replyType(frame);
-    if (isUndecodable(frame) || type !== AdminType.AUTH) return this.refuse(type, failure(ErrorCode.PERMISSION_DENIED, 'permission denied: ADMAUTH must come first'));
-    const auth = frame.payload as unknown as AdmAuth;
+    if (isUndecodable(frame) || frame.type !== AdminType.AUTH) return this.refuse(type, failure(ErrorCode.PERMISSION_DENIED, 'permission denied: ADMAUTH must come first'));
+    const auth = frame.payload;
     const problem = await this.admin.authenticate(this.ip, auth.name, auth.pwd);
     if (problem) return this.refuse(type, problem);
     this.stopAuthTimer();
@@ -95,26 +96,26 @@ export class AdminConnection extends FramedSocket {
     this.close(CloseCode.POLICY);
   }
 
-  private async request(frame: Frame): Promise<void> {
+  private async request(frame: Frame<'adminIn'>): Promise<void> {
     const type = replyType(frame);
     if (isUndecodable(frame)) return this.reply(type, failAdmAck(type, failure(ErrorCode.FORMAT, `format error: ${frame.error}`)));
-    switch (type) {
+    switch (frame.type) {
       case AdminType.PING:
         this.count(type, 'ok');
-        return this.send(type, {});
+        return this.send(AdminType.PING, {});
       case AdminType.AUTH:
         return this.reply(type, failAdmAck(type, failure(ErrorCode.PARAMETER_INCORRECT, 'already authenticated')));
       case AdminType.SUB: {
-        const { domain } = frame.payload as unknown as AdmSub;
+        const { domain } = frame.payload;
         const problem = this.admin.checkSubscription(domain);
         if (!problem) this.subscription = domain;
         return this.reply(type, problem ? failAdmAck(type, problem) : okAdmAck(type));
       }
     }
-    const out = await this.admin.handle(type, frame.payload);
+    const out = await this.admin.handle(frame);
     if ('ack' in out) return this.reply(type, out.ack);
     this.count(type, 'ok');
-    this.send(type, out.payload);
+    this.write((f) => f.encodeAs(nameOf('adminOut', type), type, out.payload));
   }
 
   /** Pushes a presence event when it matches the subscription. */
@@ -129,7 +130,7 @@ export class AdminConnection extends FramedSocket {
 
   private reply(type: number, ack: AdmAck): void {
     this.count(type, ack.ok ? 'ok' : String(ack.error?.code ?? ErrorCode.UNDEFINED));
-    this.write((f) => f.encodeAdmAck(type, ack));
+    this.write((f) => f.encodeAs('AdmAck', type, ack));
   }
 
   protected gone(): void {

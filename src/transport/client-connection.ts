@@ -6,20 +6,21 @@
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
-import { CloseCode, ErrorCode, failure } from '../errors.js';
+import { CloseCode, closeCodes, ErrorCode, failure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { checkKickList } from '../policy/auth-bounds.js';
 import { isUndecodable } from '../protocol/codec.js';
+import { failAck } from '../protocol/replies.js';
 import { ClientType } from '../protocol/type-codes.js';
-import type { TimAck, TimAuth, TimKick, TimMessage } from '../protocol/types.js';
+import type { TimAck, TimMessage } from '../protocol/types.js';
 import type { SessionInfo } from '../session/registry.js';
 import type { SessionHolder } from '../session/session-holder.js';
-import { failAck, type SessionService } from '../session/session-service.js';
+import type { SessionService } from '../session/session-service.js';
 import { FramedSocket } from './framed-socket.js';
-import { BinaryFraming, type Frame } from './framing.js';
+import { SocketFraming, type Frame } from './framing.js';
 
 /** A client socket and its protocol state. */
-export class ClientConnection extends FramedSocket implements SessionHolder {
+export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> implements SessionHolder {
   session: SessionInfo | null = null;
   lastSeen = Date.now();
   /** Server pings not answered by a pong yet. */
@@ -41,7 +42,7 @@ export class ClientConnection extends FramedSocket implements SessionHolder {
     private readonly parentLog: Logger,
     private readonly onGone: (conn: ClientConnection) => void,
   ) {
-    super(ws, config, new BinaryFraming('client', ClientType.AUTH));
+    super(ws, config, new SocketFraming('clientIn', 'clientOut', ClientType.AUTH));
     ws.on('pong', () => {
       this.unansweredPings = 0;
       this.lastSeen = Date.now();
@@ -77,21 +78,21 @@ export class ClientConnection extends FramedSocket implements SessionHolder {
     this.lastSeen = Date.now();
   }
 
-  protected handlerFailed(_frame: Frame, err: unknown): void {
+  protected handlerFailed(_frame: Frame<'clientIn'>, err: unknown): void {
     this.log.error({ err }, 'frame handler failed');
     this.sendAck(failAck(0, failure(ErrorCode.UNDEFINED)));
   }
 
-  protected async handle(frame: Frame): Promise<void> {
+  protected async handle(frame: Frame<'clientIn'>): Promise<void> {
     if (isUndecodable(frame)) return this.bad(Math.max(0, frame.type), frame.error);
     if (this.closed) return;
-    const { type, payload } = frame;
-    if (type === ClientType.PING) {
+    const { type } = frame;
+    if (frame.type === ClientType.PING) {
       if (this.session) this.send(ClientType.PING, {});
       return;
     }
-    if (type === ClientType.AUTH) {
-      const ack = await this.service.login(this, payload as unknown as TimAuth);
+    if (frame.type === ClientType.AUTH) {
+      const ack = await this.service.login(this, frame.payload);
       if (ack.ok) {
         this.stopAuthTimer();
         this.onAuthenticated();
@@ -103,7 +104,7 @@ export class ClientConnection extends FramedSocket implements SessionHolder {
     }
     if (!this.session) return this.bad(type, 'not logged in', ErrorCode.PERMISSION_DENIED);
     try {
-      switch (type) {
+      switch (frame.type) {
         case ClientType.LOGOUT:
           this.sendAck(await this.service.logout(this));
           this.close(CloseCode.LOGGED_OUT);
@@ -112,7 +113,7 @@ export class ClientConnection extends FramedSocket implements SessionHolder {
           this.send(ClientType.SESSIONS, await this.service.sessions(this));
           return;
         case ClientType.KICK: {
-          const ssids = (payload as unknown as TimKick).ssid;
+          const ssids = frame.payload.ssid;
           const tooMany = checkKickList('ssid', ssids, this.config);
           this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(this, ssids));
           return;
@@ -156,7 +157,7 @@ export class ClientConnection extends FramedSocket implements SessionHolder {
 
   /** Closing with `code`: the OFFLINE reason and the close metric. */
   protected override closing(code: CloseCode): void {
-    this.closeCause = code === CloseCode.HEARTBEAT_LOST ? 'heartbeat' : code === CloseCode.SHUTDOWN ? 'shutdown' : 'closed';
+    this.closeCause = closeCodes[code].event;
     this.metrics.closes.inc({ code: String(code) });
   }
 

@@ -6,8 +6,10 @@
  */
 import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
-import { CloseCode, closeReason } from '../errors.js';
-import type { Frame, Framing } from './framing.js';
+import { CloseCode, closeCodes } from '../errors.js';
+import type { Channel, CodeOf, PayloadOf } from '../protocol/type-codes.js';
+import type { WireData } from '../protocol/wire.js';
+import type { Frame, SocketFraming } from './framing.js';
 
 /** Frames waiting to be handled before the socket stops reading (back-pressure on a pipelining peer). */
 const MAX_PENDING_FRAMES = 32;
@@ -15,8 +17,8 @@ const MAX_PENDING_FRAMES = 32;
 /** Milliseconds a peer has to answer our close frame before the TCP connection is cut. */
 const CLOSE_GRACE_MS = 1000;
 
-/** A WebSocket that carries protocol frames. */
-export abstract class FramedSocket {
+/** A WebSocket that carries protocol frames: received on channel `In`, sent on `Out`. */
+export abstract class FramedSocket<In extends Channel, Out extends Channel> {
   /** True once the socket closed or began closing. */
   closed = false;
   private pending = 0;
@@ -28,7 +30,7 @@ export abstract class FramedSocket {
     protected readonly ws: WebSocket,
     protected readonly config: Config,
     /** Reads and writes frames; replaceable (text mode). */
-    protected framing: Framing,
+    protected framing: SocketFraming<In, Out>,
   ) {
     this.authTimer = setTimeout(() => this.close(CloseCode.AUTH_TIMEOUT), config.auth_timeout * 1000);
     ws.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
@@ -44,10 +46,10 @@ export abstract class FramedSocket {
   protected abstract get open(): boolean;
 
   /** Handles one frame; frames are handled one at a time, in order, also after the socket closed. */
-  protected abstract handle(frame: Frame): Promise<void>;
+  protected abstract handle(frame: Frame<In>): Promise<void>;
 
   /** A handler threw: answer the frame with a failure. */
-  protected abstract handlerFailed(frame: Frame, err: unknown): void;
+  protected abstract handlerFailed(frame: Frame<In>, err: unknown): void;
 
   /** Called once when the socket is gone (closed by us or by the peer). */
   protected abstract gone(): void;
@@ -80,14 +82,14 @@ export abstract class FramedSocket {
   }
 
   /** Sends a frame made by `encode` unless the socket is closing; a peer that lets `max_buffered` pile up is closed (4006). */
-  protected write(encode: (framing: Framing) => Buffer | string): void {
+  protected write(encode: (framing: SocketFraming<In, Out>) => WireData): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.config.max_buffered) return this.close(CloseCode.SLOW_CONSUMER);
     this.ws.send(encode(this.framing));
   }
 
   /** Sends a frame of `type`. */
-  protected send(type: number, payload: object): void {
+  protected send<K extends CodeOf<Out>>(type: K, payload: Partial<PayloadOf<Out, K>>): void {
     this.write((f) => f.encode(type, payload));
   }
 
@@ -97,7 +99,7 @@ export abstract class FramedSocket {
     this.closed = true;
     this.stopAuthTimer();
     this.closing(code);
-    this.ws.close(code, closeReason[code]);
+    this.ws.close(code, closeCodes[code].reason);
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
     this.release();
   }

@@ -1,57 +1,42 @@
 /**
  * How a socket's messages become frames and back: the replaceable part of a
- * FramedSocket. BinaryFraming is section 1 of PROTOCOL.md (a type byte, then
- * protobuf or, once the connection chose it, protobuf-JSON); text mode
- * (section 10) plugs in as another Framing.
+ * FramedSocket. SocketFraming adapts a protocol Wire (binary, JSON or text
+ * mode, PROTOCOL.md sections 1 and 10; src/protocol/wire.ts) to what `ws`
+ * hands over: a Buffer and whether it was a binary message.
  */
-import { decodeFrame, encodeAdmAck, encodeFrame, type DecodedFrame, type UndecodableFrame } from '../protocol/codec.js';
+import type { DecodedFrame, UndecodableFrame } from '../protocol/codec.js';
+import type { MessageName } from '../protocol/messages.js';
+import type { Channel, CodeOf, PayloadOf } from '../protocol/type-codes.js';
+import type { Messages } from '../protocol/types.js';
+import { Wire, type WireData } from '../protocol/wire.js';
 
-/** A received message: decoded, or why it could not be. */
-export type Frame = DecodedFrame | UndecodableFrame;
+/** A received message on channel `C`: decoded and typed by its code, or why it could not be. */
+export type Frame<C extends Channel> = DecodedFrame<C> | UndecodableFrame;
 
-/** A frame that is not of this connection's framing (e.g. a text message on a binary connection). */
-export const WRONG_FRAMING: UndecodableFrame = { type: 0, error: 'bad-payload' };
+/** Reads and writes the frames of one server socket, receiving on `In` and sending on `Out`. */
+export class SocketFraming<In extends Channel, Out extends Channel> {
+  private readonly wire: Wire<In, Out>;
 
-/** Reads and writes the frames of one socket. */
-export interface Framing {
+  /** `authType`: the AUTH / ADMAUTH code, whose JSON flag chooses JSON payloads. */
+  constructor(inbound: In, outbound: Out, authType: number) {
+    this.wire = new Wire(inbound, outbound, authType);
+  }
+
   /**
    * Decodes one received WebSocket message. `open` is true once the socket
-   * authenticated (a framing may only switch modes before that).
+   * authenticated (JSON mode may only be chosen before that).
    */
-  decode(data: Buffer, isBinary: boolean, open: boolean): Frame;
+  decode(data: Buffer, isBinary: boolean, open: boolean): Frame<In> {
+    return this.wire.decode(isBinary ? data : data.toString('utf8'), !open);
+  }
+
   /** Encodes a frame of `type` with `payload` as that type's message. */
-  encode(type: number, payload: object): Buffer | string;
-  /** Encodes an AdmAck under any type code (the admin socket's failure replies). */
-  encodeAdmAck(type: number, ack: object): Buffer | string;
-}
-
-/** Which codec channels a socket reads and writes. */
-export type Side = 'client' | 'admin';
-
-/**
- * Binary frames (PROTOCOL.md section 1). The connection is in JSON mode once
- * an auth frame (`authType`) before authentication carried JSON.
- */
-export class BinaryFraming implements Framing {
-  private json = false;
-
-  constructor(
-    private readonly side: Side,
-    private readonly authType: number,
-  ) {}
-
-  decode(data: Buffer, isBinary: boolean, open: boolean): Frame {
-    if (!isBinary) return WRONG_FRAMING;
-    const frame = decodeFrame(this.side === 'client' ? 'clientIn' : 'adminIn', data, this.json);
-    if ('json' in frame && frame.json && frame.type === this.authType && !open) this.json = true;
-    return frame;
+  encode<K extends CodeOf<Out>>(type: K, payload: Partial<PayloadOf<Out, K>>): WireData {
+    return this.wire.encode(type, payload);
   }
 
-  encode(type: number, payload: object): Buffer {
-    return encodeFrame(this.side === 'client' ? 'clientOut' : 'adminOut', type, payload, this.json);
-  }
-
-  encodeAdmAck(type: number, ack: object): Buffer {
-    return encodeAdmAck(type, ack, this.json);
+  /** Encodes a message of a given name under any type code (the admin socket's AdmAck failure replies). */
+  encodeAs<N extends MessageName>(name: N, type: number, payload: Partial<Messages[N]>): WireData {
+    return this.wire.encodeAs(name, type, payload);
   }
 }
