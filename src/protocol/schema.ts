@@ -23,7 +23,7 @@ const messages = {
   AdmStats: {"fields":{"sessions":{"type":"int64","id":1},"accounts":{"type":"int64","id":2},"connections":{"type":"int64","id":3},"gateways":{"type":"int64","id":4},"perDomain":{"keyType":"string","type":"int64","id":5},"tokens":{"type":"int64","id":6}}},
   AdmToken: {"fields":{"domain":{"type":"string","id":1},"name":{"type":"string","id":2},"ttlSeconds":{"type":"int32","id":3},"extend":{"keyType":"string","type":"string","id":4}}},
   AdmAck: {"fields":{"ok":{"type":"bool","id":1},"admType":{"type":"int32","id":2},"error":{"type":"TimError","id":3},"t":{"type":"int64","id":4},"n":{"type":"string","id":5},"t2":{"type":"int64","id":6},"n2":{"type":"string","id":7}}},
-  AdmEvent: {"fields":{"kind":{"type":"int32","id":1},"domain":{"type":"string","id":2},"name":{"type":"string","id":3},"ssid":{"type":"string","id":4},"resource":{"type":"string","id":5},"termtyp":{"type":"int32","id":6},"time":{"type":"int64","id":7},"reason":{"type":"string","id":8}}},
+  AdmEvent: {"fields":{"kind":{"type":"int32","id":1},"domain":{"type":"string","id":2},"name":{"type":"string","id":3},"ssid":{"type":"string","id":4},"resource":{"type":"string","id":5},"termtyp":{"type":"int32","id":6},"time":{"type":"int64","id":7},"reason":{"type":"string","id":8},"ip":{"type":"string","id":9}}},
 };
 
 /** The `tim` package of proto/tim.proto (Root.fromJSON input). */
