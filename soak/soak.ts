@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TimAdminClient } from '../src/client/admin-client.js';
-import { TimClient } from '../src/client/client.js';
+import { TimClient } from '../src/client/node.js';
 import { buildConfig } from '../src/config/load.js';
 import { Gateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';

@@ -5,7 +5,7 @@
  * sessions held by another node.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TimClient } from '../src/client/client.js';
+import type { TimClient } from '../src/client/node.js';
 import { AdminType } from '../src/protocol/type-codes.js';
 import { encodeFrame, decodePayload } from '../src/protocol/codec.js';
 import { EventKind, NoticeKind, type AdmAck, type AdmEvent } from '../src/protocol/types.js';
@@ -200,7 +200,7 @@ describe('admin request bounds and bad frames', () => {
     await refused(admin.subscribe('d'.repeat(129)), 13, 'domain');
     await expect(admin.request(AdminType.AUTH, { name: ADMIN, pwd: PWD })).rejects.toMatchObject({ code: 4104, info: 'already authenticated' });
 
-    const ackIn = (frame: Buffer): AdmAck => decodePayload('AdmAck', frame.subarray(1));
+    const ackIn = (frame: Uint8Array): AdmAck => decodePayload('AdmAck', frame.subarray(1));
     const undecodable = await admin.sendRaw(Buffer.from([AdminType.NOTICE, 0x0a, 0xff]), AdminType.NOTICE);
     expect(ackIn(undecodable)).toMatchObject({ ok: false, admType: 40, error: { code: 4113 } });
     const unknown = await admin.sendRaw(Buffer.from([99]), 99);

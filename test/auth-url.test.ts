@@ -4,7 +4,7 @@
  * bodies, per-account limits and extend from the answer, the in-flight bound.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TimClient } from '../src/client/client.js';
+import type { TimClient } from '../src/client/node.js';
 import type { Gateway } from '../src/gateway.js';
 import type { TimAck } from '../src/protocol/types.js';
 import { adminGateway, adminOf } from './admin-helpers.js';

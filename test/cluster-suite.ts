@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
-import { TimClient } from '../src/client/client.js';
+import { TimClient } from '../src/client/node.js';
 import { EventKind, type AdmEvent, type TimAck } from '../src/protocol/types.js';
 import { PWD, tempDir, waitFor } from './helpers.js';
 import { cheapHash } from './support/cheap-hash.js';

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { buildConfig, ConfigError } from '../src/config/load.js';
-import { TimClient, type TimClientOptions } from '../src/client/client.js';
+import { TimClient, type TimClientOptions } from '../src/client/node.js';
 import { Gateway, type GatewayOptions } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { cheapHash } from './support/cheap-hash.js';
@@ -74,7 +74,7 @@ export async function serveGateway(config: Record<string, unknown> = {}): Promis
 
 /** Connects a client to a gateway; it is closed after the test. */
 export async function connect(gw: Gateway | string, options: TimClientOptions = {}): Promise<TimClient> {
-  const c = await TimClient.connect(typeof gw === 'string' ? gw : gw.clientUrl, options);
+  const c = await TimClient.connect(typeof gw === 'string' ? gw : gw.clientUrl, { reconnect: false, ...options });
   onCleanup(async () => {
     c.terminate();
   });

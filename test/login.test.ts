@@ -144,9 +144,9 @@ describe('login', () => {
 
   it('JSON mode: AUTH with the 0x80 bit, JSON replies and notices', async () => {
     const gw = await startGateway({ device_limit: 1 });
-    const c = await connect(gw, { json: true });
+    const c = await connect(gw, { format: 'json' });
     const raw: Buffer[] = [];
-    c.ws.on('message', (d: Buffer) => raw.push(d));
+    c.ws.on('message', (d: ArrayBuffer) => raw.push(Buffer.from(d))); // the client reads binary messages as ArrayBuffers (WHATWG binaryType)
     const ack = await c.login({ name: 'alice', pwd: PWD, termtyp: 1 });
     expect(ack).toMatchObject({ ok: true });
     expect(raw[0]![0]).toBe(12);
@@ -202,7 +202,7 @@ describe('socket rules', () => {
   it('PING is echoed after login', async () => {
     const gw = await startGateway();
     const c = await loggedIn(gw, { name: 'alice' });
-    const echoed = new Promise<Buffer>((resolve) => c.ws.once('message', (d: Buffer) => resolve(d)));
+    const echoed = new Promise<Buffer>((resolve) => c.ws.once('message', (d: ArrayBuffer) => resolve(Buffer.from(d))));
     c.ws.send(Buffer.from([ClientType.PING]));
     expect([...(await echoed)]).toEqual([13]);
   });
@@ -211,7 +211,7 @@ describe('socket rules', () => {
     const gw = await startGateway({ device_limit: 2 });
     const c = await connect(gw);
     const types: number[] = [];
-    c.on('frame', (t: number) => types.push(t));
+    c.on('frame', (f) => types.push(f.type));
     c.ws.send(encodeFrame('clientIn', ClientType.AUTH, { name: 'alice', pwd: PWD }));
     c.ws.send(encodeFrame('clientIn', ClientType.SESSIONS));
     c.ws.send(encodeFrame('clientIn', ClientType.PING));

@@ -33,7 +33,7 @@ it('logs at trace level never contain pwd or token secrets', async () => {
   const r = await connect(gw);
   expect(await r.login({ name: 'alice', token })).toMatchObject({ ok: true });
   const forged = `${token.slice(0, -4)}AAAA`;
-  const j = await connect(gw, { json: true });
+  const j = await connect(gw, { format: 'json' });
   expect(await j.login({ name: 'alice', token: forged })).toMatchObject({ error: { code: 4115 } });
   const g = await connect(gw);
   await g.sendRaw(Buffer.concat([Buffer.from([ClientType.AUTH | JSON_FLAG]), Buffer.from(`{"name":"alice","pwd":"${wrongPwd}",`)]), true);

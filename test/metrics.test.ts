@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
-import type { TimClient } from '../src/client/client.js';
+import type { TimClient } from '../src/client/node.js';
 import { NoticeKind } from '../src/protocol/types.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
 import { connect, loggedIn, onCleanup, PWD, waitFor } from './helpers.js';

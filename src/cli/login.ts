@@ -1,4 +1,4 @@
-import { TimClient } from '../client/client.js';
+import { TimClient } from '../client/node.js';
 import type { TimAck, TimMessage, TimSession } from '../protocol/types.js';
 import { checkClientUrl, explainConnectFailure, parseTermtyp } from './login-args.js';
 import { readSecret } from './stdin.js';

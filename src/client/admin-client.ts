@@ -13,27 +13,31 @@
  * payload decodes as an AdmAck with ok=false, admType = the request's code and
  * an error code (an AdmOnlineReply or AdmStats never decodes that way).
  */
-import { EventEmitter } from 'node:events';
-import WebSocket, { type ClientOptions } from 'ws';
+import type WebSocket from 'ws';
 import { decodeFrame, decodePayload, encodeAs, isUndecodable, nameOf } from '../protocol/codec.js';
-import { AdminType } from '../protocol/type-codes.js';
-import { NoticeKind, type AdmAccount, type AdmAck, type AdmEvent, type AdmKick, type AdmNotice, type AdmOnlineReply, type AdmStats } from '../protocol/types.js';
-import { opened, whenClosed, type CloseInfo } from './socket-lifecycle.js';
+import { AdminType, type CodeOf, type PayloadOf } from '../protocol/type-codes.js';
+import { NoticeKind, type AdmAccount, type AdmAck, type AdmEvent, type AdmKick, type AdmNotice, type AdmStats } from '../protocol/types.js';
+import { Emitter } from './emitter.js';
+import { nodeWebSocket, type NodeSocketOptions } from './node-socket.js';
+import { ReplyQueue } from './replies.js';
+import { messageData, openSocket, OPEN, type CloseInfo, type Opening } from './web-socket.js';
 
 /** Options of TimAdminClient.connect. */
-export interface AdminClientOptions {
+export interface AdminClientOptions extends Pick<NodeSocketOptions, 'ws'> {
   /** Operator name (an entry of `admins` in tim.json). */
   readonly name: string;
   readonly pwd: string;
-  /** Options passed to ws (TLS ca, headers...). */
-  readonly ws?: ClientOptions;
   /** Milliseconds to wait for each reply before giving up and closing the socket (default 10000). */
   readonly timeoutMs?: number;
 }
 
 /** A refused admin request: the AdmAck's error. */
 export class AdminError extends Error {
-  constructor(readonly code: number, readonly info: string, readonly admType: number) {
+  constructor(
+    readonly code: number,
+    readonly info: string,
+    readonly admType: number,
+  ) {
     super(`admin request ${admType} failed: ${code} ${info}`);
     this.name = 'AdminError';
   }
@@ -46,14 +50,14 @@ export interface LoginToken {
   readonly expires: number;
 }
 
-interface Pending {
-  readonly type: number;
-  readonly resolve: (frame: Buffer) => void;
-  readonly reject: (e: Error) => void;
+/** Events of an admin client: presence events after subscribe, and the close. */
+export interface AdminClientEvents {
+  event: AdmEvent;
+  close: CloseInfo;
 }
 
 /** The AdmAck error carried by a reply frame of `type`, if it is one. */
-function errorOf(type: number, frame: Buffer): AdminError | null {
+function errorOf(type: number, frame: Uint8Array): AdminError | null {
   let ack: AdmAck;
   try {
     ack = decodePayload('AdmAck', frame.subarray(1)); // byte 0 is the type code
@@ -64,26 +68,32 @@ function errorOf(type: number, frame: Buffer): AdminError | null {
   return new AdminError(ack.error.code, ack.error.info, type);
 }
 
-/**
- * An authenticated admin socket. Events: `event` (AdmEvent, after subscribe),
- * `close` (CloseInfo).
- */
-export class TimAdminClient extends EventEmitter {
+/** An authenticated admin socket. */
+export class TimAdminClient extends Emitter<AdminClientEvents> {
   /** Id of the gateway node this socket is connected to (ADMAUTH reply `n`). */
   gateway = '';
-  /** Resolves when the socket has closed. */
-  readonly closed: Promise<CloseInfo>;
-  private pending: Pending[] = [];
+  private readonly replies: ReplyQueue<Uint8Array>;
   private closeInfo: CloseInfo | null = null;
 
-  private constructor(readonly ws: WebSocket, private readonly timeoutMs: number) {
+  private constructor(private readonly opening: Opening<WebSocket>, timeoutMs: number) {
     super();
-    this.closed = whenClosed(ws, (info) => {
+    this.replies = new ReplyQueue(timeoutMs, () => this.terminate());
+    opening.socket.addEventListener('message', (ev) => this.receive(messageData(ev.data)));
+    void opening.closed.then((info) => {
       this.closeInfo = info;
-      for (const p of this.pending.splice(0)) p.reject(new Error(`admin socket closed (${info.code})`));
+      this.replies.failAll(new Error(`admin socket closed (${info.code})`));
       this.emit('close', info);
     });
-    ws.on('message', (data: Buffer) => this.receive(data));
+  }
+
+  /** The socket (tests drop it with terminate()). */
+  get ws(): WebSocket {
+    return this.opening.socket;
+  }
+
+  /** Resolves when the socket has closed. */
+  get closed(): Promise<CloseInfo> {
+    return this.opening.closed;
   }
 
   /** Opens ws://host:port/admin and authenticates; rejects with AdminError (4105, 5105) when refused. */
@@ -96,52 +106,41 @@ export class TimAdminClient extends EventEmitter {
 
   /** Opens the socket without authenticating (tests of the ADMAUTH-first rule). */
   static async open(url: string, options: Partial<AdminClientOptions> = {}): Promise<TimAdminClient> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, ...options.ws });
-    const client = new TimAdminClient(ws, options.timeoutMs ?? 10_000);
-    await opened(ws, client.closed, 'admin socket');
+    const client = new TimAdminClient(openSocket(nodeWebSocket({ ws: options.ws }), url), options.timeoutMs ?? 10_000);
+    await client.opening.opened;
     return client;
   }
 
-  private receive(data: Buffer): void {
-    const frame = decodeFrame('adminOut', data);
-    const type = frame.type;
+  private receive(data: string | Uint8Array): void {
+    if (typeof data === 'string') return; // this client speaks binary frames
+    const type = data[0] ?? -1;
     if (type === AdminType.EVENT) {
-      if (!isUndecodable(frame)) this.emit('event', frame.payload as unknown as AdmEvent);
+      const frame = decodeFrame('adminOut', data);
+      if (!isUndecodable(frame) && frame.type === AdminType.EVENT) this.emit('event', frame.payload);
       return;
     }
-    const i = this.pending.findIndex((p) => p.type === type);
-    if (i >= 0) this.pending.splice(i, 1)[0]!.resolve(data);
+    this.replies.deliver(type, data);
   }
 
   /** Sends raw bytes (or a text message) and resolves with the whole reply frame of type `replyType` (tests of bad input). */
-  sendRaw(bytes: Uint8Array | string, replyType: number): Promise<Buffer> {
-    if (this.closeInfo) return Promise.reject(new Error(`admin socket closed (${this.closeInfo.code})`));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`no reply of type ${replyType} within ${this.timeoutMs} ms`));
-        this.ws.terminate();
-      }, this.timeoutMs);
-      const done = <T>(f: (v: T) => void) => (v: T) => {
-        clearTimeout(timer);
-        f(v);
-      };
-      this.pending.push({ type: replyType, resolve: done(resolve), reject: done(reject) });
-      this.ws.send(bytes);
-    });
+  sendRaw(bytes: Uint8Array | string, replyType: number): Promise<Uint8Array> {
+    if (this.closeInfo || this.ws.readyState !== OPEN) return Promise.reject(new Error(`admin socket closed (${this.closeInfo?.code ?? 'closing'})`));
+    return this.replies.wait([replyType], () => this.ws.send(bytes));
   }
 
   /** Sends a request and resolves with its success payload; rejects with AdminError when it failed. */
-  async request(type: number, payload: object): Promise<Record<string, unknown>> {
+  async request<K extends CodeOf<'adminIn'>>(type: K, payload: Partial<PayloadOf<'adminIn', K>>): Promise<object> {
     const frame = await this.sendRaw(encodeAs(nameOf('adminIn', type), type, payload, 'binary'), type);
     const error = errorOf(type, frame);
     if (error) throw error;
     const decoded = decodeFrame('adminOut', frame);
     if (isUndecodable(decoded)) throw new AdminError(4113, `undecodable reply (${decoded.error})`, type);
-    return decoded.payload as Record<string, unknown>;
+    return decoded.payload;
   }
 
-  private async ack(type: number, payload: object): Promise<AdmAck> {
-    return (await this.request(type, payload)) as unknown as AdmAck;
+  /** A request whose success reply is an AdmAck. */
+  private async ack<K extends CodeOf<'adminIn'>>(type: K, payload: Partial<PayloadOf<'adminIn', K>>): Promise<AdmAck> {
+    return (await this.request(type, payload)) as AdmAck;
   }
 
   /** ADMPING: resolves when the gateway answers. */
@@ -166,12 +165,13 @@ export class TimAdminClient extends EventEmitter {
 
   /** ADMONLINE: the sessions of each named account of a domain. */
   async online(domain: string, names: readonly string[]): Promise<AdmAccount[]> {
-    return ((await this.request(AdminType.ONLINE, { domain, names })) as unknown as AdmOnlineReply).accounts;
+    const reply = (await this.request(AdminType.ONLINE, { domain, names: [...names] })) as { accounts: AdmAccount[] };
+    return reply.accounts;
   }
 
   /** ADMSTATS: table-wide counts and this node's connections. */
   async stats(): Promise<AdmStats> {
-    return (await this.request(AdminType.STATS, {})) as unknown as AdmStats;
+    return (await this.request(AdminType.STATS, {})) as AdmStats;
   }
 
   /** ADMTOKEN: a single-use login token for domain+name (ttlSeconds 0 = the gateway's token_timeout). */
@@ -182,7 +182,7 @@ export class TimAdminClient extends EventEmitter {
 
   /** Closes the socket (1000) and waits for the close. */
   async close(): Promise<CloseInfo> {
-    if (!this.closeInfo) this.ws.close(1000);
+    if (!this.closeInfo && this.ws.readyState <= OPEN) this.ws.close(1000);
     return this.closed;
   }
 
