@@ -19,7 +19,7 @@ import { GatewayProcess } from './support/gateway-process.js';
 import type { RedisServer } from './support/redis-server.js';
 
 const ADMIN = { name: 'ops', pwd: 'ops-secret' };
-const LEASE_TTL = 2;
+const LEASE_TTL = 5;
 
 /** A gateway process of the cluster. */
 type Node = GatewayProcess;
