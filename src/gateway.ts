@@ -15,6 +15,8 @@ import { TrafficSummary } from './traffic-summary.js';
 import type { SessionInfo } from './session/registry.js';
 import { SessionService } from './session/session-service.js';
 import { createStore, type Store } from './session/store.js';
+import { ResumeTokens } from './session/introspection.js';
+import { MemoryTokenIndex } from './session/token-index.js';
 import { AdminService } from './session/admin-service.js';
 import { addDashboard } from './dashboard/dashboard.js';
 import { GatewayNodes } from './dashboard/gateway-nodes.js';
@@ -93,7 +95,8 @@ export class Gateway {
       );
       const webhooks = await unwind.step('webhooks', () => new Webhooks(config, id, log, metrics.registry), (w) => w.close());
       store.bus.onEvent((event, local) => webhooks.handle(event, local));
-      const service = new SessionService({ config, gatewayId: id, registry: store.registry, bus: store.bus, authenticator, metrics, log });
+      const tokenIndex = store.tokenIndex ?? new MemoryTokenIndex();
+      const service = new SessionService({ config, gatewayId: id, registry: store.registry, tokenIndex, bus: store.bus, authenticator, metrics, log });
       const hooks = {
         liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
         displaced: (s: SessionInfo) => service.displaced(s),
@@ -102,7 +105,8 @@ export class Gateway {
       const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, upgradeRequired), closeServer);
       const built: { gateway?: Gateway } = {};
       const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });
-      const adminApi = createAdminApi({ config, log, admin, metrics, health: () => built.gateway!.health() });
+      const tokens = new ResumeTokens(store.registry, tokenIndex);
+      const adminApi = createAdminApi({ config, log, admin, tokens, metrics, health: () => built.gateway!.health() });
       const nodes = new GatewayNodes(store, id, () => service.local.size);
       addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
       const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle), closeServer);

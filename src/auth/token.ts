@@ -38,13 +38,16 @@ export type TokenCheck =
   | { readonly kind: 'login'; readonly extend?: Readonly<Record<string, string>> }
   | { readonly kind: 'invalid' };
 
+/** The text of a gateway token: kind (`r` resume, `l` login), id (the ssid of a resume token), secret. */
+export const TOKEN_FORMAT = /^([rl])\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/;
+
 /**
  * Checks a token presented with name+domain. A login token is consumed by the
  * check (single use) whatever its outcome. A resume token is only looked up:
  * the login step re-checks it atomically (it may be revoked meanwhile).
  */
 export async function checkToken(registry: SessionRegistry, domain: string, name: string, token: string, now: number): Promise<TokenCheck> {
-  const m = /^([rl])\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const m = TOKEN_FORMAT.exec(token);
   if (!m) return { kind: 'invalid' };
   const [, kind, id, secret] = m as unknown as [string, 'r' | 'l', string, string];
   const hash = hashSecret(secret);

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/defaults.js';
 import type { Metrics } from '../metrics.js';
 import type { AdminService } from '../session/admin-service.js';
+import type { ResumeTokens } from '../session/introspection.js';
+import { introspectRoute } from './introspect-route.js';
 import { jsonReply, outcomeReply } from './http-reply.js';
 import { openApiDocument } from './openapi.js';
 import { bodyFields, queryFields } from './parse-request.js';
@@ -28,6 +30,7 @@ export interface AdminRoutesDeps {
   readonly config: Config;
   readonly log: Logger;
   readonly admin: AdminService;
+  readonly tokens: ResumeTokens;
   readonly metrics: Metrics;
   readonly health: () => Health;
 }
@@ -78,6 +81,7 @@ export function addAdminRoutes(router: HttpRouter, deps: AdminRoutesDeps): void 
       const req = await bodyFields(ctx, kickFields);
       return 'reply' in req ? req.reply : outcomeReply(await admin.kick(req.value), (kicked) => ({ kicked }));
     })
+    .route('POST', '/api/v1/introspect', introspectRoute(deps.config, deps.tokens))
     .route('POST', '/api/v1/token', async (ctx) => {
       const req = await bodyFields(ctx, tokenFields);
       return 'reply' in req ? req.reply : outcomeReply(await admin.token(req.value), (t) => t);

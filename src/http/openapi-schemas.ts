@@ -54,4 +54,25 @@ export const schemas = {
   Kicked: closed({ kicked: { ...int, description: 'sessions logged out' } }),
   TokenRequest: closed({ domain: str, name: str, ttlSeconds: { ...int, description: '0 = token_timeout' }, extend: stringMap }, ['domain', 'ttlSeconds', 'extend']),
   IssuedToken: closed({ token: { ...str, description: 'single-use login token' }, expires: { ...int, description: 'ms since epoch' } }),
+  IntrospectRequest: closed(
+    { token: { ...str, description: 'a resume token' }, token_type_hint: { ...str, description: 'RFC 7662; ignored' }, domain: { ...str, description: 'when given, a token of another domain is inactive' } },
+    ['token_type_hint', 'domain'],
+  ),
+  Introspection: {
+    oneOf: [
+      closed({
+        active: { const: true },
+        domain: str,
+        name: str,
+        ssid: str,
+        termtyp: int,
+        resource: str,
+        gateway: { ...str, description: 'node holding its socket; "" when offline' },
+        online: { type: 'boolean', description: 'its session holds a socket now' },
+        iat: { ...int, description: 'issued, seconds since epoch' },
+        exp: { ...int, description: 'expires, seconds since epoch' },
+      }),
+      closed({ active: { const: false } }),
+    ],
+  },
 } as const;

@@ -37,6 +37,14 @@ export const openApiDocument = {
     },
     '/api/v1/notice': { post: op('send a system notice (ADMNOTICE)', ok('Reached', 'sent'), { requestBody: body('NoticeRequest') }) },
     '/api/v1/kick': { post: op('log accounts or sessions out (ADMKICK)', ok('Kicked', 'logged out'), { requestBody: body('KickRequest') }) },
+    '/api/v1/introspect': {
+      post: op('is this resume token live now (RFC 7662)', ok('Introspection', 'active, or {"active": false}'), {
+        requestBody: {
+          required: true,
+          content: { ...json('IntrospectRequest'), 'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/IntrospectRequest' } } },
+        },
+      }),
+    },
     '/api/v1/token': { post: op('issue a single-use login token (ADMTOKEN)', ok('IssuedToken', 'issued'), { requestBody: body('TokenRequest') }) },
     ...dashboardPaths,
     '/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },

@@ -22,12 +22,15 @@ import { accountId } from './account-id.js';
 import { presenceEvent, type Bus, type NodeCommand } from './bus.js';
 import type { SessionInfo, SessionRegistry, Touch } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
+import type { TokenIndex } from './token-index.js';
 
 /** Everything the session layer works with. */
 export interface SessionServiceDeps {
   readonly config: Config;
   readonly gatewayId: string;
   readonly registry: SessionRegistry;
+  /** Where resume tokens presented alone are looked up (HTTP introspection, /api/v1/me). */
+  readonly tokenIndex: TokenIndex;
   readonly bus: Bus;
   readonly authenticator: LoginAuthenticator;
   readonly metrics: Metrics;
@@ -171,6 +174,10 @@ export class SessionService {
     const stored = result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session;
     conn.session = stored;
     this.event(EventKind.ONLINE, stored, resume ? 'resume' : 'login');
+    // before the ACK, so the token can be introspected as soon as anyone has it; a failure only makes it unknown to introspection
+    await this.deps.tokenIndex
+      .put(stored.ssid, { domain: auth.domain, name: auth.name, resource: auth.resource, termtyp: auth.termtyp }, token.record.expires)
+      .catch((err: unknown) => this.deps.log.warn({ err, ssid: stored.ssid }, 'could not index a resume token; introspection will not know it'));
     return {
       ok: true,
       timType: ClientType.AUTH,

@@ -18,6 +18,7 @@ import { Reconciler } from './reconciler.js';
 import { listNodes, type NodeView } from './redis-nodes.js';
 import { RedisRegistry } from './redis-registry.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
+import { MemoryTokenIndex, RedisTokenIndex, type TokenIndex } from './token-index.js';
 
 /** What the store needs from the gateway it serves. */
 export interface StoreHooks {
@@ -34,6 +35,8 @@ export interface Store {
   readonly mode: 'embedded' | 'cluster';
   /** Revoked JWTs (cluster mode: shared in Redis); absent = kept in memory by the gateway. */
   readonly revocations?: JwtRevocations;
+  /** The ssid → account pointers of resume tokens; absent = an in-memory one (stores built in tests). */
+  readonly tokenIndex?: TokenIndex;
   /** Starts background work (cluster mode: the node lease and reaper); none in embedded mode. */
   start?(hooks: StoreHooks): Promise<void>;
   /** Cluster mode: the nodes of the lease table with their session counts (the dashboard's node list). */
@@ -44,7 +47,10 @@ export interface Store {
 
 /** Builds the store for a config. */
 export async function createStore(config: Config, gatewayId: string, log: Logger): Promise<Store> {
-  if (!config.redis) return { registry: new MemoryRegistry(), bus: new LocalBus(gatewayId), mode: 'embedded', revocations: new MemoryRevocations() };
+  if (!config.redis) {
+    const tokenIndex = new MemoryTokenIndex();
+    return { registry: new MemoryRegistry(), bus: new LocalBus(gatewayId), mode: 'embedded', revocations: new MemoryRevocations(), tokenIndex, close: async () => tokenIndex.close() };
+  }
   const { prefix = redisDefaults.prefix, lease_ttl = redisDefaults.lease_ttl } = config.redis;
   const rlog = log.child({ redis: describeRedis(config.redis) });
   const client = await connectRedis(config.redis, rlog, 'commands');
@@ -70,6 +76,7 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
     mode: 'cluster',
     revocations: new RedisRevocations(client, keys),
     nodes: () => listNodes(client, keys, registry.index),
+    tokenIndex: new RedisTokenIndex(client, keys),
     start: async (hooks) => {
       reconciler.start();
       await lease.start({
