@@ -44,6 +44,10 @@ export class Metrics {
     labelNames: ['type', 'result'],
     registers: [this.registry],
   });
+  /** Open event streams (GET /api/v1/events) on this node. */
+  readonly eventStreams = new Gauge({ name: 'tim_http_event_streams', help: 'Open HTTP event streams on this node', registers: [this.registry] });
+  /** Event streams dropped because their reader fell more than max_buffered behind. */
+  readonly eventStreamsDropped = new Counter({ name: 'tim_http_event_streams_dropped_total', help: 'HTTP event streams dropped as slow readers', registers: [this.registry] });
   /** Where the table-wide gauges read from; set by watchTable. */
   private tableStats: (() => Promise<RegistryStats>) | null = null;
   /** Samples the event loop every LOOP_SAMPLE_MS; each sample is that interval plus the lag. */

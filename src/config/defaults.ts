@@ -25,6 +25,8 @@ export const defaults = {
   users: 'users.json',
   /** Operator accounts of the admin socket: [{name, pwd}] with pwd a hash. */
   admins: [] as AdminAccount[],
+  /** Seconds between heartbeat comments on HTTP event streams (GET /api/v1/events). */
+  sse_heartbeat: 15,
   /** Keys of the HTTP API (PROTOCOL.md section 13): [{name, key: "sha256:HEX"}], the SHA-256 of each key (`tim-gateway api-key`). */
   api_keys: [] as ApiKey[],
   /** Present = cluster mode on Redis; absent = embedded in-memory table. */

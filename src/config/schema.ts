@@ -114,6 +114,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   },
   users: nonEmpty,
   admins: accountList(['name', 'pwd']),
+  sse_heartbeat: num(0.01, 3600),
   api_keys: (v) => {
     const shape = accountList(['name', 'key'])(v);
     if (shape) return shape;

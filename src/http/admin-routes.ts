@@ -8,6 +8,7 @@ import type { Config } from '../config/defaults.js';
 import type { Metrics } from '../metrics.js';
 import type { AdminService } from '../session/admin-service.js';
 import type { ResumeTokens } from '../session/introspection.js';
+import { EventStreams } from './event-stream.js';
 import { introspectRoute } from './introspect-route.js';
 import { jsonReply, outcomeReply } from './http-reply.js';
 import { openApiDocument } from './openapi.js';
@@ -81,6 +82,7 @@ export function addAdminRoutes(router: HttpRouter, deps: AdminRoutesDeps): void 
       const req = await bodyFields(ctx, kickFields);
       return 'reply' in req ? req.reply : outcomeReply(await admin.kick(req.value), (kicked) => ({ kicked }));
     })
+    .route('GET', '/api/v1/events', new EventStreams(deps.config, admin, metrics).handle)
     .route('POST', '/api/v1/introspect', introspectRoute(deps.config, deps.tokens))
     .route('POST', '/api/v1/token', async (ctx) => {
       const req = await bodyFields(ctx, tokenFields);

@@ -54,6 +54,17 @@ export const schemas = {
   Kicked: closed({ kicked: { ...int, description: 'sessions logged out' } }),
   TokenRequest: closed({ domain: str, name: str, ttlSeconds: { ...int, description: '0 = token_timeout' }, extend: stringMap }, ['domain', 'ttlSeconds', 'extend']),
   IssuedToken: closed({ token: { ...str, description: 'single-use login token' }, expires: { ...int, description: 'ms since epoch' } }),
+  PresenceEvent: closed({
+    kind: { enum: ['online', 'offline', 'kicked', 'rejected'] },
+    domain: str,
+    name: str,
+    ssid: str,
+    resource: str,
+    termtyp: int,
+    ip: str,
+    time: { ...int, description: 'ms since epoch' },
+    reason: str,
+  }),
   IntrospectRequest: closed(
     { token: { ...str, description: 'a resume token' }, token_type_hint: { ...str, description: 'RFC 7662; ignored' }, domain: { ...str, description: 'when given, a token of another domain is inactive' } },
     ['token_type_hint', 'domain'],

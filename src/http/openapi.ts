@@ -37,6 +37,15 @@ export const openApiDocument = {
     },
     '/api/v1/notice': { post: op('send a system notice (ADMNOTICE)', ok('Reached', 'sent'), { requestBody: body('NoticeRequest') }) },
     '/api/v1/kick': { post: op('log accounts or sessions out (ADMKICK)', ok('Kicked', 'logged out'), { requestBody: body('KickRequest') }) },
+    '/api/v1/events': {
+      get: op('presence events as Server-Sent Events (ADMSUB)', {
+        '200': {
+          description: 'a stream: `event: online|offline|kicked|rejected` with `data:` a PresenceEvent; `: heartbeat` comments every sse_heartbeat seconds',
+          content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/PresenceEvent' } } },
+        },
+        ...errors,
+      }, { parameters: [{ name: 'domain', in: 'query', schema: { type: 'string' }, description: 'only this domain ("" or absent = all, as ADMSUB)' }] }),
+    },
     '/api/v1/introspect': {
       post: op('is this resume token live now (RFC 7662)', ok('Introspection', 'active, or {"active": false}'), {
         requestBody: {
