@@ -102,14 +102,14 @@ export class Gateway {
         displaced: (s: SessionInfo) => service.displaced(s),
       };
       await unwind.step('store start', () => store.start?.(hooks), () => store.registry.removeGateway(id));
-      const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, upgradeRequired), closeServer);
+      const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, upgradeRequired, metrics), closeServer);
       const built: { gateway?: Gateway } = {};
       const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });
       const tokens = new ResumeTokens(store.registry, tokenIndex);
       const adminApi = createAdminApi({ config, log, admin, tokens, metrics, health: () => built.gateway!.health() });
       const nodes = new GatewayNodes(store, id, () => service.local.size);
       addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
-      const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle), closeServer);
+      const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle, metrics), closeServer);
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
       metrics.watchTable(() => store.registry.stats(Date.now()));

@@ -48,6 +48,13 @@ export class Metrics {
   readonly eventStreams = new Gauge({ name: 'tim_http_event_streams', help: 'Open HTTP event streams on this node', registers: [this.registry] });
   /** Event streams dropped because their reader fell more than max_buffered behind. */
   readonly eventStreamsDropped = new Counter({ name: 'tim_http_event_streams_dropped_total', help: 'HTTP event streams dropped as slow readers', registers: [this.registry] });
+  /** Connections closed before their first HTTP request (listener: client, admin; reason: over_limit, header_timeout). */
+  readonly refusedConnections = new Counter({
+    name: 'tim_refused_connections_total',
+    help: 'Connections closed before their first HTTP request, by listener and reason (over_limit, header_timeout)',
+    labelNames: ['listener', 'reason'],
+    registers: [this.registry],
+  });
   /** Where the table-wide gauges read from; set by watchTable. */
   private tableStats: (() => Promise<RegistryStats>) | null = null;
   /** Samples the event loop every LOOP_SAMPLE_MS; each sample is that interval plus the lag. */

@@ -10,18 +10,24 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/defaults.js';
 import type { CloseCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { CappedCounts } from '../policy/capped-counts.js';
 import type { AdminService } from '../session/admin-service.js';
 import { AdminConnection } from './admin-connection.js';
 import { peerAddress, refuseUpgrade, requestPath } from './http-upgrade.js';
 import type { Listener } from './listener.js';
 
-/** Open admin sockets per node; beyond, new ones are refused with HTTP 503. */
+/** Authenticated admin sockets per node; while full, new ones are refused with HTTP 503. */
 const MAX_ADMIN_CONNECTIONS = 256;
+
+/** Admin sockets per node that have not passed ADMAUTH yet (each address also has admin_unauth_per_ip); beyond, HTTP 503. */
+const MAX_UNAUTH_ADMIN_CONNECTIONS = 1024;
 
 /** The admin WebSocket server of one gateway. */
 export class AdminServer {
   readonly connections = new Set<AdminConnection>();
   private readonly wss: WebSocketServer;
+  /** Sockets that have not passed ADMAUTH, per address: a pool of their own, so they cannot crowd out operators. */
+  private readonly unauth: CappedCounts;
   private accepting = true;
 
   constructor(
@@ -32,6 +38,7 @@ export class AdminServer {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
+    this.unauth = new CappedCounts(config.admin_unauth_per_ip, MAX_UNAUTH_ADMIN_CONNECTIONS);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.max_frame, perMessageDeflate: false, clientTracking: false });
     listener.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     admin.onEvent((ev) => {
@@ -42,15 +49,22 @@ export class AdminServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (requestPath(req) !== '/admin') return refuseUpgrade(socket, 404, 'Not Found');
-    if (!this.accepting || this.connections.size >= MAX_ADMIN_CONNECTIONS) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, peerAddress(req)));
+    const authenticated = this.connections.size - this.unauth.size;
+    if (!this.accepting || authenticated >= MAX_ADMIN_CONNECTIONS) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    const ip = peerAddress(req);
+    const full = this.unauth.full(ip);
+    if (full) return full === 'key' ? refuseUpgrade(socket, 429, 'Too Many Requests') : refuseUpgrade(socket, 503, 'Service Unavailable');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip));
   }
 
   private accept(ws: WebSocket, ip: string): void {
+    const leaveUnauthPool = this.unauth.take(ip);
     const conn = new AdminConnection(ws, ip, this.gatewayId, this.config, this.admin, this.metrics, this.log.child({ admin: ip }), (c) => {
+      leaveUnauthPool();
       this.connections.delete(c);
       this.metrics.adminConnections.set(this.connections.size);
     });
+    conn.onAuthenticated = leaveUnauthPool;
     this.connections.add(conn);
     this.metrics.adminConnections.set(this.connections.size);
   }

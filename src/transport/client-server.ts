@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/defaults.js';
 import { type CloseCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { CappedCounts } from '../policy/capped-counts.js';
 import type { SessionService } from '../session/session-service.js';
 import { ClientConnection } from './client-connection.js';
 import { peerAddress, refuseUpgrade, requestPath } from './http-upgrade.js';
@@ -20,7 +21,7 @@ import type { Listener } from './listener.js';
 export class ClientServer {
   readonly connections = new Set<ClientConnection>();
   private readonly wss: WebSocketServer;
-  private readonly unauthByIp = new Map<string, number>();
+  private readonly unauth: CappedCounts;
   private readonly heartbeatTimer: NodeJS.Timeout;
   /** A reconcile with the table is running (a slow store must not pile them up). */
   private reconciling = false;
@@ -36,6 +37,7 @@ export class ClientServer {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
+    this.unauth = new CappedCounts(config.unauth_per_ip);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.max_frame, perMessageDeflate: false, clientTracking: false });
     listener.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeat_interval * 1000);
@@ -51,22 +53,13 @@ export class ClientServer {
     if (this.config.origins && origin !== undefined && !this.config.origins.includes(origin)) return refuseUpgrade(socket, 403, 'Forbidden');
     if (this.connections.size >= this.config.connect_limit) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const ip = peerAddress(req);
-    const unauth = this.unauthByIp.get(ip) ?? 0;
-    if (unauth >= this.config.unauth_per_ip) return refuseUpgrade(socket, 429, 'Too Many Requests');
+    if (this.unauth.full(ip)) return refuseUpgrade(socket, 429, 'Too Many Requests');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip));
   }
 
   private accept(ws: WebSocket, ip: string): void {
     const connId = `${this.connIdPrefix}${(++this.nextConnId).toString(36)}`;
-    this.unauthByIp.set(ip, (this.unauthByIp.get(ip) ?? 0) + 1);
-    let countedUnauth = true;
-    const dropUnauth = (): void => {
-      if (!countedUnauth) return;
-      countedUnauth = false;
-      const n = (this.unauthByIp.get(ip) ?? 1) - 1;
-      if (n <= 0) this.unauthByIp.delete(ip);
-      else this.unauthByIp.set(ip, n);
-    };
+    const dropUnauth = this.unauth.take(ip);
     const conn = new ClientConnection(ws, connId, ip, this.config, this.service, this.metrics, this.log, (c) => {
       dropUnauth();
       this.connections.delete(c);

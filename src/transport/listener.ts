@@ -10,6 +10,8 @@ import { createSecureContext } from 'node:tls';
 import { configPath, ConfigError } from '../config/load.js';
 import type { Config } from '../config/defaults.js';
 import { parseListen } from '../config/schema.js';
+import type { Metrics } from '../metrics.js';
+import { guardPendingConnections } from './pending-connections.js';
 
 /** A bound listener and the URL base clients use to reach it. */
 export interface Listener {
@@ -45,8 +47,9 @@ function tlsOptions(config: Config): { cert: Buffer; key: Buffer } {
  * Listens on the address of config key `key` ("host:port"), over TLS when
  * `tls` is set and the config has a certificate. An address that cannot be
  * bound (taken, not local, not allowed) is a ConfigError naming the key.
+ * Connections that do not finish their first request are bounded (pending-connections.ts).
  */
-export async function listen(key: 'client_listen' | 'admin_listen', config: Config, tls: boolean, handler: Handler): Promise<Listener> {
+export async function listen(key: 'client_listen' | 'admin_listen', config: Config, tls: boolean, handler: Handler, metrics: Metrics): Promise<Listener> {
   const addr = config[key];
   const parsed = parseListen(addr);
   if (!parsed) throw new ConfigError(config.file, key, `is not a "host:port" address: ${addr}`);
@@ -54,6 +57,8 @@ export async function listen(key: 'client_listen' | 'admin_listen', config: Conf
   const server: Server = secure ? createHttpsServer(tlsOptions(config), handler) : createHttpServer(handler);
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
+  const listener = key === 'client_listen' ? 'client' : 'admin';
+  guardPendingConnections(server, config, (reason) => metrics.refusedConnections.inc({ listener, reason }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(config.file, key, `cannot listen on ${addr}: ${e.code ?? e.message}`)));
     server.listen({ host: parsed.host || undefined, port: parsed.port, backlog: 4096 }, () => {
