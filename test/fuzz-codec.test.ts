@@ -22,12 +22,16 @@ const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const frame = (type: number, body: Uint8Array | string): Uint8Array =>
   Buffer.concat([Buffer.from([type]), typeof body === 'string' ? Buffer.from(body, 'utf8') : body]);
 
+/** Not well-formed Unicode (UTF-8 cannot carry it unchanged) or holding a control character (category Cc). */
+const unclean = (s: string): boolean => Buffer.from(s, 'utf8').toString('utf8') !== s || /\p{Cc}/u.test(s);
+
 /** What checkAuthBounds must object to, computed independently: the first word of each possible `info`. */
 function violations(a: TimAuth): Set<string> {
   const max = config.max_field_bytes;
   const out = new Set<string>();
   if (a.name === '' || bytes(a.name) > max) out.add('name');
   for (const f of ['domain', 'resource', 'pwd'] as const) if (bytes(a[f]) > max) out.add(f);
+  for (const f of ['name', 'domain', 'resource'] as const) if (unclean(a[f])) out.add(f);
   if (bytes(a.token) > MAX_TOKEN_BYTES) out.add('token');
   if (a.pwd === '' && a.token === '') out.add('pwd');
   if (!Number.isInteger(a.termtyp) || a.termtyp < 0 || a.termtyp > 127) out.add('termtyp');

@@ -96,11 +96,15 @@ function withoutNulls(obj: Record<string, unknown>): Record<string, unknown> {
 
 const bytes = (s: unknown): number => Buffer.byteLength(String(s), 'utf8');
 
+/** README (extensions): name, domain and resource must be well-formed Unicode (UTF-8 round-trips them) without control characters (category Cc). */
+const unclean = (s: string): boolean => Buffer.from(s, 'utf8').toString('utf8') !== s || /\p{Cc}/u.test(s);
+
 /** The fields of an AUTH payload that break a bound (section 3 and tim.json's max_* keys); empty when none. */
 export function authViolations(auth: Record<string, unknown>, bounds: Bounds): string[] {
   const out: string[] = [];
   if (auth.name === '') out.push('name');
   for (const f of ['name', 'domain', 'resource', 'pwd']) if (bytes(auth[f]) > bounds.max_field_bytes) out.push(f);
+  for (const f of ['name', 'domain', 'resource']) if (unclean(String(auth[f]))) out.push(f);
   if (bytes(auth.token) > MAX_TOKEN_BYTES) out.push('token');
   if (auth.pwd === '' && auth.token === '') out.push('pwd', 'token');
   const termtyp = auth.termtyp as number;

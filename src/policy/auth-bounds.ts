@@ -5,6 +5,7 @@
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, type TimFailure } from '../errors.js';
 import type { TimAuth } from '../protocol/types.js';
+import { isCleanText } from './clean-text.js';
 
 /** Longest token accepted (ours are under 120 bytes). */
 export const MAX_TOKEN_BYTES = 256;
@@ -20,6 +21,9 @@ export function checkAuthBounds(auth: TimAuth, config: Config): TimFailure | nul
   if (auth.name === '') return bad('name is required');
   for (const field of ['name', 'domain', 'resource', 'pwd'] as const) {
     if (bytes(auth[field]) > max) return bad(`${field} longer than ${max} bytes`);
+  }
+  for (const field of ['name', 'domain', 'resource'] as const) {
+    if (!isCleanText(auth[field])) return bad(`${field} must be well-formed Unicode without control characters`);
   }
   const maxToken = config.jwt || config.auth_url ? MAX_APP_TOKEN_BYTES : MAX_TOKEN_BYTES;
   if (bytes(auth.token) > maxToken) return bad(`token longer than ${maxToken} bytes`);

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 
-/** The stable account id sent in ACK `n`: unique per domain+name, the same on every node. */
+/**
+ * The stable account id sent in ACK `n`: unique per domain+name, the same on
+ * every node. The domain is length-prefixed, so no pair of strings can
+ * produce another pair's input (domain "a\0b" + name "c" vs "a" + "b\0c").
+ */
 export function accountId(domain: string, name: string): string {
-  return createHash('sha256').update(domain).update('\u0000').update(name).digest('base64url').slice(0, 22);
+  return createHash('sha256').update(`${Buffer.byteLength(domain)}:${domain}`).update(name).digest('base64url').slice(0, 22);
 }

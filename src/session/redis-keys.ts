@@ -7,18 +7,35 @@
  * (src/session/key-slot.ts) in Redis Cluster, and are one key each on a
  * single Redis.
  */
+import { isWellFormed, loneSurrogates } from '../policy/clean-text.js';
 import { keySlot, SLOTS, slotTag } from './key-slot.js';
 
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const loneSurrogate = loneSurrogates('g');
 
 /** `s` with lone UTF-16 surrogates replaced by U+FFFD (what UTF-8 on the wire makes of them anyway). */
 export function wellFormed(s: string): string {
   return s.replace(loneSurrogate, '\ufffd');
 }
 
-/** Percent-encoding of a key part: only A-Z a-z 0-9 - _ . ! ~ * ' ( ) stay as they are. */
+/** Splits a string around its lone surrogates, keeping them. */
+const loneSurrogateSplit = new RegExp(`(${loneSurrogates().source})`);
+
+/**
+ * Percent-encoding of a key part: only A-Z a-z 0-9 - _ . ! ~ * ' ( ) stay as
+ * they are; a lone surrogate becomes `%uXXXX`, so it never shares a key with
+ * U+FFFD (`%EF%BF%BD`).
+ */
 export function keyPart(s: string): string {
-  return encodeURIComponent(wellFormed(s));
+  if (isWellFormed(s)) return encodeURIComponent(s);
+  return s
+    .split(loneSurrogateSplit)
+    .map((part, i) => (i % 2 ? `%u${part.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(part)))
+    .join('');
+}
+
+/** The inverse of keyPart. */
+export function parseKeyPart(s: string): string {
+  return s.replace(/%u([0-9A-F]{4})|(?:%[0-9A-F]{2})+/g, (seq, unit: string | undefined) => (unit ? String.fromCharCode(parseInt(unit, 16)) : decodeURIComponent(seq)));
 }
 
 /** Key names under a prefix (redis.prefix, default "tim:"). */
@@ -137,7 +154,7 @@ export class RedisKeys {
   /** The domain and name of an account tag `{domain:name}`, or null. */
   parseTag(tag: string): { domain: string; name: string } | null {
     const m = /^\{([^{}:]*):([^{}:]*)\}$/.exec(tag);
-    return m ? { domain: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) } : null;
+    return m ? { domain: parseKeyPart(m[1]!), name: parseKeyPart(m[2]!) } : null;
   }
 
   /** Splits an account key back into its domain, name and kind, or null when it is not one. */
@@ -145,7 +162,7 @@ export class RedisKeys {
     if (!key.startsWith(this.prefix)) return null;
     const m = /^\{([^{}:]*):([^{}:]*)\}:([stbn])$/.exec(key.slice(this.prefix.length));
     if (!m) return null;
-    return { domain: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!), kind: m[3]! };
+    return { domain: parseKeyPart(m[1]!), name: parseKeyPart(m[2]!), kind: m[3]! };
   }
 }
 
