@@ -144,6 +144,7 @@ export class Gateway {
       this.summary?.stop();
       this.clients.closeAll(CloseCode.SHUTDOWN);
       this.admins.closeAll(CloseCode.SHUTDOWN);
+      await this.service.drain();
       await this.store.registry.removeGateway(this.id).catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
       await closeStore(this.store);

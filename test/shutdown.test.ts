@@ -75,4 +75,27 @@ describe.skipIf(!redisSuitesEnabled())('graceful shutdown in cluster mode', () =
     expect(await b.store.registry.list('', 'alice')).toEqual([]);
     expect(await (await connect(b)).login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: true });
   });
+
+  it('SIGTERM with password logins in flight: they settle or are refused before the node removes its sessions, so none is left behind', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const open = { per_second: 100_000, burst: 100_000 };
+    const a = await serveGateway({ gateway_id: 'gw-term', redis: { url: redis.url, lease_ttl: 600 }, device_limit: 1000, devicetype_limit: 1000, login_rate_ip: open, login_rate_account: open, unauth_per_ip: 1000, auth_timeout: 120 });
+    let firstLanded!: () => void;
+    const landed = new Promise<void>((resolve) => (firstLanded = resolve));
+    const attempts = Array.from({ length: 150 }, async (_, i) => {
+      const c = await connect(a.clientUrl).catch(() => null);
+      const ack = await c?.login({ name: `u${i % 10}`, pwd: PWD }).catch(() => null);
+      if (ack?.ok) firstLanded();
+    });
+    await landed;
+    a.proc.kill('SIGTERM');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    await Promise.all(attempts);
+    const raw = redis.client();
+    onCleanup(async () => raw.disconnect());
+    const left: string[] = [];
+    for (const key of await raw.keys('tim:*:s')) for (const rec of await raw.hvals(key)) if ((JSON.parse(rec) as { gateway: string }).gateway === 'gw-term') left.push(key);
+    expect(left).toEqual([]);
+  }, 120_000);
 });

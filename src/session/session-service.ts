@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { Identity } from '../auth/authenticator.js';
 import type { LoginAuthenticator } from '../auth/login-authenticator.js';
 import { issueResumeToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
@@ -60,6 +61,9 @@ export class SessionService {
   private readonly ipBuckets: TokenBuckets;
   private readonly accountBuckets: TokenBuckets;
   private noticeSeq = Date.now() * 1000;
+  /** Logins being decided by the table and removals under way, which a shutdown waits for before it removes this node's sessions. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private draining = false;
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.ipBuckets = new TokenBuckets(deps.config.login_rate_ip);
@@ -86,7 +90,7 @@ export class SessionService {
   }
 
   private async tryLogin(conn: SessionHolder, auth: TimAuth): Promise<TimAck> {
-    const { config, registry } = this.deps;
+    const { config } = this.deps;
     if (conn.session) return failAck(ClientType.AUTH, failure(ErrorCode.PARAMETER_INCORRECT, 'already logged in'));
     const bounds = checkAuthBounds(auth, config);
     if (bounds) return this.rejected(auth, conn, bounds, 'bad_parameter');
@@ -106,8 +110,16 @@ export class SessionService {
     }
     if (!outcome.ok) return this.rejected(auth, conn, outcome.failure, outcome.reason);
     if (auth.token === '') this.accountBuckets.refund(account);
-    const { resume, extend: issuedExtend, limits: identityLimits, revocation } = outcome.identity;
+    // the socket closed during the check (the node may be shutting down): nothing to register
+    if (conn.closed) return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
+    if (this.draining) return failAck(ClientType.AUTH, failure(ErrorCode.HEAVY_LOAD, 'gateway shutting down'));
+    return this.track(this.register(conn, auth, outcome.identity));
+  }
 
+  /** The authenticated login of `conn` decided by the table, and its effects. */
+  private async register(conn: SessionHolder, auth: TimAuth, identity: Identity): Promise<TimAck> {
+    const { config, registry } = this.deps;
+    const { resume, extend: issuedExtend, limits: identityLimits, revocation } = identity;
     const loginTime = Date.now();
     const session: SessionInfo = {
       ssid: resume?.ssid ?? randomBytes(12).toString('base64url'),
@@ -211,6 +223,11 @@ export class SessionService {
   async logout(conn: SessionHolder): Promise<TimAck> {
     const s = conn.session!;
     this.detach(conn);
+    return this.logoutOf(s);
+  }
+
+  /** LOGOUT of a session whose socket is gone (it sent LOGOUT, then closed before its turn came). */
+  async logoutOf(s: SessionInfo): Promise<TimAck> {
     try {
       await this.finishLogout(s);
     } catch (e) {
@@ -248,9 +265,8 @@ export class SessionService {
     };
   }
 
-  /** KICK: logs out the listed sessions of the caller's own account; others' and unknown ssids are ignored. */
-  async kickOwn(conn: SessionHolder, ssids: readonly string[]): Promise<TimAck> {
-    const me = conn.session!;
+  /** KICK by session `me`: logs out the listed sessions of its own account; others' and unknown ssids are ignored. */
+  async kickOwn(me: SessionInfo, ssids: readonly string[]): Promise<TimAck> {
     const targets = ssids.filter((s) => s !== me.ssid);
     const removed = targets.length ? await this.deps.registry.removeSessions(me.domain, me.name, targets) : [];
     for (const s of removed) this.kick(s, KickReason.SESSION, { resource: me.resource, termtyp: String(me.termtyp), ip: me.ip });
@@ -262,12 +278,30 @@ export class SessionService {
     const s = conn.session;
     if (!s) return;
     this.detach(conn);
-    try {
-      const removed = await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId);
-      if (removed) this.event(EventKind.OFFLINE, s, reason);
-    } catch (e) {
-      this.deps.log.warn({ err: e, ssid: s.ssid }, 'could not remove a closed session; it leaves with its node lease');
-    }
+    await this.track(
+      this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId).then(
+        (removed) => removed && this.event(EventKind.OFFLINE, s, reason),
+        (e: unknown) => this.deps.log.warn({ err: e, ssid: s.ssid }, 'could not remove a closed session; it leaves with its node lease'),
+      ),
+    );
+  }
+
+  /**
+   * Shutdown, once this node's sockets are closed: refuses logins not yet
+   * sent to the table and waits until those in the table's hands and the
+   * removals under way have settled, so that none lands after the node
+   * removed its sessions.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = (): void => void this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   /**

@@ -85,7 +85,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
 
   protected async handle(frame: Frame<'clientIn'>): Promise<void> {
     if (isUndecodable(frame)) return this.bad(Math.max(0, frame.type), frame.error);
-    if (this.closed) return;
+    if (this.closed) return this.carryOut(frame);
     const { type } = frame;
     if (frame.type === ClientType.PING) {
       if (this.session) this.send(ClientType.PING, {});
@@ -115,7 +115,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
         case ClientType.KICK: {
           const ssids = frame.payload.ssid;
           const tooMany = checkKickList('ssid', ssids, this.config);
-          this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(this, ssids));
+          this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(this.session, ssids));
           return;
         }
       }
@@ -124,6 +124,22 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
       this.log.warn({ err, type }, 'session store failed a request');
       this.sendAck(failAck(type, failure(ErrorCode.HEAVY_LOAD)));
       if (type === ClientType.LOGOUT) this.close(CloseCode.LOGGED_OUT);
+    }
+  }
+
+  /**
+   * A LOGOUT or KICK received before the socket closed is carried out all the
+   * same (no reply: there is no one to send it to), as the session the socket
+   * held when it closed; a socket that was kicked held none.
+   */
+  private async carryOut(frame: Frame<'clientIn'>): Promise<void> {
+    const s = this.sessionAtClose;
+    if (!s || isUndecodable(frame)) return;
+    try {
+      if (frame.type === ClientType.LOGOUT) await this.service.logoutOf(s);
+      if (frame.type === ClientType.KICK && !checkKickList('ssid', frame.payload.ssid, this.config)) await this.service.kickOwn(s, frame.payload.ssid);
+    } catch (err) {
+      this.log.warn({ err, type: frame.type }, 'session store failed a request of a closed socket');
     }
   }
 
@@ -165,8 +181,12 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
     this.debug({ code }, 'socket closed');
   }
 
+  /** The session this socket held when it closed (null if none, or if it was kicked). */
+  private sessionAtClose: SessionInfo | null = null;
+
   /** Removes the session and forgets the socket, once. */
   protected gone(): void {
+    this.sessionAtClose = this.session;
     this.onGone(this);
     void this.service.closed(this, this.closeCause);
   }
