@@ -61,7 +61,7 @@ export const defaults = {
   /** Seconds a new connection (either listener) has to send its first HTTP request, TLS handshake included; then it is closed. */
   header_timeout: 5,
   /** Connections per IP (each listener) that have not sent their first HTTP request yet; beyond, new ones are closed at once. */
-  pending_per_ip: 16,
+  pending_per_ip: 256,
   /** Login attempts per IP: a token bucket of `burst` refilled at `per_second`; over it 5105. */
   login_rate_ip: { per_second: 50, burst: 100 } as RateLimit,
   /** Failed password logins per account (domain+name); while its bucket is empty, password logins of the account answer 5105 (token logins are not limited by it). */
