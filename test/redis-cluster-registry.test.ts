@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import type { AdmEvent } from '../src/protocol/types.js';
 import type { NodeCommand } from '../src/session/bus.js';
-import { NodeLease } from '../src/session/lease.js';
 import { RedisBus } from '../src/session/redis-bus.js';
 import { RedisKeys } from '../src/session/redis-keys.js';
-import { RedisRegistry } from '../src/session/redis-registry.js';
 import { waitFor } from './helpers.js';
+import { registryNode } from './support/registry-node.js';
 import { registryConformance } from './registry-conformance.js';
 import { redisSuitesEnabled } from './support/redis-server.js';
 import { RedisClusterServers } from './support/redis-topologies.js';
@@ -27,22 +26,7 @@ const clusterClient = (sharded = false): Cluster =>
 
 /** A registry of node `gatewayId` on the cluster under a fresh key prefix, with its lease running. */
 async function node(gatewayId: string, prefix = `c${++prefixSeq}:`, ttlMs = 15_000) {
-  const client = clusterClient();
-  const keys = new RedisKeys(prefix, true);
-  const lease = new NodeLease(client, keys, gatewayId, ttlMs, log);
-  const registry = new RedisRegistry({ client, keys, gatewayId, lease });
-  await lease.start({ reap: async (g, before) => void (await registry.reap(g, before)), rejoin: async () => {} });
-  return {
-    registry,
-    gatewayId,
-    client,
-    keys,
-    lease,
-    close: async () => {
-      await lease.stop();
-      client.disconnect();
-    },
-  };
+  return registryNode(clusterClient(), new RedisKeys(prefix, true), gatewayId, ttlMs, log);
 }
 
 describe.skipIf(!enabled)('RedisRegistry on Redis Cluster (3 masters)', () => {

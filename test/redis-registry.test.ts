@@ -8,12 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import type { AdmEvent } from '../src/protocol/types.js';
 import type { NodeCommand } from '../src/session/bus.js';
-import { NodeLease } from '../src/session/lease.js';
 import { RedisBus } from '../src/session/redis-bus.js';
 import { RedisKeys } from '../src/session/redis-keys.js';
-import { RedisRegistry } from '../src/session/redis-registry.js';
 import type { SessionInfo } from '../src/session/registry.js';
 import { waitFor } from './helpers.js';
+import { registryNode } from './support/registry-node.js';
 import { registryConformance } from './registry-conformance.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
@@ -24,22 +23,7 @@ let prefixSeq = 0;
 
 /** A registry of node `gatewayId` under a fresh key prefix (or `prefix`), with its lease running. */
 async function node(gatewayId: string, prefix = `t${++prefixSeq}:`, ttlMs = 15_000) {
-  const client = new Redis(server!.url, { maxRetriesPerRequest: 0 });
-  const keys = new RedisKeys(prefix);
-  const lease = new NodeLease(client, keys, gatewayId, ttlMs, log);
-  const registry = new RedisRegistry({ client, keys, gatewayId, lease });
-  await lease.start({ reap: async (g, before) => void (await registry.reap(g, before)), rejoin: async () => {} });
-  return {
-    registry,
-    gatewayId,
-    client,
-    keys,
-    lease,
-    close: async () => {
-      await lease.stop();
-      client.disconnect();
-    },
-  };
+  return registryNode(new Redis(server!.url, { maxRetriesPerRequest: 0 }), new RedisKeys(prefix), gatewayId, ttlMs, log);
 }
 
 describe.skipIf(!enabled)('RedisRegistry', () => {
