@@ -126,16 +126,16 @@ export class RedisClusterServers {
    * Moves `slot` to the master on port `to` as redis-cli --cluster reshard
    * does: IMPORTING/MIGRATING, MIGRATE of its keys in batches (clients get
    * ASK, and TRYAGAIN for multi-key commands meanwhile), then SETSLOT NODE on
-   * every master. `between` runs after each batch.
+   * every master. `between` runs after each batch of `batch` keys.
    */
-  async migrateSlot(slot: number, to: number, between: () => Promise<void> = async () => {}): Promise<number> {
+  async migrateSlot(slot: number, to: number, between: () => Promise<void> = async () => {}, batch = 10): Promise<number> {
     const from = await this.ownerOf(slot);
     const [fromId, toId] = [await this.nodeId(from), await this.nodeId(to)];
     await redisCli('-p', String(to), 'cluster', 'setslot', String(slot), 'importing', fromId);
     await redisCli('-p', String(from), 'cluster', 'setslot', String(slot), 'migrating', toId);
     let moved = 0;
     for (;;) {
-      const keys = (await redisCli('-p', String(from), 'cluster', 'getkeysinslot', String(slot), '10')).split('\n').filter((k) => k !== '');
+      const keys = (await redisCli('-p', String(from), 'cluster', 'getkeysinslot', String(slot), String(batch))).split('\n').filter((k) => k !== '');
       if (keys.length === 0) break;
       await redisCli('-p', String(from), 'migrate', '127.0.0.1', String(to), '', '0', '5000', 'REPLACE', 'KEYS', ...keys);
       moved += keys.length;
