@@ -1,0 +1,185 @@
+/**
+ * The operators' dashboard in headless Chromium against a real gateway:
+ * sign-in (wrong then right password), live overview counts, the account view
+ * (kick one session, kick all and block, notice), the events feed,
+ * a phone-sized screen, sign-out (the old cookie is refused), and no console
+ * error anywhere.
+ * Set TIM_SCREENSHOTS=1 to rewrite docs/dashboard-*.png.
+ */
+import { join } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../src/gateway.js';
+import { NoticeKind } from '../src/protocol/types.js';
+import { ADMIN, adminGateway } from './admin-helpers.js';
+import { chromiumSuitesEnabled, closeBrowser, newPage, textWhen } from './support/browser.js';
+import { connect, loggedIn, PWD } from './helpers.js';
+
+const screenshots = process.env.TIM_SCREENSHOTS === '1';
+const docs = join(import.meta.dirname, '..', 'docs');
+
+/** Opens the dashboard and signs in as the test operator. */
+async function signIn(page: Page, gw: Gateway, pwd = PWD): Promise<void> {
+  await page.goto(`${gw.adminHttpUrl}/`, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('#signin-operator input[name=name]');
+  await page.$eval('#signin-operator input[name=pwd]', (el) => ((el as HTMLInputElement).value = ''));
+  await page.type('#signin-operator input[name=name]', ADMIN);
+  await page.type('#signin-operator input[name=pwd]', pwd);
+  await page.click('#signin-operator button[type=submit]');
+}
+
+/** The value shown on an overview count card. */
+const countCard = (name: string): string => `[data-count=${name}] .card-value`;
+
+/** The session cookie of a page, as a Cookie header. */
+async function cookieHeader(page: Page): Promise<string> {
+  const cookies = await page.browserContext().cookies();
+  const c = cookies.find((x) => x.name === 'tim_dashboard');
+  if (!c) throw new Error('no session cookie');
+  expect(c).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+  return `${c.name}=${c.value}`;
+}
+
+/** Browser tests wait on a loaded machine (launch, scrypt, rendering): a generous timeout; nothing here is timed. */
+const slow = { timeout: 120_000 };
+
+describe.skipIf(!chromiumSuitesEnabled())('dashboard in Chromium', () => {
+  afterAll(() => closeBrowser());
+
+  it('signs in (wrong then right password), counts sessions live, signs out and the old cookie is refused', slow, async () => {
+    const gw = await adminGateway({ device_limit: 3, devicetype_limit: 3 });
+    const { page, errors } = await newPage();
+
+    await signIn(page, gw, 'not the password');
+    await textWhen(page, '#signin-error', /Wrong name, password or key/);
+    await signIn(page, gw);
+    await textWhen(page, countCard('sessions'), /^0$/);
+    await textWhen(page, '#stream-state', /live/);
+
+    const alice = await loggedIn(gw, { name: 'alice', termtyp: 1, resource: 'phone' });
+    await textWhen(page, countCard('sessions'), /^1$/);
+    await loggedIn(gw, { name: 'alice', termtyp: 2, resource: 'pc' });
+    await loggedIn(gw, { name: 'bob', domain: 'acme' });
+    await textWhen(page, countCard('sessions'), /^3$/);
+    await textWhen(page, countCard('accounts'), /^2$/);
+    await textWhen(page, '#per-domain', /\(default\)\s+2[\s\S]*acme\s+1/);
+    await textWhen(page, '#rates', /Logins[\s\S]*3 in 10 min/);
+
+    const refused = await connect(gw);
+    expect((await refused.login({ name: 'carol', pwd: 'wrong' })).error?.code).toBe(4105);
+    await textWhen(page, '#rates', /Refused 4105 permission denied[\s\S]*1 in 10 min/);
+
+    await alice.logout();
+    await textWhen(page, countCard('sessions'), /^2$/);
+    if (screenshots) await page.screenshot({ path: join(docs, 'dashboard-overview.png') });
+
+    const cookie = await cookieHeader(page);
+    expect((await fetch(`${gw.adminHttpUrl}/api/v1/stats`, { headers: { cookie } })).status).toBe(200);
+    await page.click('#sign-out');
+    await page.waitForSelector('#signin-operator');
+    const after = await fetch(`${gw.adminHttpUrl}/api/v1/stats`, { headers: { cookie } });
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { error: { code: number } }).error.code).toBe(4105);
+
+    // the wrong password's 401 is the one error the browser may log
+    expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    expect(errors.length).toBeLessThanOrEqual(1);
+  });
+
+  it('finds an account, sends a notice, kicks one session, kicks all with a block; the feed shows it all', slow, async () => {
+    const gw = await adminGateway({ device_limit: 3, devicetype_limit: 3 });
+    const phone = await loggedIn(gw, { name: 'alice', termtyp: 1, resource: 'phone' });
+    const pc = await loggedIn(gw, { name: 'alice', termtyp: 2, resource: 'pc' });
+    const { page, errors } = await newPage();
+    await signIn(page, gw);
+    await textWhen(page, '#stream-state', /live/);
+
+    await page.goto(`${gw.adminHttpUrl}/#account`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#account-title');
+    await page.type('form[role=search] input[name=name]', 'alice');
+    await page.click('form[role=search] button[type=submit]');
+    await textWhen(page, '#account-heading', /alice in \(default\): 2 sessions/);
+    const table = await textWhen(page, '#sessions', /phone[\s\S]*pc/);
+    expect(table).toContain(phone.lastLogin!.n2!);
+    expect(table).toMatch(/127\.0\.0\.1/);
+    await textWhen(page, '#limits', /Limits\s+the domain's\s+Devices\s+3\s+Per terminal type\s+3\s+Over entry\s+reject/);
+    if (screenshots) await page.screenshot({ path: join(docs, 'dashboard-account.png'), fullPage: true });
+
+    await page.type('form[aria-label="Send a notice"] textarea', 'maintenance at 22:00');
+    await page.click('form[aria-label="Send a notice"] button[type=submit]');
+    await textWhen(page, '#account-status', /Notice reached 2 sessions/);
+    for (const c of [phone, pc]) expect(await c.nextNotice(NoticeKind.INFO)).toMatchObject({ dataString: 'maintenance at 22:00' });
+
+    const kick = `button[aria-label="Kick session ${phone.lastLogin!.n2!}"]`;
+    await page.click(kick);
+    await textWhen(page, kick, /Confirm kick/);
+    await page.click(kick);
+    expect((await phone.nextNotice(NoticeKind.KICKED)).extend).toMatchObject({ reason: 'admin' });
+    expect((await phone.closed).code).toBe(4001);
+    await textWhen(page, '#account-heading', /: 1 session$/);
+
+    await page.$eval('form[aria-label="Kick all sessions"] input[name=blockMinutes]', (el) => ((el as HTMLInputElement).value = '5'));
+    await page.click('form[aria-label="Kick all sessions"] button[type=submit]');
+    await textWhen(page, '#account-status', /1 session kicked, logins blocked for 5 min/);
+    expect((await pc.nextNotice(NoticeKind.KICKED)).extend).toMatchObject({ reason: 'admin' });
+    expect((await pc.closed).code).toBe(4001);
+    const blocked = await connect(gw);
+    expect((await blocked.login({ name: 'alice', pwd: PWD })).error?.code).toBe(4110);
+    await textWhen(page, '#account-heading', /: 0 sessions$/);
+
+    await page.click('a[data-route=events]');
+    const feed = await textWhen(page, '#event-rows', /REJECTED\s+\(default\)\s+alice[\s\S]*blocked/);
+    expect(feed).toMatch(/KICKED\s+\(default\)\s+alice[\s\S]*admin/);
+    await page.click('input[name=online]');
+    await page.click('input[name=kicked]');
+    await page.click('input[name=offline]');
+    const rejectedOnly = await textWhen(page, '#event-rows', /REJECTED/);
+    expect(rejectedOnly).not.toMatch(/ONLINE|KICKED|OFFLINE/);
+    await page.click('input[name=online]');
+    await page.click('#events-pause');
+    await loggedIn(gw, { name: 'bob' });
+    await textWhen(page, '#events-summary', /Paused: 1 new event/);
+    expect(await page.$eval('#event-rows', (el) => (el as HTMLElement).innerText)).not.toMatch(/bob/);
+    await page.click('#events-pause');
+    await textWhen(page, '#event-rows', /ONLINE\s+\(default\)\s+bob/);
+
+    // an identity's own limits, when its session's extend carries them
+    const dave = await connect(gw);
+    expect((await dave.login({ name: 'dave', pwd: PWD, extend: { device_limit: '5', overentry: 'kick' } })).ok).toBe(true);
+    await page.click('a[data-route=account]');
+    await page.$eval('form[role=search] input[name=name]', (el) => ((el as HTMLInputElement).value = 'dave'));
+    await page.click('form[role=search] button[type=submit]');
+    await textWhen(page, '#limits', /Limits\s+the account's own[^\n]*\s+Devices\s+5\s+Per terminal type\s+3\s+Over entry\s+kick/);
+
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the sign-in again, saying why, when the session ends elsewhere', slow, async () => {
+    const gw = await adminGateway();
+    const { page, errors } = await newPage();
+    await signIn(page, gw);
+    await textWhen(page, countCard('sessions'), /^0$/);
+    const cookie = await cookieHeader(page);
+    const csrf = ((await (await fetch(`${gw.adminHttpUrl}/api/v1/session`, { headers: { cookie } })).json()) as { csrf: string }).csrf;
+    expect((await fetch(`${gw.adminHttpUrl}/api/v1/session`, { method: 'DELETE', headers: { cookie, 'x-tim-csrf': csrf } })).status).toBe(200);
+    // the overview's next read (at the latest its 10 s idle refresh) is refused: a fresh page asks to sign in
+    await textWhen(page, '#signin-error', /Your session ended: sign in again/, 20_000);
+    // the refused read is the one error the browser may log
+    expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
+
+  it('is usable on a phone: no sideways scrolling of the page', slow, async () => {
+    const gw = await adminGateway();
+    await loggedIn(gw, { name: 'alice' });
+    const { page, errors } = await newPage(390, 844);
+    await signIn(page, gw);
+    await textWhen(page, countCard('sessions'), /^1$/);
+    for (const route of ['overview', 'account', 'events']) {
+      await page.click(`a[data-route=${route}]`);
+      await page.waitForSelector(`#${route}-title`);
+      const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      expect(scroll, route).toBeLessThanOrEqual(width);
+    }
+    expect(errors).toEqual([]);
+  });
+});
