@@ -17,6 +17,7 @@ import { SessionService } from './session/session-service.js';
 import { createStore, type Store } from './session/store.js';
 import { ResumeTokens } from './session/introspection.js';
 import { MemoryTokenIndex } from './session/token-index.js';
+import { TokenUpkeep } from './session/token-upkeep.js';
 import { AdminService } from './session/admin-service.js';
 import { addDashboard } from './dashboard/dashboard.js';
 import { GatewayNodes } from './dashboard/gateway-nodes.js';
@@ -106,7 +107,7 @@ export class Gateway {
       const built: { gateway?: Gateway } = {};
       const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });
       const tokens = new ResumeTokens(store.registry, tokenIndex);
-      const adminApi = createAdminApi({ config, log, admin, tokens, metrics, health: () => built.gateway!.health() });
+      const adminApi = createAdminApi({ config, log, admin, tokens, upkeep: new TokenUpkeep(store.registry, log), metrics, health: () => built.gateway!.health() });
       const nodes = new GatewayNodes(store, id, () => service.local.size);
       addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
       const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle, metrics), closeServer);

@@ -249,7 +249,29 @@ export function registryConformance(name: string, create: () => Promise<Registry
       await reg.putResumeToken(token('y', 'h', now - 1, 'd3', 'n9'));
       await reg.putLoginToken('L1', token('', 'h', now + 60_000, 'd1', 'n1'));
       await reg.block('d4', 'n', now + 60_000);
-      expect(await reg.stats(Date.now())).toEqual({ sessions: 4, accounts: 3, perDomain: { d1: 3, '': 1 }, gateways: 1, tokens: 6 });
+      expect(await reg.stats(Date.now())).toEqual({ sessions: 4, accounts: 3, perDomain: { d1: 3, '': 1 }, gateways: 1, tokens: 6, storedTokens: 6 });
+    });
+
+    it('stats tells live from stored tokens; removeExpiredTokens removes the expired ones at once, reports how many, and leaves the live ones', async () => {
+      const start = Date.now();
+      const soon = start + 300;
+      await reg.putResumeToken(token('a', 'ha', start + 60_000, 'd', 'n'));
+      await reg.putResumeToken(token('b', 'hb', soon, 'd', 'n')); // its account keeps a live token
+      await reg.putResumeToken(token('c', 'hc', soon, 'd', 'm')); // its account's only token
+      await reg.putLoginToken('L1', token('', 'h1', soon));
+      await reg.putLoginToken('L2', token('', 'h2', start + 60_000));
+      const counts = async () => {
+        const s = await reg.stats(Date.now());
+        return [s.tokens, s.storedTokens];
+      };
+      expect(await counts()).toEqual([5, 5]);
+      await new Promise((r) => setTimeout(r, soon + 20 - Date.now()));
+      expect(await counts()).toEqual([2, 5]);
+      expect(await reg.removeExpiredTokens(Date.now())).toBe(3);
+      expect(await counts()).toEqual([2, 2]);
+      expect(await reg.removeExpiredTokens(Date.now())).toBe(0);
+      expect(await reg.getResumeToken('d', 'n', 'a', Date.now())).toMatchObject({ hash: 'ha' });
+      expect(await reg.takeLoginToken('L2', 'd', 'n', 'h2', Date.now())).toMatchObject({ hash: 'h2' });
     });
 
     it('login tokens are single use and die at their expiry', async () => {

@@ -8,6 +8,7 @@ import type { Config } from '../config/defaults.js';
 import type { Metrics } from '../metrics.js';
 import type { AdminService } from '../session/admin-service.js';
 import type { ResumeTokens } from '../session/introspection.js';
+import type { TokenUpkeep } from '../session/token-upkeep.js';
 import { EventStreams } from './event-stream.js';
 import { introspectRoute } from './introspect-route.js';
 import { jsonReply, outcomeReply } from './http-reply.js';
@@ -32,6 +33,7 @@ export interface AdminRoutesDeps {
   readonly log: Logger;
   readonly admin: AdminService;
   readonly tokens: ResumeTokens;
+  readonly upkeep: TokenUpkeep;
   readonly metrics: Metrics;
   readonly health: () => Health;
 }
@@ -87,6 +89,14 @@ export function addAdminRoutes(router: HttpRouter, deps: AdminRoutesDeps): void 
     .route('POST', '/api/v1/token', async (ctx) => {
       const req = await bodyFields(ctx, tokenFields);
       return 'reply' in req ? req.reply : outcomeReply(await admin.token(req.value), (t) => t);
+    })
+    .route('GET', '/api/v1/token-stats', async (ctx) => {
+      const req = queryFields(ctx, {});
+      return 'reply' in req ? req.reply : outcomeReply(await deps.upkeep.stats(), (s) => s);
+    })
+    .route('POST', '/api/v1/cleanup-tokens', async (ctx) => {
+      const req = await bodyFields(ctx, {});
+      return 'reply' in req ? req.reply : outcomeReply(await deps.upkeep.cleanup(), (c) => c);
     });
 }
 

@@ -65,6 +65,12 @@ export const schemas = {
     time: { ...int, description: 'ms since epoch' },
     reason: str,
   }),
+  TokenStats: closed({
+    activeTokenCount: { ...int, description: 'live resume and login tokens (ADMSTATS tokens)' },
+    totalTokenCount: { ...int, description: 'tokens stored: live, or expired and not removed yet' },
+  }),
+  TokenCleanup: closed({ removed: { ...int, description: 'expired tokens this call removed' }, timestamp: { ...int, description: 'when it ran, ms since epoch' } }),
+  Empty: closed({}),
   IntrospectRequest: closed(
     { token: { ...str, description: 'a resume token' }, token_type_hint: { ...str, description: 'RFC 7662; ignored' }, domain: { ...str, description: 'when given, a token of another domain is inactive' } },
     ['token_type_hint', 'domain'],

@@ -55,6 +55,12 @@ export const openApiDocument = {
       }),
     },
     '/api/v1/token': { post: op('issue a single-use login token (ADMTOKEN)', ok('IssuedToken', 'issued'), { requestBody: body('TokenRequest') }) },
+    '/api/v1/token-stats': { get: op('live and stored resume and login tokens', ok('TokenStats', 'the counts')) },
+    '/api/v1/cleanup-tokens': {
+      post: op('remove expired resume and login tokens now (bounded per call; call again while totalTokenCount > activeTokenCount)', ok('TokenCleanup', 'removed'), {
+        requestBody: { required: false, content: json('Empty') },
+      }),
+    },
     ...dashboardPaths,
     '/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
   },

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { issueLoginToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, KickReason, type TimFailure } from '../errors.js';
-import { refusal, success, type Outcome } from '../outcome.js';
+import { refusal, storeGuarded, success, type Outcome } from '../outcome.js';
 import { checkExtend } from '../policy/auth-bounds.js';
 import type { DecodedFrame } from '../protocol/codec.js';
 import { failAdmAck, okAdmAck, toTimSession } from '../protocol/replies.js';
@@ -101,13 +101,8 @@ export class AdminService {
   }
 
   /** Runs an operation; a store failure becomes 5104 (logged). */
-  private async guarded<T>(what: string, op: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
-    try {
-      return await op();
-    } catch (err) {
-      this.deps.log.error({ err, request: what }, 'admin request failed');
-      return refusal(failure(ErrorCode.HEAVY_LOAD, 'session store unavailable'));
-    }
+  private guarded<T>(what: string, op: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+    return storeGuarded(this.deps.log, what, op);
   }
 
   /** ADMNOTICE: sends a notice to every session of the named accounts and to the listed ssids; the value is the sessions reached. */

@@ -23,9 +23,12 @@ export class MemoryRegistry implements SessionRegistry {
   /** Sweeps expired tokens and blocks every minute, so idle accounts do not pile up. */
   private readonly sweeper = setInterval(() => this.sweep(Date.now()), 60_000).unref();
 
-  private sweep(now: number): void {
-    for (const [domain, accs] of this.domains) for (const name of accs.keys()) this.prune(domain, name, now);
-    for (const [k, t] of this.loginTokens) if (t.expires <= now) this.loginTokens.delete(k);
+  /** Removes expired tokens (and accounts left empty); returns how many tokens. */
+  private sweep(now: number): number {
+    let removed = 0;
+    for (const [domain, accs] of this.domains) for (const name of accs.keys()) removed += this.prune(domain, name, now);
+    for (const [k, t] of this.loginTokens) if (t.expires <= now && this.loginTokens.delete(k)) removed++;
+    return removed;
   }
 
   private account(domain: string, name: string, create: true): Account;
@@ -45,16 +48,18 @@ export class MemoryRegistry implements SessionRegistry {
     return acc;
   }
 
-  /** Drops an account that holds nothing any more, and its domain when empty. */
-  private prune(domain: string, name: string, now = Date.now()): void {
+  /** Drops the account's expired tokens, then the account if it holds nothing any more, and its domain when empty; returns how many tokens. */
+  private prune(domain: string, name: string, now = Date.now()): number {
     const accounts = this.domains.get(domain);
     const acc = accounts?.get(name);
-    if (!accounts || !acc) return;
-    for (const [ssid, t] of acc.tokens) if (t.expires <= now) acc.tokens.delete(ssid);
+    if (!accounts || !acc) return 0;
+    let removed = 0;
+    for (const [ssid, t] of acc.tokens) if (t.expires <= now && acc.tokens.delete(ssid)) removed++;
     if (acc.sessions.size === 0 && acc.tokens.size === 0 && acc.blockedUntil <= now) {
       accounts.delete(name);
       if (accounts.size === 0) this.domains.delete(domain);
     }
+    return removed;
   }
 
   /** Stores a resume token, dropping the idle ones (of unlisted sessions) that expire first beyond MAX_IDLE_RESUME_TOKENS. */
@@ -151,23 +156,31 @@ export class MemoryRegistry implements SessionRegistry {
     let sessions = 0;
     let accounts = 0;
     let tokens = 0;
+    let storedTokens = this.loginTokens.size;
     const perDomain: Record<string, number> = {};
     for (const [domain, accs] of this.domains) {
       let n = 0;
       for (const acc of accs.values()) {
         if (acc.sessions.size > 0) accounts++;
         n += acc.sessions.size;
+        storedTokens += acc.tokens.size;
         for (const t of acc.tokens.values()) if (t.expires > now) tokens++;
       }
       sessions += n;
       if (n > 0) perDomain[domain] = n;
     }
     for (const t of this.loginTokens.values()) if (t.expires > now) tokens++;
-    return { sessions, accounts, perDomain, gateways: 1, tokens };
+    return { sessions, accounts, perDomain, gateways: 1, tokens, storedTokens };
+  }
+
+  /** The whole in-process table in one pass, as the minute's sweep does. */
+  async removeExpiredTokens(now: number): Promise<number> {
+    return this.sweep(now);
   }
 
   async putResumeToken(rec: TokenRecord): Promise<void> {
     this.storeToken(this.account(rec.domain, rec.name, true), rec);
+    this.prune(rec.domain, rec.name); // expired ones go, as in Redis (lua/put_token.lua)
   }
 
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {

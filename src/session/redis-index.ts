@@ -54,8 +54,14 @@ export interface Counts {
   sessions: number;
   accounts: number;
   perDomain: Record<string, number>;
+  /** Live resume and login tokens. */
   tokens: number;
+  /** Resume and login tokens stored: live, or expired and not yet removed. */
+  storedTokens: number;
 }
+
+/** Most expired token entries one cleanup handles per Redis node (cleanup_tokens.lua). */
+export const CLEANUP_BUDGET = 1000;
 
 /** An account, by domain and name. */
 export interface Account {
@@ -140,13 +146,14 @@ export class RedisIndex {
    * moved meanwhile is read slot by slot.
    */
   async counts(now: number): Promise<Counts> {
-    const c: Counts = { sessions: 0, accounts: 0, perDomain: {}, tokens: 0 };
+    const c: Counts = { sessions: 0, accounts: 0, perDomain: {}, tokens: 0, storedTokens: 0 };
     const add = (flat: (string | number)[]): void => {
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const [field, n] = [String(flat[i]), Number(flat[i + 1])];
         if (field === 's') c.sessions += n;
         else if (field === 'a') c.accounts += n;
-        else if (field === 't' || field === 'L') c.tokens += n;
+        else if (field === 'L' || field === 'R') c.tokens += n;
+        else if (field === 'LS' || field === 'RS') c.storedTokens += n;
         else if (field.startsWith('d:')) c.perDomain[field.slice(2)] = (c.perDomain[field.slice(2)] ?? 0) + n;
       }
     };
@@ -163,6 +170,24 @@ export class RedisIndex {
     );
     for (const [d, n] of Object.entries(c.perDomain)) if (n === 0) delete c.perDomain[d];
     return c;
+  }
+
+  /**
+   * Removes expired resume and login tokens now (POST /api/v1/cleanup-tokens):
+   * one script per Redis node, one node after the other, each handling at
+   * most CLEANUP_BUDGET expired entries (a later call removes the rest).
+   * Finds them through the per-slot sorted sets by expiry, never by SCAN.
+   * Returns how many tokens it removed; a node that fails (down, or its slots
+   * moved) fails the call.
+   */
+  async cleanupTokens(): Promise<number> {
+    let removed = 0;
+    for (const { node, slots } of slotsByNode(this.client, this.keys)) {
+      if (!node) throw new Error('slots of no known Redis node');
+      const prefixes = slots.map((slot) => this.keys.slotPrefix(slot));
+      removed += Number(await scripts.cleanupTokens.run(node, [], [this.keys.prefix, CLEANUP_BUDGET, ...prefixes]));
+    }
+    return removed;
   }
 
   /**

@@ -151,6 +151,10 @@ export class RedisRegistry implements SessionRegistry {
     return { ...counts, gateways };
   }
 
+  async removeExpiredTokens(): Promise<number> {
+    return this.index.cleanupTokens();
+  }
+
   /** Forgets ssid index entries of removed sessions; a failure only leaves entries that every read checks. */
   private async unindex(removed: readonly SessionInfo[]): Promise<void> {
     if (removed.length) await this.index.afterRemove(removed).catch(() => {});

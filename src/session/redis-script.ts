@@ -46,6 +46,7 @@ export const scripts = {
   takeLoginToken: new RedisScript('take_login_token'),
   counts: new RedisScript('counts'),
   reconcile: new RedisScript('reconcile'),
+  cleanupTokens: new RedisScript('cleanup_tokens'),
   putLoginToken: new RedisScript('put_login_token'),
   unindex: new RedisScript('unindex'),
   lease: new RedisScript('lease'),

@@ -113,6 +113,8 @@ export interface RegistryStats {
   readonly gateways: number;
   /** Live resume and login tokens. */
   readonly tokens: number;
+  /** Resume and login tokens stored: live, or expired and not yet removed (GET /api/v1/token-stats). */
+  readonly storedTokens: number;
 }
 
 /** A change to one session's refreshTime, from the socket `connId` that holds it. */
@@ -149,6 +151,13 @@ export interface SessionRegistry {
   touch(touches: readonly Touch[]): Promise<Touch[]>;
   /** Counts over the whole table. */
   stats(now: number): Promise<RegistryStats>;
+
+  /**
+   * Removes expired resume and login tokens now, a bounded amount of work
+   * per call (cluster mode: found by expiry, never by a scan; a later call
+   * removes what is left). Returns how many it removed.
+   */
+  removeExpiredTokens(now: number): Promise<number>;
 
   /** Stores a resume token (one per ssid: a new one replaces the old). */
   putResumeToken(rec: TokenRecord): Promise<void>;

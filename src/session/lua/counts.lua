@@ -3,16 +3,22 @@
 -- No KEYS (the slots' keys are local to this node; a slot that moved away
 -- fails the script and the caller reads that node's slots one by one).
 -- ARGV[1] now (ms)   ARGV[2..] slot prefixes: <prefix>c is the slot's counters
--- hash (s, a, t, d:<domain>), <prefix>lz its login tokens (sorted set id -> expiry ms)
--- Returns the sums flat: field, value, ... with L = live login tokens.
+-- hash (s, a, d:<domain>), <prefix>lz its login tokens (sorted set id -> expiry
+-- ms), <prefix>rz its resume tokens (sorted set, lib.lua settle_tokens)
+-- Returns the sums flat: field, value, ... with L / R = live login / resume
+-- tokens and LS / RS = login / resume tokens stored (live, or expired and not
+-- yet removed).
 local sums = {}
-local login_tokens = 0
+local live, stored = { L = 0, R = 0 }, { L = 0, R = 0 }
 for i = 2, #ARGV do
   local flat = redis.call('HGETALL', ARGV[i] .. 'c')
   for j = 1, #flat, 2 do sums[flat[j]] = (sums[flat[j]] or 0) + tonumber(flat[j + 1]) end
-  login_tokens = login_tokens + redis.call('ZCOUNT', ARGV[i] .. 'lz', '(' .. ARGV[1], '+inf')
+  for kind, key in pairs({ L = ARGV[i] .. 'lz', R = ARGV[i] .. 'rz' }) do
+    live[kind] = live[kind] + redis.call('ZCOUNT', key, '(' .. ARGV[1], '+inf')
+    stored[kind] = stored[kind] + redis.call('ZCARD', key)
+  end
 end
-local out = {'L', login_tokens}
+local out = { 'L', live.L, 'R', live.R, 'LS', stored.L, 'RS', stored.R }
 for k, v in pairs(sums) do
   out[#out + 1] = k
   out[#out + 1] = v

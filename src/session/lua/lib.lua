@@ -165,24 +165,46 @@ local function take(sessions_key, tokens_key, ssids)
   return removed
 end
 
--- The account's live resume tokens, counted; expired ones are deleted.
+-- The account's live resume tokens, ssid -> expiry (ms); expired ones are deleted.
 local function live_tokens(key, now)
   local flat = redis.call('HGETALL', key)
-  local n = 0
+  local live = {}
   for i = 1, #flat, 2 do
-    if cjson.decode(flat[i + 1]).expires <= now then redis.call('HDEL', key, flat[i]) else n = n + 1 end
+    local e = cjson.decode(flat[i + 1]).expires
+    if e <= now then redis.call('HDEL', key, flat[i]) else live[flat[i]] = e end
   end
-  return n
+  return live
 end
 
--- Brings the account's share of the table-wide counters and the per-node
--- indexes up to date after a change (src/session/redis-index.ts). Every
--- script that changes an account ends with it. Keys, all on the account's
--- slot: sessions and tokens hashes, `counts` (this account's share: s, t,
--- dom, g:<gateway> = its sessions there) and `counters` (the slot's sums: s,
--- a, t, d:<domain>). The index of gateway G on this slot is the set
--- <slot prefix>g:G of account tags; the slot prefix is the counters key
--- without its final "c". (Redis' clock decides which tokens are live.)
+-- Keeps the slot's set of resume tokens (<slot prefix>rz, member
+-- "<account tag> <ssid>", score its expiry in ms) equal to the account's
+-- live tokens; `old` is the account's counts hash as it was, which lists the
+-- tokens last put in the set as k:<ssid> = expiry. Returns how many of the
+-- tokens it took out of the set had expired (what a cleanup removed).
+local function settle_tokens(zset, tag, old, live, now)
+  local expired = 0
+  for field, e in pairs(old) do
+    local ssid = string.match(field, '^k:(.*)$')
+    if ssid and not live[ssid] then
+      redis.call('ZREM', zset, tag .. ' ' .. ssid)
+      if tonumber(e) <= now then expired = expired + 1 end
+    end
+  end
+  for ssid, e in pairs(live) do redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
+  return expired
+end
+
+-- Brings the account's share of the table-wide counters, the per-node
+-- indexes and the slot's set of resume tokens up to date after a change
+-- (src/session/redis-index.ts). Every script that changes an account ends
+-- with it. Keys, all on the account's slot: sessions and tokens hashes,
+-- `counts` (this account's share: s, dom, g:<gateway> = its sessions there,
+-- k:<ssid> = expiry of each resume token) and `counters` (the slot's sums: s,
+-- a, d:<domain>). The index of gateway G on this slot is the set
+-- <slot prefix>g:G of account tags, its resume tokens the sorted set
+-- <slot prefix>rz; the slot prefix is the counters key without its final
+-- "c". (Redis' clock decides which tokens are live.) Returns how many expired
+-- resume tokens it removed (settle_tokens).
 local function settle(sessions_key, tokens_key, counts_key, counters_key)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -197,7 +219,7 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key)
   local old = {}
   local flat = redis.call('HGETALL', counts_key)
   for i = 1, #flat, 2 do old[flat[i]] = flat[i + 1] end
-  local old_n, old_t = tonumber(old.s or '0'), tonumber(old.t or '0')
+  local old_n = tonumber(old.s or '0')
   domain = domain or old.dom
   local function add(field, delta)
     if delta ~= 0 and redis.call('HINCRBY', counters_key, field, delta) == 0 then redis.call('HDEL', counters_key, field) end
@@ -205,19 +227,21 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key)
   add('s', n - old_n)
   if domain then add('d:' .. domain, n - old_n) end
   add('a', (n > 0 and 1 or 0) - (old_n > 0 and 1 or 0))
-  add('t', tokens - old_t)
   local slot_prefix = string.sub(counters_key, 1, -2)
   local tag = string.match(sessions_key, '%b{}')
   for field in pairs(old) do
     local g = string.match(field, '^g:(.*)$')
     if g and not per[g] then redis.call('SREM', slot_prefix .. 'g:' .. g, tag) end
   end
+  local expired = settle_tokens(slot_prefix .. 'rz', tag, old, tokens, now)
   redis.call('DEL', counts_key)
-  if n == 0 and tokens == 0 then return end
-  redis.call('HSET', counts_key, 's', n, 't', tokens)
+  if n == 0 and next(tokens) == nil then return expired end
+  redis.call('HSET', counts_key, 's', n)
   if domain then redis.call('HSET', counts_key, 'dom', domain) end
   for g, k in pairs(per) do
     redis.call('HSET', counts_key, 'g:' .. g, k)
     if not old['g:' .. g] then redis.call('SADD', slot_prefix .. 'g:' .. g, tag) end
   end
+  for ssid, e in pairs(tokens) do redis.call('HSET', counts_key, 'k:' .. ssid, e) end
+  return expired
 end
