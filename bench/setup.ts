@@ -26,6 +26,7 @@ export const benchConfig = {
   unauth_per_ip: 1_000_000,
   login_rate_ip: { per_second: 1_000_000, burst: 1_000_000 },
   login_rate_account: { per_second: 1_000_000, burst: 1_000_000 },
+  password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 },
   log_level: 'info',
 };
 

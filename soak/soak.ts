@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       domains: { acme: { overentry: 'kick', device_limit: 2 } },
       login_rate_ip: { per_second: 1e6, burst: 1e6 },
       login_rate_account: { per_second: 1e6, burst: 1e6 },
+      password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 },
       unauth_per_ip: 100_000,
       log_level: 'warn',
     },

@@ -50,6 +50,7 @@ async function startNode(name: string, overrides: Record<string, unknown> = {}):
     domains: { acme: { overentry: 'kick' }, solo: { device_limit: 1, overentry: 'kick' }, one: { device_limit: 1 } },
     login_rate_ip: { per_second: 100000, burst: 100000 },
     login_rate_account: { per_second: 100000, burst: 100000 },
+    password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 },
     redis: { ...redisConfig, lease_ttl: LEASE_TTL },
     log_level: 'info',
     auth_timeout: 60,

@@ -109,7 +109,7 @@ describe('login', () => {
   });
 
   it('200 simultaneous logins of one account never exceed the limit', async () => {
-    const gw = await startGateway({ device_limit: 3, devicetype_limit: 2, login_rate_account: { per_second: 1000, burst: 1000 }, login_rate_ip: { per_second: 1000, burst: 1000 } });
+    const gw = await startGateway({ device_limit: 3, devicetype_limit: 2, login_rate_account: { per_second: 1000, burst: 1000 }, login_rate_ip: { per_second: 1000, burst: 1000 }, password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 } });
     const clients = await Promise.all(Array.from({ length: 200 }, () => connect(gw)));
     const acks = await Promise.all(clients.map((c, i) => c.login({ name: 'carol', pwd: PWD, termtyp: (i % 2) + 1 })));
     const ok = acks.filter((a) => a.ok);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { NoticeKind } from '../src/protocol/types.js';
 import { connect, loggedIn, PWD, startGateway, waitFor } from './helpers.js';
 
-const fast = { login_rate_account: { per_second: 1000, burst: 1000 }, login_rate_ip: { per_second: 1000, burst: 1000 } };
+const fast = { login_rate_account: { per_second: 1000, burst: 1000 }, login_rate_ip: { per_second: 1000, burst: 1000 }, password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 } };
 
 describe('overentry "kick" (last login wins)', () => {
   it('the old socket gets KICKED (reason new_login, new device) then close 4001; the new one works; the old token is dead', async () => {

@@ -80,7 +80,7 @@ describe.skipIf(!redisSuitesEnabled())('graceful shutdown in cluster mode', () =
     const redis = await RedisServer.start();
     onCleanup(() => redis.stop());
     const open = { per_second: 100_000, burst: 100_000 };
-    const a = await serveGateway({ gateway_id: 'gw-term', redis: { url: redis.url, lease_ttl: 600 }, device_limit: 1000, devicetype_limit: 1000, login_rate_ip: open, login_rate_account: open, unauth_per_ip: 1000, auth_timeout: 120 });
+    const a = await serveGateway({ gateway_id: 'gw-term', redis: { url: redis.url, lease_ttl: 600 }, device_limit: 1000, devicetype_limit: 1000, login_rate_ip: open, login_rate_account: open, password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 }, unauth_per_ip: 1000, auth_timeout: 120 });
     let firstLanded!: () => void;
     const landed = new Promise<void>((resolve) => (firstLanded = resolve));
     const attempts = Array.from({ length: 150 }, async (_, i) => {

@@ -15,7 +15,7 @@ import { signatureValid, startService, type SeenRequest } from './support/http-s
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const SECRET = 'webhook-secret';
-const fast = { login_rate_ip: { per_second: 100000, burst: 100000 }, login_rate_account: { per_second: 100000, burst: 100000 } };
+const fast = { login_rate_ip: { per_second: 100000, burst: 100000 }, login_rate_account: { per_second: 100000, burst: 100000 }, password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 } };
 
 interface Batch {
   readonly gateway: string;

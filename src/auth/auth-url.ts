@@ -11,7 +11,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure } from '../errors.js';
 import { JsonPoster } from '../http/post-json.js';
-import { InFlightLimit } from '../policy/in-flight.js';
+import { ConcurrencyLimiter } from '../policy/concurrency-limiter.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import { refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
 import { readAuthAnswer, type AuthVerdict } from './auth-url-answer.js';
@@ -32,7 +32,7 @@ function redactedUrl(url: URL): string {
 /** Asks the user service configured as `auth_url`. */
 export class AuthUrlAuthenticator implements Authenticator {
   private readonly poster: JsonPoster;
-  private readonly limit: InFlightLimit;
+  private readonly limit: ConcurrencyLimiter;
   private readonly failures: RateLimitedLog;
   private readonly calls: Counter<'result'>;
   private readonly duration: Histogram;
@@ -42,7 +42,9 @@ export class AuthUrlAuthenticator implements Authenticator {
     this.url = new URL(config.auth_url!);
     const timeoutMs = config.auth_url_timeout * 1000;
     this.poster = new JsonPoster({ url: this.url, timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES, ...(config.auth_secret !== undefined ? { secret: config.auth_secret } : {}) }, config.auth_url_concurrency);
-    this.limit = new InFlightLimit(config.auth_url_concurrency);
+    // no queue: beyond auth_url_concurrency calls in flight, 5105 at once
+    const n = config.auth_url_concurrency;
+    this.limit = new ConcurrencyLimiter({ concurrent: n, queued: 0, per_ip: n });
     this.failures = new RateLimitedLog(log);
     this.calls = new Counter({ name: 'tim_auth_calls_total', help: 'auth_url calls by result', labelNames: ['result'], registers: [metrics] });
     this.duration = new Histogram({
@@ -54,7 +56,8 @@ export class AuthUrlAuthenticator implements Authenticator {
   }
 
   async authenticate(c: Credentials): Promise<AuthOutcome> {
-    const verdict = await this.limit.run(() => this.call(c), busy);
+    const run = await this.limit.run(c.ip, () => true, () => this.call(c));
+    const verdict = run.ran ? run.value : busy;
     this.calls.inc({ result: verdict.result });
     if (verdict.problem !== undefined || verdict.result === 'busy') {
       this.failures.warn({ url: redactedUrl(this.url), result: verdict.result, problem: verdict.problem, domain: c.domain, name: c.name }, 'auth_url call failed: login refused');

@@ -16,6 +16,8 @@ export interface Credentials {
   readonly termtyp: number;
   readonly ip: string;
   readonly extend: Readonly<Record<string, string>>;
+  /** False once the asking socket has closed: a check still waiting for its turn is then dropped. */
+  readonly live?: () => boolean;
 }
 
 /** Per-account limits an identity brings for this login, over the domain's (auth_url answer, JWT claims). */

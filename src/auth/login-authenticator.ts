@@ -18,6 +18,7 @@ import { GatewayTokenAuthenticator, isGatewayToken } from './gateway-token.js';
 import { JwtAuthenticator, looksLikeJwt } from './jwt.js';
 import type { JwtRevocations } from './jwt-revocations.js';
 import { PasswordAuthenticator } from './password.js';
+import { PasswordChecks } from './password-checks.js';
 
 /** What the login authenticator is built from. */
 export interface LoginAuthenticatorDeps {
@@ -44,7 +45,7 @@ export class LoginAuthenticator implements Authenticator {
   constructor(deps: LoginAuthenticatorDeps) {
     const { config } = deps;
     this.authUrl = config.auth_url !== undefined ? new AuthUrlAuthenticator(config, deps.gatewayId, deps.log, deps.metrics) : null;
-    this.passwords = this.authUrl ?? new PasswordAuthenticator(configPath(config, config.users));
+    this.passwords = this.authUrl ?? new PasswordChecks(new PasswordAuthenticator(configPath(config, config.users)), config.password_checks, deps.metrics);
     this.gatewayTokens = new GatewayTokenAuthenticator(deps.registry);
     this.jwt = config.jwt ? new JwtAuthenticator(config, config.jwt, deps.revocations) : null;
     this.revocations = deps.revocations;

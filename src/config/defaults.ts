@@ -66,6 +66,8 @@ export const defaults = {
   login_rate_ip: { per_second: 50, burst: 100 } as RateLimit,
   /** Failed password logins per account (domain+name); while its bucket is empty, password logins of the account answer 5105 (token logins are not limited by it). */
   login_rate_account: { per_second: 5, burst: 20 } as RateLimit,
+  /** Password checks (users file) per node: `concurrent` run at once, `queued` wait (served round-robin by address), one IP holds at most `per_ip` of both; beyond, 5105 at once. A waiting check whose socket closed is dropped. */
+  password_checks: { concurrent: 4, queued: 128, per_ip: 16 } as ConcurrencyLimits,
   /** Failed ADMAUTH attempts per IP: a token bucket; once empty, ADMAUTH from that IP answers 5105 until it refills. */
   admin_auth_failures: { per_second: 0.2, burst: 5 } as RateLimit,
   /** Seconds a dashboard sign-in session lives without a request (it ends after 8 hours in any case). */
@@ -162,6 +164,13 @@ export const redisDefaults = {
 export interface RateLimit {
   per_second: number;
   burst: number;
+}
+
+/** A bound on costly work: tasks running at once, tasks waiting, and both together per IP. */
+export interface ConcurrencyLimits {
+  concurrent: number;
+  queued: number;
+  per_ip: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

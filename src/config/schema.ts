@@ -52,6 +52,14 @@ const rateLimit: Rule = (v) => {
   return 'per_second' in v && 'burst' in v ? null : 'must set both "per_second" and "burst"';
 };
 
+/** `password_checks`: all three bounds. */
+const concurrencyLimits: Rule = (v) => {
+  if (!isObject(v)) return 'must be an object {"concurrent", "queued", "per_ip"}';
+  const bad = checkObject(v, { concurrent: int(1, 10_000), queued: int(0, 1_000_000), per_ip: int(1, 1_000_000) }, '');
+  if (bad) return `${bad[0]} ${bad[1]}`;
+  return 'concurrent' in v && 'queued' in v && 'per_ip' in v ? null : 'must set "concurrent", "queued" and "per_ip"';
+};
+
 const domainRules: Record<string, Rule> = {
   device_limit: int(1, 10000),
   devicetype_limit: int(1, 10000),
@@ -146,6 +154,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   login_rate_ip: rateLimit,
   login_rate_account: rateLimit,
   admin_auth_failures: rateLimit,
+  password_checks: concurrencyLimits,
   dashboard_session_ttl: num(10, 86400),
   max_admin_targets: int(1, 1_000_000),
   max_notice_bytes: int(0, 1024 * 1024),

@@ -104,7 +104,7 @@ export class SessionService {
 
     let outcome;
     try {
-      outcome = await this.deps.authenticator.authenticate({ ...auth, ip: conn.ip }, now);
+      outcome = await this.deps.authenticator.authenticate({ ...auth, ip: conn.ip, live: () => !conn.closed }, now);
     } catch (e) {
       return this.storeDown(auth, conn, e);
     }
