@@ -16,6 +16,7 @@ import { packageRoot } from '../src/package-root.js';
 import { summarizeProfile } from './profile-summary.js';
 import { load, machine, table, type Row } from './report.js';
 import { startRedis, type RedisProcess } from './redis-server.js';
+import { redisTopologyBench } from './redis-topology-bench.js';
 import { Child, killAllChildren } from './rpc.js';
 import {
   allAccountNames,
@@ -231,6 +232,11 @@ async function main(): Promise<void> {
   }
   await redis?.stop();
 
+  // cluster mode on one Redis vs a Redis Cluster, and the reap of a dead node (bench/redis-topology-bench.ts)
+  const topology = await redisTopologyBench(quick, log).catch((e: unknown) => {
+    notes.push(`Redis topology bench: ${e instanceof Error ? e.message : String(e)}`);
+    return '';
+  });
   const md = [
     '# tim-gateway benchmark results',
     '',
@@ -246,6 +252,7 @@ async function main(): Promise<void> {
     '',
     table(rows),
     '',
+    topology,
     ...(notes.length ? ['Failures seen during the run:', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
   // a quick run must not overwrite the committed results of a full one

@@ -108,6 +108,43 @@ export class RedisClusterServers {
     return (await redisCli('-p', String(port), 'cluster', 'myid')).trim();
   }
 
+  /** The port of the master serving `slot`. */
+  async ownerOf(slot: number): Promise<number> {
+    const nodes = await redisCli('-p', String(this.servers[0]!.port), 'cluster', 'nodes');
+    for (const line of nodes.trim().split('\n')) {
+      const f = line.split(' ');
+      if (!f[2]!.includes('master')) continue;
+      for (const range of f.slice(8)) {
+        const [lo, hi] = range.split('-').map(Number);
+        if (slot >= lo! && slot <= (hi ?? lo)!) return Number(/:(\d+)@/.exec(f[1]!)![1]);
+      }
+    }
+    throw new Error(`no master serves slot ${slot}`);
+  }
+
+  /**
+   * Moves `slot` to the master on port `to` as redis-cli --cluster reshard
+   * does: IMPORTING/MIGRATING, MIGRATE of its keys in batches (clients get
+   * ASK, and TRYAGAIN for multi-key commands meanwhile), then SETSLOT NODE on
+   * every master. `between` runs after each batch of `batch` keys.
+   */
+  async migrateSlot(slot: number, to: number, between: () => Promise<void> = async () => {}, batch = 10): Promise<number> {
+    const from = await this.ownerOf(slot);
+    const [fromId, toId] = [await this.nodeId(from), await this.nodeId(to)];
+    await redisCli('-p', String(to), 'cluster', 'setslot', String(slot), 'importing', fromId);
+    await redisCli('-p', String(from), 'cluster', 'setslot', String(slot), 'migrating', toId);
+    let moved = 0;
+    for (;;) {
+      const keys = (await redisCli('-p', String(from), 'cluster', 'getkeysinslot', String(slot), String(batch))).split('\n').filter((k) => k !== '');
+      if (keys.length === 0) break;
+      await redisCli('-p', String(from), 'migrate', '127.0.0.1', String(to), '', '0', '5000', 'REPLACE', 'KEYS', ...keys);
+      moved += keys.length;
+      await between();
+    }
+    for (const s of this.servers) await redisCli('-p', String(s.port), 'cluster', 'setslot', String(slot), 'node', toId);
+    return moved;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.stop()));
   }

@@ -3,6 +3,22 @@
 -- Session records are JSON (src/session/registry.ts SessionInfo) plus `reg`:
 -- the ms at which their node last (re)registered them.
 
+-- Redis Cluster resharding: settle (below) touches keys of the account's slot
+-- that no script declares (the node indexes). While the slot migrates such a
+-- key may sit on the other node: on the source the command then fails half-way
+-- through the script, after its first writes (the slot's counters drifted from
+-- the accounts' shares), and on the target it creates the key that MIGRATE
+-- then finds in its way. So every script that settles first checks that its
+-- slot is stable: EXISTS on two keys of KEYS[1]'s slot that never exist is
+-- refused inside a script (ASK on the source, TRYAGAIN on the target) only
+-- while the slot migrates. The script then ends before any write with
+-- TRYAGAIN, which the client retries within command_timeout.
+local function require_stable_slot()
+  local probe = KEYS[1] .. ':~'
+  local r = redis.pcall('EXISTS', probe .. '1', probe .. '2')
+  if type(r) == 'table' and r.err then error({ err = 'TRYAGAIN the slot is migrating' }) end
+end
+
 -- Byte order of two strings, as JavaScript orders the ASCII ssids (Lua's `<`
 -- follows the server's locale, so it is not used on strings).
 local function bytes_less(a, b)

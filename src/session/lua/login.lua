@@ -12,6 +12,7 @@
 -- ARGV[11..] own ssids to log out first (AUTH kick)
 -- Returns {"ok", removed[], evicted[], replaced JSON or ""} or
 --         {"no", 4110|4111|4115, blocking[], removed[]} (session JSON strings).
+require_stable_slot()
 local now = tonumber(ARGV[2])
 local new = cjson.decode(ARGV[1])
 local ssid = new.ssid

@@ -4,6 +4,7 @@
 -- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
 -- ARGV[1] gateway id   ARGV[2] before (ms)
 -- Returns the removed session JSON strings.
+require_stable_slot()
 local before = tonumber(ARGV[2])
 local removed = {}
 for _, s in ipairs(decode_all(KEYS[1])) do

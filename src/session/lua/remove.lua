@@ -3,6 +3,7 @@
 -- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
 -- ARGV[1] ssid   ARGV[2] connId   ARGV[3] gateway id of the socket
 -- Returns the removed session JSON, or false.
+require_stable_slot()
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
 local s = cjson.decode(raw)

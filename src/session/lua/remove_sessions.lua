@@ -6,6 +6,7 @@
 -- ARGV[1] dead gateways JSON {id: lease expiry ms}
 -- ARGV[2] "all" (every session of the account) or "list"   ARGV[3..] ssids when "list"
 -- Returns the removed session JSON strings.
+require_stable_slot()
 local ssids = {}
 if ARGV[2] == 'all' then
   for _, s in ipairs(live_sessions(KEYS[1], cjson.decode(ARGV[1]))) do ssids[#ssids + 1] = s.ssid end

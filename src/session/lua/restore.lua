@@ -9,6 +9,7 @@
 -- ARGV[3] dead gateways JSON {id: lease expiry ms}
 -- ARGV[4] device limit   ARGV[5] type limit
 -- Returns 1 (registered) or 0 (displaced).
+require_stable_slot()
 local s = cjson.decode(ARGV[1])
 local dead = cjson.decode(ARGV[3])
 drop_if_ghost(KEYS[1], s.ssid, dead)
