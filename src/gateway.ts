@@ -12,9 +12,8 @@ import { CloseCode } from './errors.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { TrafficSummary } from './traffic-summary.js';
-import type { SessionInfo } from './session/registry.js';
 import { SessionService } from './session/session-service.js';
-import { createStore, type Store } from './session/store.js';
+import { createStore, type Store, type StoreHooks } from './session/store.js';
 import { ResumeTokens } from './session/introspection.js';
 import { MemoryTokenIndex } from './session/token-index.js';
 import { TokenUpkeep } from './session/token-upkeep.js';
@@ -98,9 +97,9 @@ export class Gateway {
       store.bus.onEvent((event, local) => webhooks.handle(event, local));
       const tokenIndex = store.tokenIndex ?? new MemoryTokenIndex();
       const service = new SessionService({ config, gatewayId: id, registry: store.registry, tokenIndex, bus: store.bus, authenticator, metrics, log });
-      const hooks = {
+      const hooks: StoreHooks = {
         liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
-        displaced: (s: SessionInfo) => service.displaced(s),
+        lostPlace: (s, reason) => service.lostPlace(s, reason),
       };
       await unwind.step('store start', () => store.start?.(hooks), () => store.registry.removeGateway(id));
       const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, upgradeRequired, metrics), closeServer);

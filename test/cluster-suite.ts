@@ -99,7 +99,7 @@ export function clusterSuite(redisBackend: RedisBackend): void {
     dir = tempDir();
     const hash = await cheapHash(PWD);
     adminHash = await cheapHash(ADMIN.pwd);
-    const users = ['', 'acme', 'solo', 'one'].flatMap((domain) => ['alice', 'bob', 'carol', 'dave', 'erin', 'ann', 'ben', 'cid'].map((name) => ({ domain, name, pwd: hash })));
+    const users = ['', 'acme', 'solo', 'one', 'far'].flatMap((domain) => ['alice', 'bob', 'carol', 'dave', 'erin', 'ann', 'ben', 'cid'].map((name) => ({ domain, name, pwd: hash })));
     writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
     [a, b, c] = await Promise.all([startNode('gw-a'), startNode('gw-b'), startNode('gw-c')]);
   }, 60_000);
@@ -263,6 +263,36 @@ export function clusterSuite(redisBackend: RedisBackend): void {
     ops.ws.terminate();
     await stopNode(frozen);
   });
+
+  it('a KICK of a stolen device and an admin kick + block made while a node is frozen past its lease hold when it thaws: KICKED (revoked) + 4001', async () => {
+    const frozen = await startNode('gw-partitioned', { heartbeat_interval: 0.3 });
+    const [stolen, blocked, kept] = await Promise.all(['ann', 'ben', 'cid'].map((n) => loggedIn(frozen, n, 'far')));
+    const ops = await admin(a);
+    const reaped = new Set<string>();
+    ops.on('event', (e: AdmEvent) => {
+      if (e.kind === EventKind.OFFLINE && e.reason === 'node_lost') reaped.add(e.name);
+    });
+    await ops.subscribe('far');
+    frozen.proc.kill('SIGSTOP');
+    // reaped (not only hidden): a kick now finds nothing to remove and sends the frozen node nothing
+    await waitFor(() => ['ann', 'ben', 'cid'].every((n) => reaped.has(n)), LEASE_TTL * 1000 * 4, 'the frozen node\'s sessions to be reaped');
+    // meanwhile, on node A: the owner logs the stolen phone out from another device, and an operator kicks and blocks ben
+    const owner = await loggedIn(a, 'ann', 'far');
+    expect((await owner.kick([stolen.lastLogin!.n2!])).ok).toBe(true);
+    await ops.kick({ domain: 'far', names: ['ben'], blockSeconds: 600 });
+    frozen.proc.kill('SIGCONT');
+    for (const victim of [stolen, blocked]) {
+      expect((await victim.nextNotice(3, LEASE_TTL * 1000 * 4)).extend.reason).toBe('revoked');
+      expect((await victim.closed).code).toBe(4001);
+    }
+    expect((await login(frozen, 'ben', 'far')).ack.error?.code).toBe(4110);
+    await waitFor(async () => (await ops.online('far', ['cid']))[0]!.sessions.length === 1, LEASE_TTL * 1000 * 4, 'the untouched session to be re-registered');
+    expect((await ops.online('far', ['ben']))[0]!.sessions).toEqual([]);
+    expect(kept.notices.filter((n) => n.odType === 3)).toEqual([]);
+    expect((await owner.sessions()).online).toEqual([]);
+    ops.ws.terminate();
+    await stopNode(frozen);
+  }, 60_000);
 
   it.skipIf(!redisBackend.single)('a reconnect to a Redis that lost writes (older snapshot, lagging replica) re-registers the sessions instead of kicking them', async () => {
     const redis = backend.single!();

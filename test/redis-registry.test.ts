@@ -107,6 +107,38 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
     await a.close();
   });
 
+  it('restore refuses (revoked) what was kicked, logged out or blocked while the node was away, ghost or reaped', async () => {
+    const a = await node('node-away', 'away:', 400);
+    const b = await node('node-b', 'away:', 60_000);
+    try {
+      const lim = { deviceLimit: 5, typeLimit: 5, mode: 'reject' as const, minAgeMs: 0 };
+      const now = Date.now();
+      const on = (ssid: string, name: string): SessionInfo => ({ ...session(ssid, 'node-away', now), name });
+      const [kicked, kickedLate, allOut, blocked, kept] = [on('k', 'n'), on('kl', 'n'), on('all', 'm'), on('blk', 'o'), on('kept', 'n')];
+      for (const s of [kicked, kickedLate, allOut, blocked, kept]) {
+        expect((await a.registry.login({ session: s, limits: lim, kick: [], token: { ...tokenOf(s.ssid, now), name: s.name }, now })).ok).toBe(true);
+      }
+      clearInterval((a.lease as unknown as { timer: NodeJS.Timeout }).timer); // node-away stops renewing
+      await waitFor(async () => (await b.registry.stats(Date.now())).gateways === 1, 5000, 'node-away lease to expire');
+      await b.registry.removeSessions('d', 'n', ['k']); // a KICK of a ghost
+      expect(await b.registry.removeSessions('d', 'm', null)).toEqual([]); // an admin kick of the whole account: its ghost goes, unreported
+      await b.lease.beat(); // node-b reaps the rest
+      expect(await b.client.hlen(b.keys.sessions('d', 'n'))).toBe(0);
+      await b.registry.removeSessions('d', 'n', ['kl']); // a KICK of a reaped session
+      await b.registry.block('d', 'o', Date.now() + 60_000);
+      const later = { ...on('later', 'm'), loginTime: Date.now() + 1 }; // logged in after the admin kick
+      const back = Date.now() + 1;
+      const lost = await a.registry.restore([kicked, kickedLate, allOut, blocked, kept, later].map((session) => ({ session, limits: lim })), back);
+      expect(lost.map((l) => [l.session.ssid, l.reason]).sort()).toEqual([['all', 'revoked'], ['blk', 'revoked'], ['k', 'revoked'], ['kl', 'revoked']]);
+      expect((await b.registry.list('d', 'n')).map((s) => s.ssid)).toEqual(['kept']);
+      expect((await b.registry.list('d', 'm')).map((s) => s.ssid)).toEqual(['later']);
+      expect(await b.registry.list('d', 'o')).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('the bus delivers commands to the node they name and events to every node', async () => {
     const keys = new RedisKeys('bus:');
     const conns = Array.from({ length: 4 }, () => new Redis(server!.url));

@@ -16,8 +16,8 @@ import { scripts } from './redis-script.js';
 export interface LeaseHooks {
   /** Removes sessions of `gateway` registered before `before` (ms). */
   reap(gateway: string, before: number): Promise<void>;
-  /** Re-registers this node's live sessions (Redis or the lease came back). */
-  rejoin(): Promise<void>;
+  /** Re-registers this node's live sessions (Redis or the lease came back after `awayMs` without a good renewal). */
+  rejoin(awayMs: number): Promise<void>;
 }
 
 /** What the registry asks of the lease table. */
@@ -45,6 +45,8 @@ export class NodeLease implements LeaseView {
   private renewing: Promise<void> | null = null;
   private rejoining = false;
   private lastRenewed = 0;
+  /** The last good renewal before the node lost its standing (a failure or a lapsed lease); unset while in good standing. */
+  private awayFrom: number | undefined;
   private gen = 0;
   private hooks: LeaseHooks | undefined;
   /** ms between beats: a quarter of the TTL. */
@@ -89,8 +91,10 @@ export class NodeLease implements LeaseView {
   private renewNow(): Promise<void> {
     this.renewing ??= (async () => {
       const now = Date.now();
+      const lastGood = this.lastRenewed;
       const previous = await this.renew(now);
       if (previous === null || previous < now) {
+        this.awayFrom ??= lastGood;
         this.leaseLost = true;
         this.failed = true;
         this.gen++;
@@ -98,8 +102,7 @@ export class NodeLease implements LeaseView {
     })()
       .catch((err: unknown) => {
         if (!this.failed) this.log.error({ err }, 'lease renewal failed: Redis unreachable?');
-        this.failed = true;
-        this.gen++;
+        this.storeFailed();
       })
       .finally(() => (this.renewing = null));
     return this.renewing;
@@ -118,8 +121,13 @@ export class NodeLease implements LeaseView {
         this.failed = false;
         this.rejoining = true;
         this.gen++;
+        const awayFrom = this.awayFrom ?? now;
+        this.awayFrom = undefined;
         try {
-          await this.hooks.rejoin();
+          await this.hooks.rejoin(now - awayFrom);
+        } catch (err) {
+          this.awayFrom = awayFrom; // the next rejoin still covers the whole absence
+          throw err;
         } finally {
           this.rejoining = false;
           this.gen++;
@@ -131,8 +139,7 @@ export class NodeLease implements LeaseView {
       }
     } catch (err) {
       if (!this.failed) this.log.error({ err }, 'lease beat failed: Redis unreachable?');
-      this.failed = true;
-      this.gen++;
+      this.storeFailed();
     }
   }
 
@@ -174,6 +181,7 @@ export class NodeLease implements LeaseView {
   }
 
   storeFailed(): void {
+    this.awayFrom ??= this.lastRenewed;
     this.failed = true;
     this.gen++;
   }

@@ -5,7 +5,7 @@
  */
 import { sameString } from '../constant-time.js';
 import { decideLogin } from '../policy/login-policy.js';
-import { MAX_IDLE_RESUME_TOKENS, type LoginRequest, type LoginResult, type RegistryStats, type RestoreRequest, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
+import { MAX_IDLE_RESUME_TOKENS, type LoginRequest, type LoginResult, type LostPlace, type RegistryStats, type RestoreRequest, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
 
 interface Account {
   readonly sessions: Map<string, SessionInfo>;
@@ -213,20 +213,20 @@ export class MemoryRegistry implements SessionRegistry {
     this.prune(domain, name);
   }
 
-  async restore(entries: readonly RestoreRequest[], now: number): Promise<SessionInfo[]> {
-    const displaced: SessionInfo[] = [];
+  async restore(entries: readonly RestoreRequest[], now: number): Promise<LostPlace[]> {
+    const displaced: LostPlace[] = [];
     for (const { session: s, limits } of entries) {
       const acc = this.account(s.domain, s.name, true);
       const existing = acc.sessions.get(s.ssid);
       if (existing && (existing.gateway !== s.gateway || existing.connId !== s.connId)) {
-        displaced.push(s);
+        displaced.push({ session: s, reason: 'displaced' });
         continue;
       }
       const others = [...acc.sessions.values()].filter((o) => o.ssid !== s.ssid);
       if (decideLogin(others, s.termtyp, { ...limits, mode: 'reject' }, now).accept) acc.sessions.set(s.ssid, existing ?? s);
       else {
         acc.sessions.delete(s.ssid);
-        displaced.push(s);
+        displaced.push({ session: s, reason: 'displaced' });
       }
     }
     return displaced;

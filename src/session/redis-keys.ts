@@ -66,6 +66,15 @@ export class RedisKeys {
     return `${this.prefix}${this.tag(domain, name)}:b`;
   }
 
+  /**
+   * Hash ssid -> JSON {expires, at}: sessions of the account logged out
+   * lately ("*": every session logged in by `at`), which a node coming back
+   * from a partition must not put back (lua/lib.lua revoke).
+   */
+  revocations(domain: string, name: string): string {
+    return `${this.prefix}${this.tag(domain, name)}:r`;
+  }
+
   /** Hash: this account's share of its slot's counters (s, t, dom, g:<gateway>; lua/lib.lua settle). */
   counts(domain: string, name: string): string {
     return `${this.prefix}${this.tag(domain, name)}:n`;

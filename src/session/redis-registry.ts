@@ -4,12 +4,13 @@
  * on one account made by one Lua script (src/session/lua) on the account's
  * hash slot. The ioredis client is injected (src/session/store.ts builds it).
  */
+import { defaults } from '../config/defaults.js';
 import type { LeaseView } from './lease.js';
 import type { RedisClient } from './redis-connect.js';
 import { inBatches, RedisIndex } from './redis-index.js';
 import { type RedisKeys, wellFormed } from './redis-keys.js';
 import { scripts } from './redis-script.js';
-import type { LoginRequest, LoginResult, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
+import type { LoginRequest, LoginResult, LostPlace, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
 
 /** What a RedisRegistry works with. */
 export interface RedisRegistryDeps {
@@ -18,6 +19,8 @@ export interface RedisRegistryDeps {
   /** This node's id: `remove` only removes sessions of this node's sockets. */
   readonly gatewayId: string;
   readonly lease: LeaseView;
+  /** How long a logout is remembered against a node coming back from a partition (ms); default: the resume tokens' lifetime (resume_timeout). */
+  readonly revocationMs?: number;
 }
 
 const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : 1);
@@ -49,6 +52,7 @@ function isGhost(raw: string, dead: Record<string, number>): boolean {
 export class RedisRegistry implements SessionRegistry {
   private readonly client: RedisClient;
   private readonly keys: RedisKeys;
+  private readonly revocationMs: number;
   /** The node indexes, counters and ssid index (no SCAN on any request or periodic path). */
   readonly index: RedisIndex;
 
@@ -56,6 +60,7 @@ export class RedisRegistry implements SessionRegistry {
     this.client = deps.client;
     this.keys = deps.keys;
     this.index = new RedisIndex(deps.client, deps.keys);
+    this.revocationMs = deps.revocationMs ?? defaults.resume_timeout * 1000;
   }
 
   /** Runs a write; a failure is reported to the lease so that the node reconciles once Redis answers again. */
@@ -73,7 +78,7 @@ export class RedisRegistry implements SessionRegistry {
     const [deadTable] = await Promise.all([this.deps.lease.dead(now), this.write(this.index.beforeWrite(session))]);
     const dead = JSON.stringify(deadTable);
     const [sessions, tokens, counts, counters] = this.index.settleKeys(session.domain, session.name);
-    const keys = [sessions!, tokens!, this.keys.block(session.domain, session.name), counts!, counters!];
+    const keys = [sessions!, tokens!, this.keys.block(session.domain, session.name), counts!, counters!, this.keys.revocations(session.domain, session.name)];
     const reply = (await this.write(scripts.login.run(this.client, keys, [
       encodeSession(session, now),
       now,
@@ -85,6 +90,7 @@ export class RedisRegistry implements SessionRegistry {
       req.resumeHash ?? '',
       encodeToken(req.token),
       req.token.expires,
+      now + this.revocationMs,
       ...req.kick.map(wellFormed),
     ]))) as [string, ...unknown[]];
     if (reply[0] === 'ok') {
@@ -107,11 +113,13 @@ export class RedisRegistry implements SessionRegistry {
   }
 
   async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
-    const dead = JSON.stringify(await this.deps.lease.dead(Date.now()));
-    const args = ssids === null ? [dead, 'all'] : [dead, 'list', ...ssids.map(wellFormed)];
-    const raws = await this.write(scripts.removeSessions.run(this.client, this.index.settleKeys(domain, name), args));
+    const now = Date.now();
+    const dead = JSON.stringify(await this.deps.lease.dead(now));
+    const args = [dead, ssids === null ? 'all' : 'list', now, now + this.revocationMs, ...(ssids ?? []).map(wellFormed)];
+    const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name)];
+    const [raws, ghosts] = (await this.write(scripts.removeSessions.run(this.client, keys, args))) as [string[], string[]];
     const removed = decodeAll(raws).sort(byAge);
-    await this.unindex(removed);
+    await this.unindex([...removed, ...decodeAll(ghosts)]);
     return removed;
   }
 
@@ -202,16 +210,17 @@ export class RedisRegistry implements SessionRegistry {
     else await this.client.del(key);
   }
 
-  async restore(entries: readonly RestoreRequest[], now: number): Promise<SessionInfo[]> {
+  async restore(entries: readonly RestoreRequest[], now: number): Promise<LostPlace[]> {
     const dead = JSON.stringify(await this.deps.lease.dead(now));
-    const displaced: SessionInfo[] = [];
+    const lost: LostPlace[] = [];
     // indexed first, so that the scripts of one account run in the order of `entries`
     await inBatches(entries, ({ session }) => this.index.beforeWrite(session));
     await inBatches(entries, async ({ session: s, limits }) => {
-      const ok = await scripts.restore.run(this.client, this.index.settleKeys(s.domain, s.name), [encodeSession(s, now), now, dead, limits.deviceLimit, limits.typeLimit]);
-      if (ok !== 1) displaced.push(s);
+      const keys = [...this.index.settleKeys(s.domain, s.name), this.keys.block(s.domain, s.name), this.keys.revocations(s.domain, s.name)];
+      const result = await scripts.restore.run(this.client, keys, [encodeSession(s, now), now, dead, limits.deviceLimit, limits.typeLimit]);
+      if (result !== 1) lost.push({ session: s, reason: result === 2 ? 'revoked' : 'displaced' });
     });
-    return displaced;
+    return lost;
   }
 
   async removeGateway(gateway: string): Promise<SessionInfo[]> {

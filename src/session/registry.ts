@@ -104,6 +104,17 @@ export interface RestoreRequest {
   readonly limits: Limits;
 }
 
+/**
+ * A live session of this node that a restore could not register again:
+ * `revoked` when it was logged out (kicked, evicted, LOGOUT) or its account
+ * blocked while the node was away, `displaced` when it no longer fits the
+ * limits (or another socket holds its ssid now).
+ */
+export interface LostPlace {
+  readonly session: SessionInfo;
+  readonly reason: 'displaced' | 'revoked';
+}
+
 /** Table-wide counts for ADMSTATS and /metrics. */
 export interface RegistryStats {
   readonly sessions: number;
@@ -178,10 +189,11 @@ export interface SessionRegistry {
   /**
    * Registers this node's live sessions again: a session still listed for the
    * same socket is kept; a missing one is put back if the account's limits
-   * allow it (as in reject mode: no one is evicted). Returns the sessions that
-   * could not be (their sockets lost their place and must be closed).
+   * allow it (as in reject mode: no one is evicted) and it was not logged out
+   * meanwhile. Returns the sessions that could not be (their sockets lost
+   * their place and must be closed).
    */
-  restore(entries: readonly RestoreRequest[], now: number): Promise<SessionInfo[]>;
+  restore(entries: readonly RestoreRequest[], now: number): Promise<LostPlace[]>;
   /** Removes every session held by a gateway node (its shutdown, or its lease expiring). */
   removeGateway(gateway: string): Promise<SessionInfo[]>;
   /** Releases resources (timers, connections). */

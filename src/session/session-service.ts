@@ -371,11 +371,12 @@ export class SessionService {
 
   /**
    * A live session that lost its place when this node rejoined the cluster:
-   * its socket is kicked (reason displaced), unless its login is still being
+   * its socket is kicked (reason displaced, or revoked when it was logged out
+   * or its account blocked meanwhile), unless its login is still being
    * decided (that login decides for itself).
    */
-  displaced(s: SessionInfo): void {
-    if (!this.deciding.has(s.connId)) this.kick(s, KickReason.DISPLACED, {});
+  lostPlace(s: SessionInfo, reason: typeof KickReason.DISPLACED | typeof KickReason.REVOKED): void {
+    if (!this.deciding.has(s.connId)) this.kick(s, reason, {});
   }
 
   /** Applies a command to a socket of this node, if that socket still holds the ssid. Returns true if it did. */

@@ -17,15 +17,18 @@ import { RedisKeys } from './redis-keys.js';
 import { Reconciler } from './reconciler.js';
 import { listNodes, type NodeView } from './redis-nodes.js';
 import { RedisRegistry } from './redis-registry.js';
-import type { SessionInfo, SessionRegistry } from './registry.js';
+import type { LostPlace, SessionInfo, SessionRegistry } from './registry.js';
 import { MemoryTokenIndex, RedisTokenIndex, type TokenIndex } from './token-index.js';
 
 /** What the store needs from the gateway it serves. */
 export interface StoreHooks {
   /** The sessions of this node's logged-in sockets, now. */
   liveSessions(): SessionInfo[];
-  /** A live session lost its place while this node was cut off from the cluster: close its socket. */
-  displaced(s: SessionInfo): void;
+  /**
+   * A live session lost its place while this node was cut off from the
+   * cluster (`revoked`: it was logged out or its account blocked meanwhile): close its socket.
+   */
+  lostPlace(s: SessionInfo, reason: LostPlace['reason']): void;
 }
 
 /** The registry and bus a gateway node works with. */
@@ -60,7 +63,8 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
   });
   const keys = new RedisKeys(prefix, config.redis.cluster !== undefined);
   const lease = new NodeLease(client, keys, gatewayId, lease_ttl * 1000, rlog);
-  const registry = new RedisRegistry({ client, keys, gatewayId, lease });
+  const revocationMs = config.resume_timeout * 1000;
+  const registry = new RedisRegistry({ client, keys, gatewayId, lease, revocationMs });
   const bus = new RedisBus(client, sub, keys, gatewayId, rlog);
   await bus.start();
   const reconciler = new Reconciler(client, registry.index, { intervalMs: redisDefaults.reconcile_interval * 1000, count: 100, pauseMs: 20 }, rlog);
@@ -83,7 +87,7 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
         reap: async (gateway, before) => {
           for (const s of await registry.reap(gateway, before)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost'));
         },
-        rejoin: () => rejoin(registry, gatewayId, config, hooks),
+        rejoin: (awayMs) => rejoin(registry, gatewayId, config, hooks, awayMs > revocationMs),
       });
     },
     close: async () => {
@@ -98,15 +102,22 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
 /**
  * Registers the node's live sessions again, closes the sockets that lost
  * their place, then removes what the table still lists for this node but no
- * socket holds any more (sockets that closed while Redis was away).
+ * socket holds any more (sockets that closed while Redis was away). After an
+ * absence longer than logouts are remembered (`tooLong`), nothing is put
+ * back: a kick made meanwhile may be forgotten, so every socket is closed
+ * (displaced) and its client resumes if its token still lets it.
  */
-async function rejoin(registry: RedisRegistry, gatewayId: string, config: Config, hooks: StoreHooks): Promise<void> {
+async function rejoin(registry: RedisRegistry, gatewayId: string, config: Config, hooks: StoreHooks, tooLong: boolean): Promise<void> {
   const started = Date.now();
   registry.index.forgetListedSlots();
   const key = (s: SessionInfo): string => `${s.ssid}\u0000${s.connId}`;
   const restore = async (sessions: SessionInfo[]): Promise<void> => {
+    if (tooLong) {
+      for (const s of sessions) hooks.lostPlace(s, 'displaced');
+      return;
+    }
     const entries = sessions.map((session) => ({ session, limits: limitsFor(config, session.domain, session.limits) }));
-    for (const s of await registry.restore(entries, Date.now())) hooks.displaced(s);
+    for (const lost of await registry.restore(entries, Date.now())) hooks.lostPlace(lost.session, lost.reason);
   };
   const live = hooks.liveSessions();
   await restore(live);

@@ -150,9 +150,61 @@ local function store_token(key, ssid, json, expires, now, sessions_key)
   if ttl < 0 or now + ttl < expires then redis.call('PEXPIREAT', key, expires) end
 end
 
+-- Revocations kept per account at most (MAX_REVOCATIONS in
+-- src/session/redis-registry.ts): beyond, the ones expiring first go.
+local MAX_REVOCATIONS = 256
+
+-- Records that these ssids were logged out (kicked, evicted, LOGOUT) until
+-- `rev.expires` (ms), so that a node away from the cluster cannot put them
+-- back when it rejoins (restore.lua); `all_at` (optional) also records that
+-- every session of the account logged in by then was logged out (field
+-- "*"). `rev` = {key = the account's revocations hash (field -> JSON
+-- {expires, at}), now = ms, expires = ms}. Expired entries go on each write.
+local function revoke(rev, ssids, all_at)
+  local flat = redis.call('HGETALL', rev.key)
+  local live = {}
+  for i = 1, #flat, 2 do
+    local e = cjson.decode(flat[i + 1]).expires
+    if e <= rev.now then redis.call('HDEL', rev.key, flat[i]) else live[flat[i]] = e end
+  end
+  local entry = cjson.encode({ expires = rev.expires, at = rev.now })
+  for _, k in ipairs(ssids) do
+    redis.call('HSET', rev.key, k, entry)
+    live[k] = rev.expires
+  end
+  if all_at then
+    redis.call('HSET', rev.key, '*', cjson.encode({ expires = rev.expires, at = all_at }))
+    live['*'] = nil
+  end
+  local list = {}
+  for k, e in pairs(live) do
+    if k ~= '*' then list[#list + 1] = { k, e } end
+  end
+  if #list > MAX_REVOCATIONS then
+    table.sort(list, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return bytes_less(a[1], b[1]) end)
+    for i = 1, #list - MAX_REVOCATIONS do redis.call('HDEL', rev.key, list[i][1]) end
+  end
+  local ttl = redis.call('PTTL', rev.key)
+  if ttl < 0 or rev.now + ttl < rev.expires then redis.call('PEXPIREAT', rev.key, rev.expires) end
+end
+
+-- True when session `s` was logged out lately: its ssid is revoked, or the
+-- whole account was logged out after it logged in (that logout took every
+-- record: one still `listed` for its socket landed after it).
+local function revoked(rev_key, s, now, listed)
+  local raw = redis.call('HGET', rev_key, s.ssid)
+  if raw and cjson.decode(raw).expires > now then return true end
+  if listed then return false end
+  local all = redis.call('HGET', rev_key, '*')
+  if not all then return false end
+  local e = cjson.decode(all)
+  return e.expires > now and s.loginTime <= e.at
+end
+
 -- Logs out these ssids of one account: removes their sessions (returned as
--- JSON strings) and revokes their resume tokens (MemoryRegistry.take).
-local function take(sessions_key, tokens_key, ssids)
+-- JSON strings), revokes their resume tokens (MemoryRegistry.take) and
+-- records the logout (`rev`: see revoke).
+local function take(sessions_key, tokens_key, ssids, rev)
   local removed = {}
   for _, k in ipairs(ssids) do
     local raw = redis.call('HGET', sessions_key, k)
@@ -162,6 +214,7 @@ local function take(sessions_key, tokens_key, ssids)
     end
     redis.call('HDEL', tokens_key, k)
   end
+  if #ssids > 0 then revoke(rev, ssids) end
   return removed
 end
 

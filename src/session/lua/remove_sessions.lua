@@ -1,19 +1,38 @@
--- remove_sessions: logs out sessions of one account (LOGOUT, KICK, admin kick)
--- and revokes their resume tokens ("all": every token of the account, also
--- those of sessions that already closed).
+-- remove_sessions: logs out sessions of one account (LOGOUT, KICK, admin kick),
+-- revokes their resume tokens ("all": every token of the account, also those
+-- of sessions that already closed) and records the logout, so that a node
+-- away from the cluster cannot put them back when it rejoins (lib.lua revoke).
 -- KEYS[1] sessions hash (ssid -> session JSON)   KEYS[2] resume tokens hash
 -- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
+-- KEYS[5] revocations hash (lib.lua revoke)
 -- ARGV[1] dead gateways JSON {id: lease expiry ms}
--- ARGV[2] "all" (every session of the account) or "list"   ARGV[3..] ssids when "list"
--- Returns the removed session JSON strings.
+-- ARGV[2] "all" (every session of the account) or "list"   ARGV[3] now (ms)
+-- ARGV[4] until when the revocation is kept (ms)   ARGV[5..] ssids when "list"
+-- Returns {removed, ghosts}: the removed session JSON strings, and ("all")
+-- those of ghosts of dead nodes, which go too (no rejoin must find them) but
+-- are not reported as kicked.
 require_stable_slot()
-local ssids = {}
-if ARGV[2] == 'all' then
-  for _, s in ipairs(live_sessions(KEYS[1], cjson.decode(ARGV[1]))) do ssids[#ssids + 1] = s.ssid end
-else
-  for i = 3, #ARGV do ssids[#ssids + 1] = ARGV[i] end
+local rev = { key = KEYS[5], now = tonumber(ARGV[3]), expires = tonumber(ARGV[4]) }
+if ARGV[2] ~= 'all' then
+  local ssids = {}
+  for i = 5, #ARGV do ssids[#ssids + 1] = ARGV[i] end
+  local removed = take(KEYS[1], KEYS[2], ssids, rev)
+  settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+  return {removed, {}}
 end
-local removed = take(KEYS[1], KEYS[2], ssids)
-if ARGV[2] == 'all' then redis.call('DEL', KEYS[2]) end
+local dead = cjson.decode(ARGV[1])
+local ghosts, ghost_ssids = {}, {}
+for _, s in ipairs(decode_all(KEYS[1])) do
+  if is_ghost(s, dead) then
+    redis.call('HDEL', KEYS[1], s.ssid)
+    ghosts[#ghosts + 1] = s.raw
+    ghost_ssids[#ghost_ssids + 1] = s.ssid
+  end
+end
+local ssids = {}
+for _, s in ipairs(live_sessions(KEYS[1], dead)) do ssids[#ssids + 1] = s.ssid end
+local removed = take(KEYS[1], KEYS[2], ssids, rev)
+redis.call('DEL', KEYS[2])
+revoke(rev, ghost_ssids, rev.now)
 settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-return removed
+return {removed, ghosts}
