@@ -55,7 +55,7 @@ export class Gateway {
     readonly admins: AdminServer,
     /** The HTTP API of the admin listener (front ends may add routes and authenticators). */
     readonly adminApi: HttpRouter,
-    /** Closed last on shutdown (the authenticator's and webhooks' keep-alive connections). */
+    /** Closed last on shutdown (the authenticator's and webhooks' keep-alive connections, the dashboard's sign-in sessions). */
     private readonly closeables: readonly { close(): unknown }[],
   ) {}
 
@@ -108,12 +108,12 @@ export class Gateway {
       const tokens = new ResumeTokens(store.registry, tokenIndex);
       const adminApi = createAdminApi({ config, log, admin, tokens, upkeep: new TokenUpkeep(store.registry, log), metrics, health: () => built.gateway!.health() });
       const nodes = new GatewayNodes(store, id, () => service.local.size);
-      addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
+      const dashboard = addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
       const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle, metrics), closeServer);
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
       metrics.watchTable(() => store.registry.stats(Date.now()));
-      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator, webhooks]);
+      const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator, webhooks, dashboard.sessions]);
       built.gateway = gateway;
       gateway.summary = new TrafficSummary(metrics, log, config.log_summary_interval);
       log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');

@@ -5,28 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
-import type { Gateway } from '../src/gateway.js';
 import { decodePayload, encodeFrame } from '../src/protocol/codec.js';
 import { AdminType } from '../src/protocol/type-codes.js';
 import { RawSocket } from './text-socket.js';
-import { ADMIN, adminGateway } from './admin-helpers.js';
+import { ADMIN, adminGateway, authCode, unauthenticatedAdmin } from './admin-helpers.js';
 import { onCleanup, PWD, startGateway } from './helpers.js';
-
-/** An admin socket that has not authenticated, from `localAddress` (default 127.0.0.1). */
-async function raw(gw: Gateway, localAddress?: string): Promise<TimAdminClient> {
-  const a = await TimAdminClient.open(gw.adminUrl, localAddress ? { ws: { localAddress } } : {});
-  onCleanup(async () => a.terminate());
-  return a;
-}
-
-/** Tries ADMAUTH on a fresh socket; the error code, or 0 when it succeeded. */
-async function authCode(gw: Gateway, pwd: string, name = ADMIN, localAddress?: string): Promise<number> {
-  const a = await raw(gw, localAddress);
-  return a.request(AdminType.AUTH, { name, pwd }).then(
-    () => 0,
-    (e: { code?: number }) => e.code ?? -1,
-  );
-}
 
 describe('ADMAUTH', () => {
   it('opens the socket with the right name and password; the reply names the gateway', async () => {
@@ -44,7 +27,7 @@ describe('ADMAUTH', () => {
       ['intruder', PWD],
       [ADMIN, ''],
     ] as const) {
-      const a = await raw(gw);
+      const a = await unauthenticatedAdmin(gw);
       await expect(a.request(AdminType.AUTH, { name, pwd })).rejects.toMatchObject({ code: 4105, admType: AdminType.AUTH });
       expect((await a.closed).code).toBe(1008);
     }
@@ -58,11 +41,11 @@ describe('ADMAUTH', () => {
   it('answers any other first frame with AdmAck 4105 in that frame type and closes', async () => {
     const gw = await adminGateway();
     for (const type of [AdminType.PING, AdminType.STATS, AdminType.SUB]) {
-      const a = await raw(gw);
+      const a = await unauthenticatedAdmin(gw);
       await expect(a.request(type, {})).rejects.toMatchObject({ code: 4105, admType: type });
       expect((await a.closed).code).toBe(1008);
     }
-    const garbage = await raw(gw);
+    const garbage = await unauthenticatedAdmin(gw);
     const reply = await garbage.sendRaw(Buffer.from([AdminType.AUTH, 0x0a, 0xff]), AdminType.AUTH);
     expect(decodePayload('AdmAck', reply.subarray(1))).toMatchObject({ ok: false, admType: 12, error: { code: 4105 } });
     expect((await garbage.closed).code).toBe(1008);
@@ -98,13 +81,13 @@ describe('ADMAUTH', () => {
 
   it('closes a socket that does not authenticate within auth_timeout with 4003', async () => {
     const gw = await adminGateway({ auth_timeout: 0.2 });
-    const a = await raw(gw);
+    const a = await unauthenticatedAdmin(gw);
     expect((await a.closed).code).toBe(4003);
   });
 
   it('speaks protobuf-JSON when ADMAUTH sets the 0x80 bit', async () => {
     const gw = await adminGateway();
-    const a = await raw(gw);
+    const a = await unauthenticatedAdmin(gw);
     const reply = await a.sendRaw(encodeFrame('adminIn', AdminType.AUTH, { name: ADMIN, pwd: PWD }, true, true), AdminType.AUTH);
     expect(reply[0]).toBe(AdminType.AUTH);
     expect(JSON.parse(Buffer.from(reply.subarray(1)).toString())).toMatchObject({ ok: true, admType: 12, n: gw.id });

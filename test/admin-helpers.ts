@@ -4,6 +4,7 @@
  */
 import { TimAdminClient } from '../src/client/admin-client.js';
 import type { Gateway, GatewayOptions } from '../src/gateway.js';
+import { AdminType } from '../src/protocol/type-codes.js';
 import { onCleanup, PWD, pwdHash, startGateway } from './helpers.js';
 
 /** Name of the operator account of test gateways. */
@@ -19,4 +20,20 @@ export async function adminOf(gw: Gateway): Promise<TimAdminClient> {
   const a = await TimAdminClient.connect(gw.adminUrl, { name: ADMIN, pwd: PWD });
   onCleanup(async () => a.terminate());
   return a;
+}
+
+/** An admin socket that has not authenticated, from `localAddress` (default 127.0.0.1); terminated after the test. */
+export async function unauthenticatedAdmin(gw: Gateway, localAddress?: string): Promise<TimAdminClient> {
+  const a = await TimAdminClient.open(gw.adminUrl, localAddress ? { ws: { localAddress } } : {});
+  onCleanup(async () => a.terminate());
+  return a;
+}
+
+/** Tries ADMAUTH on a fresh socket; the error code, or 0 when it succeeded. */
+export async function authCode(gw: Gateway, pwd: string, name = ADMIN, localAddress?: string): Promise<number> {
+  const a = await unauthenticatedAdmin(gw, localAddress);
+  return a.request(AdminType.AUTH, { name, pwd }).then(
+    () => 0,
+    (e: { code?: number }) => e.code ?? -1,
+  );
 }

@@ -4,44 +4,10 @@
  * JSON (checked against /openapi.json), a heartbeat comment, the domain
  * filter, and a subscriber that stops reading is dropped.
  */
-import { request, type IncomingMessage } from 'node:http';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { Gateway } from '../src/gateway.js';
-import { connect, loggedIn, onCleanup, waitFor } from './helpers.js';
-import { API_KEY, api, apiGateway, call, expectError } from './http-helpers.js';
-
-/** One received SSE message: its event name and parsed data, or a comment. */
-type Message = { event: string; data: Record<string, unknown> } | { comment: string };
-
-/** Opens GET /api/v1/events and collects what arrives. */
-async function subscribe(gw: Gateway, query = ''): Promise<{ messages: Message[]; res: IncomingMessage }> {
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(`${gw.adminHttpUrl}/api/v1/events${query}`, { headers: { authorization: `Bearer ${API_KEY}` } }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
-  onCleanup(async () => res.destroy());
-  expect(res.statusCode).toBe(200);
-  expect(res.headers['content-type']).toBe('text/event-stream');
-  const messages: Message[] = [];
-  let buffer = '';
-  res.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (block.startsWith(':')) messages.push({ comment: block.slice(1).trim() });
-      else {
-        const event = /^event: (.*)$/m.exec(block)![1]!;
-        messages.push({ event, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as Record<string, unknown> });
-      }
-    }
-  });
-  await waitFor(() => messages.length > 0, 5000, 'the subscribed comment');
-  return { messages, res };
-}
+import { connect, loggedIn, waitFor } from './helpers.js';
+import { api, apiGateway, call, expectError, subscribe, type Message } from './http-helpers.js';
 
 const events = (messages: Message[]) => messages.filter((m): m is { event: string; data: Record<string, unknown> } => 'event' in m);
 

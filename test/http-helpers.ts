@@ -4,11 +4,12 @@
  * the check that every JSON answer matches the gateway's own /openapi.json.
  */
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
 import type { Gateway, GatewayOptions } from '../src/gateway.js';
 import { adminGateway } from './admin-helpers.js';
+import { onCleanup, waitFor } from './helpers.js';
 
 /** The API key of test gateways, and its api_keys entry. */
 export const API_KEY = 'tim_test-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -34,6 +35,8 @@ export interface Call {
   /** A JSON value (sent as application/json) or raw text. */
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** Source address (another loopback address, e.g. 127.0.0.2); default 127.0.0.1. */
+  readonly localAddress?: string;
 }
 
 /** Sends one request to `base` (http://host:port) and reads the whole answer. */
@@ -46,7 +49,7 @@ export function call(base: string, method: string, path: string, o: Call = {}): 
     ...o.headers,
   };
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers }, (res) => {
+    const req = request(`${base}${path}`, { method, headers, localAddress: o.localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -116,4 +119,51 @@ export function expectError(a: Answer, status: number, code: number, info?: stri
   const err = (a.json as { error: { code: number; info: string } }).error;
   expect(err.code).toBe(code);
   if (info !== undefined) expect(err.info).toContain(info);
+}
+
+/** One received SSE message: its event name and parsed data, or a comment. */
+export type Message = { event: string; data: Record<string, unknown> } | { comment: string };
+
+/** An open GET /api/v1/events: what arrived so far, and when the server ended it. */
+export interface Subscription {
+  readonly messages: Message[];
+  readonly res: IncomingMessage;
+  /** Resolves when the response ends or its connection closes. */
+  readonly ended: Promise<void>;
+}
+
+/**
+ * Opens GET /api/v1/events`query` with API_KEY, or with `headers` instead
+ * (a session cookie), and collects what arrives; resolves once subscribed.
+ */
+export async function subscribe(gw: Gateway, query = '', headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }): Promise<Subscription> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(`${gw.adminHttpUrl}/api/v1/events${query}`, { headers }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  onCleanup(async () => res.destroy());
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toBe('text/event-stream');
+  const ended = new Promise<void>((resolve) => {
+    res.on('end', resolve);
+    res.on('close', resolve);
+  });
+  const messages: Message[] = [];
+  let buffer = '';
+  res.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (block.startsWith(':')) messages.push({ comment: block.slice(1).trim() });
+      else {
+        const event = /^event: (.*)$/m.exec(block)![1]!;
+        messages.push({ event, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as Record<string, unknown> });
+      }
+    }
+  });
+  await waitFor(() => messages.length > 0, 5000, 'the subscribed comment');
+  return { messages, res, ended };
 }

@@ -8,7 +8,8 @@
  *   SameSite=Strict, Path=/, Secure when the admin listener serves TLS);
  * - `GET /api/v1/session` answers the same for a live cookie (the page reads
  *   its CSRF token after a reload), `{"operator": null}` otherwise;
- * - `DELETE /api/v1/session` signs out: that cookie is refused from then on.
+ * - `DELETE /api/v1/session` signs out: that cookie is refused from then on,
+ *   and what it opened (an event stream) is closed.
  *
  * Any API request may then carry the cookie instead of an API key (this is an
  * authenticator of the admin router). A request with the cookie whose method
@@ -74,7 +75,7 @@ export class CookieAuthenticator {
     if (!SAFE_METHODS.has(req.method ?? '') && !this.csrfMatches(req, s)) {
       return failure(ErrorCode.PERMISSION_DENIED, `permission denied: ${CSRF_HEADER} header missing or wrong`);
     }
-    return { kind: 'operator', name: s.operator };
+    return { kind: 'operator', name: s.operator, ends: s.ended };
   }
 
   /** POST SESSION_PATH: signs in with name and password, or with an API key. */
@@ -103,7 +104,7 @@ export class CookieAuthenticator {
   signOut(req: IncomingMessage): HttpReply {
     const who = this.check(req) ?? failure(ErrorCode.PERMISSION_DENIED, 'permission denied: not signed in');
     if ('code' in who) return failureReply(who);
-    this.sessions.close(cookieValue(req.headers.cookie, SESSION_COOKIE)!);
+    this.sessions.signOut(cookieValue(req.headers.cookie, SESSION_COOKIE)!);
     return jsonReply({ signedOut: true }, 200, { 'set-cookie': `${this.cookie('')}; Max-Age=0` });
   }
 

@@ -27,7 +27,7 @@ export interface DashboardDeps {
 
 /** Adds the dashboard's page, sign-in, cookie authentication and extensions to the admin router. */
 export function addDashboard(router: HttpRouter, deps: DashboardDeps): CookieAuthenticator {
-  const auth = new CookieAuthenticator(deps.config, deps.admin, apiKeyAuthenticator(deps.config), deps.secure);
+  const auth = new CookieAuthenticator(deps.config, deps.admin, apiKeyAuthenticator(deps.admin), deps.secure);
   const files = new DashboardFiles();
   router
     .authenticateWith(auth.authenticate)

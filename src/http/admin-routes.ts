@@ -102,7 +102,7 @@ export function addAdminRoutes(router: HttpRouter, deps: AdminRoutesDeps): void 
 
 /** The router of the admin listener: API-key authentication, bodies bounded by max_frame, the routes above. */
 export function createAdminApi(deps: AdminRoutesDeps): HttpRouter {
-  const router = new HttpRouter({ maxBody: deps.config.max_frame, log: deps.log.child({ http: 'admin' }) }).authenticateWith(apiKeyAuthenticator(deps.config));
+  const router = new HttpRouter({ maxBody: deps.config.max_frame, log: deps.log.child({ http: 'admin' }) }).authenticateWith(apiKeyAuthenticator(deps.admin));
   addAdminRoutes(router, deps);
   return router;
 }

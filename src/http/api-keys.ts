@@ -2,15 +2,14 @@
  * API keys of the HTTP API (PROTOCOL.md sections 13 and 14): `api_keys` holds
  * `{name, key: "sha256:HEX"}`, the SHA-256 of each key, never the key. A
  * presented key is hashed and compared with every stored hash in constant
- * time. Wrong keys are throttled per address as ADMAUTH failures are (a token
- * bucket of `admin_auth_failures`): once empty, that address gets 5105 / 429
- * without a check until it refills.
+ * time (src/session/operator-auth.ts). Wrong keys take from the same
+ * per-address failure bucket (`admin_auth_failures`) as wrong ADMAUTH and
+ * dashboard passwords: once empty, that address gets 5105 / 429 without a
+ * check until it refills.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Config } from '../config/defaults.js';
-import { ErrorCode, failure, type TimFailure } from '../errors.js';
-import { TokenBuckets } from '../policy/token-bucket.js';
+import type { TimFailure } from '../errors.js';
 import type { Authenticator, Principal } from './router.js';
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
@@ -27,19 +26,18 @@ export function bearer(req: IncomingMessage): string | null {
   return m ? m[1]! : null;
 }
 
-/** The authenticator of the configured API keys. */
-export function apiKeyAuthenticator(config: Config): Authenticator {
-  const keys = config.api_keys.map((k) => ({ name: k.name, hash: Buffer.from(k.key.slice('sha256:'.length), 'hex') }));
-  const failures = new TokenBuckets(config.admin_auth_failures);
-  return async (req, ip): Promise<Principal | TimFailure | null> => {
+/** What checks a presented API key (the AdminService, whose OperatorAuth throttles every kind of operator credential). */
+export interface ApiKeyChecker {
+  /** The key's api_keys name; 4105 for an unknown key, 5105 while the address's failure bucket is empty. */
+  checkApiKey(ip: string, presented: string): { readonly name: string } | TimFailure;
+}
+
+/** The authenticator of the configured API keys: a request's bearer key, checked by `checker`. */
+export function apiKeyAuthenticator(checker: ApiKeyChecker): Authenticator {
+  return (req, ip): Promise<Principal | TimFailure | null> => {
     const presented = bearer(req);
-    if (presented === null) return null;
-    if (!failures.has(ip, Date.now())) return failure(ErrorCode.FREQ_LIMIT);
-    const wanted = sha256(presented);
-    let name: string | null = null;
-    for (const k of keys) if (timingSafeEqual(k.hash, wanted) && name === null) name = k.name;
-    if (name !== null) return { kind: 'api-key', name };
-    failures.take(ip, Date.now());
-    return failure(ErrorCode.PERMISSION_DENIED, 'permission denied: unknown API key');
+    if (presented === null) return Promise.resolve(null);
+    const who = checker.checkApiKey(ip, presented);
+    return Promise.resolve('code' in who ? who : { kind: 'api-key', name: who.name });
   };
 }

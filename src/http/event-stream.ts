@@ -3,7 +3,9 @@
  * as Server-Sent Events, `event: KIND` and `data:` the section 12 JSON, with
  * a comment line every `sse_heartbeat` seconds so proxies keep the stream
  * open. A subscriber whose unsent bytes pass `max_buffered` (it stopped
- * reading) is dropped, as a slow admin socket is.
+ * reading) is dropped, as a slow admin socket is. A stream opened with a
+ * dashboard session cookie is ended when that session ends (sign-out,
+ * expiry): it never outlives its credential.
  */
 import type { ServerResponse } from 'node:http';
 import type { Config } from '../config/defaults.js';
@@ -46,12 +48,23 @@ export class EventStreams {
     const problem = this.admin.checkSubscription(req.value.domain);
     if (problem) return failureReply(problem);
     if (this.subscribers.size >= MAX_STREAMS) return failureReply(failure(ErrorCode.HEAVY_LOAD, `more than ${MAX_STREAMS} event streams`));
+    const ends = ctx.principal?.ends;
+    if (ends?.aborted) return failureReply(failure(ErrorCode.PERMISSION_DENIED, 'permission denied: signed out or session expired'));
     const sub: Subscriber = { res: ctx.res, domain: req.value.domain };
     ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     ctx.res.write(': subscribed\n\n');
     this.subscribers.add(sub);
     this.changed();
-    ctx.res.on('close', () => this.remove(sub));
+    // a stream opened with a cookie session ends with it (sign-out, expiry): the credential no longer reads events
+    const endStream = (): void => {
+      this.remove(sub);
+      ctx.res.end(': session ended\n\n');
+    };
+    ends?.addEventListener('abort', endStream, { once: true });
+    ctx.res.on('close', () => {
+      ends?.removeEventListener('abort', endStream);
+      this.remove(sub);
+    });
     return 'streamed';
   };
 

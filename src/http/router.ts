@@ -16,6 +16,8 @@ import { failureReply, notFound, sendReply, wrongMethod, type HttpReply } from '
 export interface Principal {
   readonly kind: string;
   readonly name: string;
+  /** Aborted when the credential stops being valid (a cookie session's sign-out or expiry); absent when it cannot end (API keys). */
+  readonly ends?: AbortSignal;
 }
 
 /**

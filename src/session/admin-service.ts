@@ -79,6 +79,11 @@ export class AdminService {
     return this.operators.authenticate(ip, name, pwd);
   }
 
+  /** Checks an API key (HTTP API, dashboard sign-in) against the same per-address failure bucket as ADMAUTH. */
+  checkApiKey(ip: string, presented: string): { readonly name: string } | TimFailure {
+    return this.operators.checkKey(ip, presented);
+  }
+
   // --------------------------------------------------------------- requests
 
   /** Handles an authenticated admin socket request (not ADMAUTH, ADMSUB or ADMPING, which are socket state). */

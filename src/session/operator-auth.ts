@@ -1,7 +1,9 @@
 /**
- * Operator authentication (ADMAUTH, and any other front end that logs an
- * operator in): name and password against `admins`, with per-IP throttling of
- * failures.
+ * Operator authentication: name and password against `admins` (ADMAUTH, the
+ * dashboard's sign-in) and the API keys of `api_keys` (the HTTP API, the
+ * dashboard's sign-in with a key). Every wrong credential of either kind
+ * takes a token from one per-address failure bucket (`admin_auth_failures`),
+ * so an address gets one budget of guesses per refill whichever way it tries.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { verifyPassword } from '../auth/password-hash.js';
@@ -11,17 +13,27 @@ import { TokenBuckets } from '../policy/token-bucket.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-/** Checks operator credentials, one attempt per IP at a time. */
+/** The first entry whose digest equals `wanted`, every entry compared in constant time. */
+function findDigest<T extends { readonly digest: Buffer }>(entries: readonly T[], wanted: Buffer): T | undefined {
+  let found: T | undefined;
+  for (const e of entries) if (timingSafeEqual(e.digest, wanted) && found === undefined) found = e;
+  return found;
+}
+
+/** Checks operator credentials, one password check per IP at a time, failures of both kinds throttled together. */
 export class OperatorAuth {
   private readonly failures: TokenBuckets;
   /** Checks in progress per IP, chained: one at a time (bounded by the callers' connection limits). */
   private readonly queues = new Map<string, Promise<void>>();
-  /** SHA-256 of each admin name with its password hash, compared in constant time. */
-  private readonly admins: readonly { readonly name: Buffer; readonly pwd: string }[];
+  /** SHA-256 of each admin name with its password hash. */
+  private readonly admins: readonly { readonly digest: Buffer; readonly pwd: string }[];
+  /** SHA-256 of each API key (api_keys holds `sha256:HEX`) with its name. */
+  private readonly keys: readonly { readonly digest: Buffer; readonly name: string }[];
 
   constructor(config: Config) {
     this.failures = new TokenBuckets(config.admin_auth_failures);
-    this.admins = config.admins.map((a) => ({ name: digest(a.name), pwd: a.pwd }));
+    this.admins = config.admins.map((a) => ({ digest: digest(a.name), pwd: a.pwd }));
+    this.keys = config.api_keys.map((k) => ({ digest: Buffer.from(k.key.slice('sha256:'.length), 'hex'), name: k.name }));
   }
 
   /**
@@ -44,12 +56,22 @@ export class OperatorAuth {
     return run;
   }
 
+  /**
+   * Checks a presented API key: the name of its api_keys entry, 4105 when no
+   * entry has it, 5105 without a check while the IP's failure bucket is empty.
+   * The check is synchronous, so concurrent attempts are counted one by one.
+   */
+  checkKey(ip: string, presented: string): { readonly name: string } | TimFailure {
+    if (!this.failures.has(ip, Date.now())) return failure(ErrorCode.FREQ_LIMIT);
+    const entry = findDigest(this.keys, digest(presented));
+    if (entry) return { name: entry.name };
+    this.failures.take(ip, Date.now());
+    return failure(ErrorCode.PERMISSION_DENIED, 'permission denied: unknown API key');
+  }
+
   private async check(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
     if (!this.failures.has(ip, Date.now())) return failure(ErrorCode.FREQ_LIMIT);
-    const wanted = digest(name);
-    let hash: string | undefined;
-    for (const a of this.admins) if (timingSafeEqual(a.name, wanted) && hash === undefined) hash = a.pwd;
-    if (await verifyPassword(pwd, hash)) return null;
+    if (await verifyPassword(pwd, findDigest(this.admins, digest(name))?.pwd)) return null;
     this.failures.take(ip, Date.now());
     return failure(ErrorCode.PERMISSION_DENIED);
   }

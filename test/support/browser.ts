@@ -73,3 +73,13 @@ export async function textWhen(page: Page, selector: string, pattern: RegExp, ti
   }
   return page.$eval(selector, (el) => (el as HTMLElement).innerText);
 }
+
+/**
+ * Clicks the element `selector` matches at that moment, inside the page: a
+ * view that re-renders (a table refreshed by an event) between puppeteer's
+ * finding and clicking cannot leave it holding a detached node.
+ */
+export async function clickNow(page: Page, selector: string): Promise<void> {
+  await page.waitForSelector(selector);
+  await page.$eval(selector, (el) => (el as HTMLElement).click());
+}

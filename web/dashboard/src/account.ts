@@ -22,6 +22,8 @@ interface Limits {
 
 /** Limit keys an identity may carry for itself (auth_url answer or JWT claims, kept in the session's extend). */
 const accountLimitKeys = ['device_limit', 'devicetype_limit', 'overentry'] as const;
+/** How long a first click on Kick waits for the confirming one. */
+const CONFIRM_MS = 5000;
 
 /** Shows an action's outcome in the view's status line. */
 type Say = (text: string, error?: boolean) => void;
@@ -99,23 +101,39 @@ export class AccountView {
     }
   }
 
+  /** The session whose Kick was clicked once and awaits the confirming click (kept across refreshes of the table). */
+  private armed: { ssid: string; timer: ReturnType<typeof setTimeout> } | null = null;
+
+  /** Sets the label of a session's Kick button as rendered now (the table may have been refreshed since). */
+  private relabel(ssid: string, text: string): void {
+    const shown = this.sessionsBox.querySelector(`button[aria-label="${CSS.escape(`Kick session ${ssid}`)}"]`);
+    if (shown) shown.textContent = text;
+  }
+
+  /** Disarms the waiting confirmation, if any. */
+  private disarm(): void {
+    if (!this.armed) return;
+    clearTimeout(this.armed.timer);
+    this.relabel(this.armed.ssid, 'Kick');
+    this.armed = null;
+  }
+
   private kickButton(acc: { domain: string }, s: TimSession): HTMLElement {
-    let armed = false;
-    const button = h('button', {
+    return h('button', {
       type: 'button',
       class: 'danger small',
       'aria-label': `Kick session ${s.ssid}`,
       onclick: () => {
-        if (!armed) {
-          armed = true;
-          button.textContent = 'Confirm kick';
-          setTimeout(() => ((armed = false), (button.textContent = 'Kick')), 5000);
+        if (this.armed?.ssid !== s.ssid) {
+          this.disarm();
+          this.armed = { ssid: s.ssid, timer: setTimeout(() => this.disarm(), CONFIRM_MS) };
+          this.relabel(s.ssid, 'Confirm kick');
           return;
         }
+        this.disarm();
         void this.act(`Kick ${s.ssid}`, () => api<{ kicked: number }>('POST', '/api/v1/kick', { domain: acc.domain, names: [], ssids: [s.ssid], reason: '', blockSeconds: 0 }).then((r) => `${r.kicked} session kicked.`));
       },
-    }, 'Kick');
-    return button;
+    }, this.armed?.ssid === s.ssid ? 'Confirm kick' : 'Kick');
   }
 
   private limitsList(sessions: TimSession[], limits: Limits): HTMLElement {

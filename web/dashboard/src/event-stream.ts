@@ -43,11 +43,10 @@ export class EventStream {
     this.source = source;
   }
 
-  /** Closes the stream (sign-out). */
+  /** Closes the stream (sign-out; the page is left right after, so no state change is reported). */
   stop(): void {
     this.source?.close();
     this.source = null;
-    this.setState(false);
   }
 
   /** Calls `l` for every event from now on. */

@@ -31,7 +31,8 @@ function start(session: SessionInfo): void {
   setCsrf(session.csrf);
   const events = new EventStream();
   // a fresh page: no timer or stream of this session survives it
-  onSignedOut(() => location.replace(`/?${ENDED}`));
+  const ended = (): void => location.replace(`/?${ENDED}`);
+  onSignedOut(ended);
   const tokens = new TokensView();
   const views: Record<Route, HTMLElement> = {
     overview: new Overview(events, new Rates(events)).element,
@@ -44,6 +45,14 @@ function start(session: SessionInfo): void {
   events.onState((up) => {
     live.textContent = up ? 'live' : 'reconnecting';
     live.classList.toggle('pill-ok', up);
+    // the server ends the stream when the session ends (sign-out elsewhere, expiry): ask whether it did
+    // (no answer: the gateway is away, EventSource keeps retrying)
+    if (!up) {
+      api<SessionInfo | { operator: null }>('GET', '/api/v1/session').then(
+        (s) => s.operator === null && ended(),
+        () => {},
+      );
+    }
   });
   const signOut = h('button', { type: 'button', class: 'link', id: 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', () => {
