@@ -29,9 +29,9 @@ export class BenchSocket {
     });
   }
 
-  /** Opens a socket; rejects on refusal or after STEP_TIMEOUT_MS. */
-  static open(url: string): Promise<BenchSocket> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: STEP_TIMEOUT_MS });
+  /** Opens a socket (from `localAddress`, e.g. one of 127.x.y.z, when given); rejects on refusal or after STEP_TIMEOUT_MS. */
+  static open(url: string, localAddress?: string): Promise<BenchSocket> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: STEP_TIMEOUT_MS, ...(localAddress ? { localAddress } : {}) });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new BenchSocket(ws)));
       ws.once('error', reject);
@@ -57,6 +57,15 @@ export class BenchSocket {
     const reply = await ack;
     if (reply.type !== ClientType.ACK) throw new Error('not an ACK');
     return reply.payload;
+  }
+
+  /** Sends LOGOUT and waits for its ACK and the gateway's close (4002). */
+  async logout(): Promise<void> {
+    const ack = this.next((f) => f.type === ClientType.ACK);
+    this.ws.send(encodeFrame('clientIn', ClientType.LOGOUT, {}));
+    const reply = await ack;
+    if (reply.type !== ClientType.ACK || !reply.payload.ok) throw new Error('LOGOUT refused');
+    await bounded(this.closed, 'logout close');
   }
 
   /** Closes cleanly (1000) and waits for the close, at most STEP_TIMEOUT_MS (then drops the socket). */

@@ -42,9 +42,9 @@ function authOf(acc: LaneAccount, mode: 'pwd' | 'token'): Partial<TimAuth> {
 }
 
 /** One login: connect, AUTH, ACK; keeps the new resume token. Returns the latency in ms. */
-async function loginOnce(url: string, acc: LaneAccount, mode: 'pwd' | 'token'): Promise<{ ms: number; sock: BenchSocket }> {
+async function loginOnce(url: string, acc: LaneAccount, mode: 'pwd' | 'token', from?: string): Promise<{ ms: number; sock: BenchSocket }> {
   const t0 = performance.now();
-  const sock = await BenchSocket.open(url);
+  const sock = await BenchSocket.open(url, from);
   try {
     const ack = await sock.login(authOf(acc, mode));
     const ms = performance.now() - t0;
@@ -95,8 +95,17 @@ async function logins(a: LoginArgs): Promise<LoginRun> {
   return { logins: latencies.length, failures, firstError, elapsedMs: performance.now() - t0, latencies };
 }
 
+interface HoldArgs {
+  readonly key: string;
+  /** Sockets go round-robin to these URLs (one gateway, or the nodes of a cluster). */
+  readonly urls: string[];
+  readonly concurrency: number;
+  /** Local addresses to connect from, round-robin (127.x.y.z: more source ports than one address has). */
+  readonly from?: string[];
+}
+
 /** Opens and logs in one socket per account of the key's lanes (at most `concurrency` at a time) and keeps them. */
-async function hold(a: { key: string; url: string; concurrency: number }): Promise<{ held: number; failures: number; firstError: string }> {
+async function hold(a: HoldArgs): Promise<{ held: number; failures: number; firstError: string }> {
   const accounts = (lanesByKey.get(a.key) ?? []).flat();
   let next = 0;
   let failures = 0;
@@ -104,9 +113,10 @@ async function hold(a: { key: string; url: string; concurrency: number }): Promi
   await Promise.all(
     Array.from({ length: a.concurrency }, async () => {
       while (next < accounts.length) {
-        const acc = accounts[next++]!;
+        const i = next++;
+        const from = a.from?.length ? a.from[i % a.from.length] : undefined;
         try {
-          held.push((await loginOnce(a.url, acc, 'token')).sock);
+          held.push((await loginOnce(a.urls[i % a.urls.length]!, accounts[i]!, 'token', from)).sock);
         } catch (e) {
           failures++;
           firstError ||= String(e);
@@ -117,12 +127,20 @@ async function hold(a: { key: string; url: string; concurrency: number }): Promi
   return { held: held.length, failures, firstError };
 }
 
-/** Closes every held socket cleanly. */
-async function release(): Promise<number> {
+/** Closes every held socket cleanly (with `logout`, by LOGOUT instead: their sessions end and their tokens die). */
+async function release(a: { logout?: boolean }): Promise<{ released: number; failures: number; firstError: string }> {
   const all = held;
   held = [];
-  for (let i = 0; i < all.length; i += 500) await Promise.all(all.slice(i, i + 500).map((s) => s.close()));
-  return all.length;
+  let failures = 0;
+  let firstError = '';
+  const end = (s: BenchSocket): Promise<void> =>
+    (a.logout ? s.logout() : s.close()).catch((e: unknown) => {
+      failures++;
+      firstError ||= String(e);
+      s.ws.terminate();
+    });
+  for (let i = 0; i < all.length; i += 500) await Promise.all(all.slice(i, i + 500).map(end));
+  return { released: all.length, failures, firstError };
 }
 
 interface KickArgs {

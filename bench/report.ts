@@ -14,7 +14,7 @@ export interface Row {
   readonly baseline: number | null;
   readonly unit: string;
   /** Target, e.g. { ratioAtLeast: 0.85 } or { below: 10 }. */
-  readonly target?: { readonly ratioAtLeast?: number; readonly ratioAtMost?: number; readonly below?: number; readonly atLeast?: number };
+  readonly target?: { readonly ratioAtLeast?: number; readonly ratioAtMost?: number; readonly below?: number; readonly atLeast?: number; readonly atMost?: number };
 }
 
 const fmt = (x: number, unit: string): string => {
@@ -30,6 +30,7 @@ function targetText(r: Row): string {
   if (t.ratioAtMost !== undefined) return `ratio ≤ ${t.ratioAtMost}`;
   if (t.below !== undefined) return `< ${fmt(t.below, r.unit)}`;
   if (t.atLeast !== undefined) return `≥ ${fmt(t.atLeast, r.unit)}`;
+  if (t.atMost !== undefined) return `≤ ${fmt(t.atMost, r.unit)}`;
   return '';
 }
 
@@ -40,7 +41,8 @@ function met(r: Row, ratio: number): string {
     (t.ratioAtLeast === undefined || ratio >= t.ratioAtLeast) &&
     (t.ratioAtMost === undefined || ratio <= t.ratioAtMost) &&
     (t.below === undefined || r.value < t.below) &&
-    (t.atLeast === undefined || r.value >= t.atLeast);
+    (t.atLeast === undefined || r.value >= t.atLeast) &&
+    (t.atMost === undefined || r.value <= t.atMost);
   return ok ? 'met' : '**missed**';
 }
 

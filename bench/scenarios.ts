@@ -3,6 +3,7 @@
  * two targets, alternating which goes first, for several rounds, and returns
  * the per-round figures; run.ts takes medians and writes the table.
  */
+import { performance } from 'node:perf_hooks';
 import type { Child } from './rpc.js';
 import { BENCH_DOMAIN, BENCH_PWD } from './setup.js';
 import { quantile } from './stats.js';
@@ -97,11 +98,11 @@ export async function prepareLanes(b: Bench, t: Target, key: string, names: (w: 
 }
 
 /** One login-throughput round: every lane logs in and out for loginMs; server CPU from the server's own cpuUsage. */
-export async function loginRound(b: Bench, t: Target, mode: 'pwd' | 'token', durationMs = b.params.loginMs): Promise<LoginRound> {
+export async function loginRound(b: Bench, t: Target, mode: 'pwd' | 'token', durationMs = b.params.loginMs, lanes = 'login'): Promise<LoginRound> {
   await waitIdle(t);
   const c0 = await cpuOf(t);
   const runs = await Promise.all(
-    b.workers.map((w) => w.call<LoginRun>('logins', { key: `${t.key}:login`, urls: t.urls, mode, durationMs, maxLogins: 500_000 }, durationMs + 120_000)),
+    b.workers.map((w) => w.call<LoginRun>('logins', { key: `${t.key}:${lanes}`, urls: t.urls, mode, durationMs, maxLogins: 500_000 }, durationMs + 120_000)),
   );
   await waitIdle(t);
   const c1 = await cpuOf(t);
@@ -118,28 +119,51 @@ export async function loginRound(b: Bench, t: Target, mode: 'pwd' | 'token', dur
   };
 }
 
-/** One memory round's figures, per held authenticated socket. */
+/** One memory round's figures, per held authenticated socket, and the idle CPU of holding them. */
 export interface MemoryRound extends Failures {
   readonly held: number;
   readonly rss: number;
   readonly heap: number;
   readonly external: number;
+  /** Server CPU while idle with no client socket, % of one core. */
+  readonly idleEmpty: number;
+  /** Server CPU while idle holding the sockets (over idleMs, one heartbeat interval or more), % of one core. */
+  readonly idleHeld: number;
+}
+
+/** Local addresses load worker `w` connects from (127.x.y.z, so no one source address runs out of ports). */
+export function sourceAddresses(w: number, count = 16): string[] {
+  return Array.from({ length: count }, (_, i) => `127.${10 + w}.${i >> 8}.${(i & 255) + 1}`);
+}
+
+/** Server CPU of `t` over `ms` of idleness, in % of one core. */
+export async function idleCpu(t: Target, ms: number): Promise<number> {
+  const c0 = await cpuOf(t);
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const c1 = await cpuOf(t);
+  return (100 * (c1.server - c0.server)) / ((performance.now() - w0) * 1000);
 }
 
 /**
  * Holds holdPerWorker x workers authenticated sockets on `t` (a freshly
- * started, warmed-up server) and measures its RSS and heap growth after GC.
+ * started, warmed-up server) and measures its RSS and heap growth after GC,
+ * then its CPU while it holds them idle for `idleMs`.
  */
-export async function memoryRound(b: Bench, t: Target): Promise<MemoryRound> {
+export async function memoryRound(b: Bench, t: Target, idleMs: number, profileFile?: string): Promise<MemoryRound> {
   const key = `${t.key}:hold`;
   await prepareLanes(b, t, key, (w) => [holdAccountNames(b.params, w)]);
   await waitIdle(t);
   const server = t.servers[0]!;
+  const idleEmpty = await idleCpu(t, Math.min(idleMs, 5000));
   const u0 = await server.call<Usage>('usage', { collect: true });
   const runs = await Promise.all(
-    b.workers.map((w) => w.call<Failures & { held: number }>('hold', { key, url: t.urls[0], concurrency: 64 }, 300_000)),
+    b.workers.map((w, i) => w.call<Failures & { held: number }>('hold', { key, urls: t.urls, concurrency: 64, from: sourceAddresses(i) }, 300_000)),
   );
   const u1 = await server.call<Usage>('usage', { collect: true });
+  if (profileFile) await server.call('profileStart');
+  const idleHeld = await idleCpu(t, idleMs);
+  if (profileFile) await server.call('profileStop', { file: profileFile });
   await Promise.all(b.workers.map((w) => w.call('release', {}, 120_000)));
   await waitIdle(t);
   const held = runs.reduce((a, r) => a + r.held, 0);
@@ -148,6 +172,8 @@ export async function memoryRound(b: Bench, t: Target): Promise<MemoryRound> {
     rss: (u1.rss - u0.rss) / held,
     heap: (u1.heapUsed - u0.heapUsed) / held,
     external: (u1.external - u0.external) / held,
+    idleEmpty,
+    idleHeld,
     ...sumFailures(runs),
   };
 }

@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.js';
 import { CappedCounts } from '../policy/capped-counts.js';
 import type { SessionService } from '../session/session-service.js';
 import { ClientConnection } from './client-connection.js';
+import { HeartbeatSweep } from './heartbeat-sweep.js';
 import { peerAddress, refuseUpgrade, requestPath } from './http-upgrade.js';
 import type { Listener } from './listener.js';
 
@@ -22,7 +23,7 @@ export class ClientServer {
   readonly connections = new Set<ClientConnection>();
   private readonly wss: WebSocketServer;
   private readonly unauth: CappedCounts;
-  private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly heartbeat: HeartbeatSweep<ClientConnection>;
   /** A reconcile with the table is running (a slow store must not pile them up). */
   private reconciling = false;
   private nextConnId = 0;
@@ -40,8 +41,7 @@ export class ClientServer {
     this.unauth = new CappedCounts(config.unauth_per_ip);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.max_frame, perMessageDeflate: false, clientTracking: false });
     listener.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeat_interval * 1000);
-    this.heartbeatTimer.unref();
+    this.heartbeat = new HeartbeatSweep(this.connections, config.heartbeat_interval * 1000, (c) => c.heartbeat(), () => this.reconcile());
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -70,8 +70,8 @@ export class ClientServer {
     conn.onAuthenticated = dropUnauth;
   }
 
-  private heartbeat(): void {
-    for (const c of this.connections) c.heartbeat();
+  /** Once per heartbeat interval: the sessions of this node against the table. */
+  private reconcile(): void {
     if (this.reconciling) return;
     this.reconciling = true;
     this.service
@@ -83,7 +83,7 @@ export class ClientServer {
   /** Stops accepting sockets and closes every open one with `code` (1001 on shutdown). */
   closeAll(code: CloseCode): void {
     this.accepting = false;
-    clearInterval(this.heartbeatTimer);
+    this.heartbeat.stop();
     for (const c of this.connections) c.close(code);
   }
 }
