@@ -111,6 +111,8 @@ export class Gateway {
       const dashboard = addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
       const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle, metrics), closeServer);
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
+      // a kick published while the subscription was down was missed: the table says who is still listed
+      store.bus.onSubscription?.((state) => (state === 'lost' ? metrics.busSubscriptionsLost.inc() : clients.reconcileNow()));
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
       metrics.watchTable(() => store.registry.stats(Date.now()));
       const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator, webhooks, dashboard.sessions]);

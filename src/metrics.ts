@@ -59,6 +59,10 @@ export class Metrics {
     labelNames: ['listener', 'reason'],
     registers: [this.registry],
   });
+  /** REJECTED events not published because their address passed refusal_events_ip. */
+  readonly rejectedEventsDropped = new Counter({ name: 'tim_rejected_events_dropped_total', help: 'Login refusals not published as REJECTED events (refusal_events_ip)', registers: [this.registry] });
+  /** Cluster mode: times this node's pub/sub subscription was lost (each is followed by a reconcile once it is back). */
+  readonly busSubscriptionsLost = new Counter({ name: 'tim_bus_subscriptions_lost_total', help: 'Times the pub/sub subscription of this node was lost', registers: [this.registry] });
   /** Where the table-wide gauges read from; set by watchTable. */
   private tableStats: (() => Promise<RegistryStats>) | null = null;
   /** Samples the event loop every LOOP_SAMPLE_MS; each sample is that interval plus the lag. */

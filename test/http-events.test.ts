@@ -51,7 +51,7 @@ describe('GET /api/v1/events', () => {
   });
 
   it('drops a subscriber that stops reading, while a reading one gets every event', async () => {
-    const gw = await apiGateway({ max_buffered: 65536, max_field_bytes: 8192, login_rate_ip: { per_second: 1e6, burst: 1e6 } });
+    const gw = await apiGateway({ max_buffered: 65536, max_field_bytes: 8192, login_rate_ip: { per_second: 1e6, burst: 1e6 }, refusal_events_ip: { per_second: 1e6, burst: 1e6 } });
     const reader = await subscribe(gw);
     const stalled = await subscribe(gw);
     stalled.res.pause();

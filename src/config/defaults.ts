@@ -64,6 +64,8 @@ export const defaults = {
   pending_per_ip: 256,
   /** Login attempts per IP: a token bucket of `burst` refilled at `per_second`; over it 5105. */
   login_rate_ip: { per_second: 50, burst: 100 } as RateLimit,
+  /** REJECTED presence events per IP: a token bucket; refusals beyond it are answered as usual but publish no event (counted in tim_rejected_events_dropped_total). */
+  refusal_events_ip: { per_second: 5, burst: 20 } as RateLimit,
   /** Failed password logins per account (domain+name); while its bucket is empty, password logins of the account answer 5105 (token logins are not limited by it). */
   login_rate_account: { per_second: 5, burst: 20 } as RateLimit,
   /** Password checks (users file) per node: `concurrent` run at once, `queued` wait (served round-robin by address), one IP holds at most `per_ip` of both; beyond, 5105 at once. A waiting check whose socket closed is dropped. */

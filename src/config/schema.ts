@@ -153,6 +153,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   pending_per_ip: int(1, 1_000_000),
   login_rate_ip: rateLimit,
   login_rate_account: rateLimit,
+  refusal_events_ip: rateLimit,
   admin_auth_failures: rateLimit,
   password_checks: concurrencyLimits,
   dashboard_session_ttl: num(10, 86400),

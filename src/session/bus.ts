@@ -45,6 +45,8 @@ export interface Bus {
   publish(event: AdmEvent): void;
   /** Handles events published by any node (this one included); `local` is true for this node's own events. */
   onEvent(handler: EventHandler): void;
+  /** Cluster mode: told when this node's subscription is lost and when it is back (commands sent meanwhile were missed). */
+  onSubscription?(handler: (state: 'lost' | 'back') => void): void;
   close(): Promise<void>;
 }
 

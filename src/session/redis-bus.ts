@@ -34,7 +34,11 @@ function isEnvelope(v: unknown): v is EventEnvelope {
 export class RedisBus implements Bus {
   private commandHandlers: ((cmd: NodeCommand) => void)[] = [];
   private eventHandlers: EventHandler[] = [];
+  private subscriptionHandlers: ((state: 'lost' | 'back') => void)[] = [];
   private readonly myChannel: string;
+  /** The subscriber connection closed and has not subscribed again yet. */
+  private lost = false;
+  private closing = false;
 
   constructor(
     private readonly pub: RedisClient,
@@ -45,6 +49,34 @@ export class RedisBus implements Bus {
   ) {
     this.myChannel = keys.nodeChannel(gatewayId);
     sub.on(keys.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.receive(channel, message));
+    sub.on('close', () => this.subscriptionLost());
+    sub.on('ready', () => void this.resubscribed());
+  }
+
+  /** The subscriber connection closed (Redis dropped it, e.g. over its output buffer, or the network did): logged and told once per outage. */
+  private subscriptionLost(): void {
+    if (this.lost || this.closing) return;
+    this.lost = true;
+    this.log.warn('pub/sub subscription lost: commands for this node may be missed until it resubscribes');
+    for (const h of this.subscriptionHandlers) h('lost');
+  }
+
+  /** The connection is back: subscribe (confirmed by Redis) before telling, so nothing sent after the reconcile's read is missed. */
+  private async resubscribed(): Promise<void> {
+    if (!this.lost || this.closing) return;
+    try {
+      await this.start();
+    } catch (err) {
+      this.log.warn({ err }, 'pub/sub resubscription failed; retried on the next reconnect');
+      return;
+    }
+    this.lost = false;
+    this.log.info("pub/sub subscription back: reconciling this node's sockets with the table");
+    for (const h of this.subscriptionHandlers) h('back');
+  }
+
+  onSubscription(handler: (state: 'lost' | 'back') => void): void {
+    this.subscriptionHandlers.push(handler);
   }
 
   private get channels(): string[] {
@@ -99,8 +131,10 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.commandHandlers = [];
     this.eventHandlers = [];
+    this.subscriptionHandlers = [];
     if (this.keys.sharded) for (const c of this.channels) await this.sub.sunsubscribe(c).catch(() => {});
     else await this.sub.unsubscribe().catch(() => {});
   }

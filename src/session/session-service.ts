@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import { checkAuthBounds } from '../policy/auth-bounds.js';
 import { limitsFor } from '../policy/limits.js';
 import { TokenBuckets } from '../policy/token-bucket.js';
+import { boundEventField } from '../protocol/event-fields.js';
 import { failAck, toTimSession } from '../protocol/replies.js';
 import { ClientType } from '../protocol/type-codes.js';
 import { EventKind, NoticeKind, type TimAck, type TimAuth, type TimMessage, type TimSessions } from '../protocol/types.js';
@@ -60,6 +61,8 @@ export class SessionService {
   private readonly unfinishedLogouts = new Map<string, { readonly since: number; readonly session: SessionInfo }>();
   private readonly ipBuckets: TokenBuckets;
   private readonly accountBuckets: TokenBuckets;
+  /** REJECTED events per address (refusal_events_ip): refusals beyond are answered but publish nothing. */
+  private readonly refusalEvents: TokenBuckets;
   private noticeSeq = Date.now() * 1000;
   /** Logins being decided by the table and removals under way, which a shutdown waits for before it removes this node's sessions. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -68,6 +71,7 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {
     this.ipBuckets = new TokenBuckets(deps.config.login_rate_ip);
     this.accountBuckets = new TokenBuckets(deps.config.login_rate_account);
+    this.refusalEvents = new TokenBuckets(deps.config.refusal_events_ip);
     deps.bus.onCommand((cmd) => this.apply(cmd));
   }
 
@@ -84,7 +88,9 @@ export class SessionService {
   }
 
   private rejected(auth: TimAuth, conn: SessionHolder, f: TimFailure, reason: string, extra: Partial<TimAck> = {}): TimAck {
-    this.event(EventKind.REJECTED, { domain: auth.domain, name: auth.name, ssid: '', resource: auth.resource, termtyp: auth.termtyp, ip: conn.ip }, reason);
+    const cut = (s: string): string => boundEventField(s, this.deps.config.max_field_bytes);
+    if (this.refusalEvents.take(conn.ip, Date.now())) this.event(EventKind.REJECTED, { domain: cut(auth.domain), name: cut(auth.name), ssid: '', resource: cut(auth.resource), termtyp: auth.termtyp, ip: conn.ip }, reason);
+    else this.deps.metrics.rejectedEventsDropped.inc();
     this.deps.log.debug({ domain: auth.domain, name: auth.name, ip: conn.ip, code: f.code, reason }, 'login refused');
     return failAck(ClientType.AUTH, f, extra);
   }
@@ -92,10 +98,11 @@ export class SessionService {
   private async tryLogin(conn: SessionHolder, auth: TimAuth): Promise<TimAck> {
     const { config } = this.deps;
     if (conn.session) return failAck(ClientType.AUTH, failure(ErrorCode.PARAMETER_INCORRECT, 'already logged in'));
-    const bounds = checkAuthBounds(auth, config);
-    if (bounds) return this.rejected(auth, conn, bounds, 'bad_parameter');
+    // the address's bucket first: frames that fail the bounds cost as much to refuse as any other attempt
     const now = Date.now();
     if (!this.ipBuckets.take(conn.ip, now)) return this.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
+    const bounds = checkAuthBounds(auth, config);
+    if (bounds) return this.rejected(auth, conn, bounds, 'bad_parameter');
     // The account bucket guards password logins only (a token is 256 random
     // bits) and keeps only failures: each check takes a token first (so checks
     // made at once cannot outrun it) and a right password gives it back.

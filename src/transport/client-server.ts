@@ -26,6 +26,8 @@ export class ClientServer {
   private readonly heartbeat: HeartbeatSweep<ClientConnection>;
   /** A reconcile with the table is running (a slow store must not pile them up). */
   private reconciling = false;
+  /** A reconcile was asked for while one ran: run another after it. */
+  private reconcileAgain = false;
   private nextConnId = 0;
   /** Random per-process prefix: connection ids are compared across nodes, so they must not repeat there. */
   private readonly connIdPrefix = randomBytes(6).toString('base64url');
@@ -70,14 +72,32 @@ export class ClientServer {
     conn.onAuthenticated = dropUnauth;
   }
 
-  /** Once per heartbeat interval: the sessions of this node against the table. */
+  /** Once per heartbeat interval: the sessions of this node against the table (skipped while one runs: a slow store must not pile them up). */
   private reconcile(): void {
-    if (this.reconciling) return;
+    if (!this.reconciling) this.reconcileNow();
+  }
+
+  /**
+   * Reconciles this node's sockets with the table now (the heartbeat, or a
+   * bus subscription that came back after kicks may have been missed). One
+   * runs at a time; one asked for meanwhile runs right after it.
+   */
+  reconcileNow(): void {
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return;
+    }
     this.reconciling = true;
     this.service
       .reconcile()
       .catch((err: unknown) => this.log.debug({ err }, 'reconcile with the session table failed (store unreachable?)'))
-      .finally(() => (this.reconciling = false));
+      .finally(() => {
+        this.reconciling = false;
+        if (this.reconcileAgain) {
+          this.reconcileAgain = false;
+          this.reconcileNow();
+        }
+      });
   }
 
   /** Stops accepting sockets and closes every open one with `code` (1001 on shutdown). */

@@ -1,0 +1,53 @@
+/**
+ * A lost pub/sub subscription in cluster mode (issue 10 defect 7), with two
+ * gateways on one real redis-server and real sockets: Redis drops the
+ * subscribers (CLIENT KILL TYPE pubsub) and a requirepass keeps them out
+ * while a login on node B kicks a session of node A, so A never receives the
+ * kick. The loss is logged and counted, and A's resubscription is followed at
+ * once by a reconcile that closes the kicked socket with 4001 (the heartbeat,
+ * which would also find it, is set far beyond the test).
+ */
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loggedIn, metricValue, onCleanup, startGateway, waitFor } from './helpers.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
+
+/** A logger that keeps every line it writes. */
+function keptLogger(lines: Record<string, unknown>[]) {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return pino({ level: 'info' }, sink);
+}
+
+describe.skipIf(!redisSuitesEnabled())('cluster mode: a lost pub/sub subscription', () => {
+  it('a kick published while node A could not receive it still closes the device with 4001 once A resubscribes; the loss is logged and counted', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const control = new Redis(redis.url);
+    onCleanup(async () => control.disconnect());
+    const config = { redis: { url: redis.url }, heartbeat_interval: 3600, domains: { other: { device_limit: 1, overentry: 'kick' } } };
+    const linesA: Record<string, unknown>[] = [];
+    const a = await startGateway({ ...config, gateway_id: 'gw-a' }, { logger: keptLogger(linesA) });
+    const b = await startGateway({ ...config, gateway_id: 'gw-b' });
+    const phone = await loggedIn(a, { name: 'alice', domain: 'other' });
+    const closed = phone.closed;
+
+    // Redis drops the subscribers, and a password (connections already open keep theirs) keeps them from coming back
+    await control.config('SET', 'requirepass', 'closed-for-a-while');
+    await control.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await waitFor(async () => (await metricValue(a, 'tim_bus_subscriptions_lost_total')) === 1, 10_000, 'node A to count the lost subscription');
+    const laptop = await loggedIn(b, { name: 'alice', domain: 'other' }); // kicks the phone: its KICK goes to gw-a's channel, where nobody listens
+    await control.config('SET', 'requirepass', '');
+
+    expect((await closed).code).toBe(4001);
+    expect(linesA.some((l) => l.msg === 'pub/sub subscription lost: commands for this node may be missed until it resubscribes')).toBe(true);
+    expect(linesA.some((l) => l.msg === 'pub/sub subscription back: reconciling this node\'s sockets with the table')).toBe(true);
+    expect(await laptop.ping()).toBeUndefined();
+  }, 30_000);
+});
