@@ -22,6 +22,7 @@ import { addDashboard } from './dashboard/dashboard.js';
 import { GatewayNodes } from './dashboard/gateway-nodes.js';
 import { AdminServer } from './transport/admin-server.js';
 import { createAdminApi } from './http/admin-routes.js';
+import { createMeApi } from './http/me-routes.js';
 import type { HttpRouter } from './http/router.js';
 import { ClientServer, upgradeRequired } from './transport/client-server.js';
 import { listen, type Listener } from './transport/listener.js';
@@ -102,10 +103,11 @@ export class Gateway {
         lostPlace: (s, reason) => service.lostPlace(s, reason),
       };
       await unwind.step('store start', () => store.start?.(hooks), () => store.registry.removeGateway(id));
-      const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, upgradeRequired, metrics), closeServer);
+      const tokens = new ResumeTokens(store.registry, tokenIndex);
+      const meApi = createMeApi({ config, log, service, tokens, fallback: upgradeRequired });
+      const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, meApi.handle, metrics), closeServer);
       const built: { gateway?: Gateway } = {};
       const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });
-      const tokens = new ResumeTokens(store.registry, tokenIndex);
       const adminApi = createAdminApi({ config, log, admin, tokens, upkeep: new TokenUpkeep(store.registry, log), metrics, health: () => built.gateway!.health() });
       const nodes = new GatewayNodes(store, id, () => service.local.size);
       const dashboard = addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });

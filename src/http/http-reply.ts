@@ -51,9 +51,13 @@ export const notFound = (): HttpReply => failureReply(failure(ErrorCode.NOT_EXIS
 export const wrongMethod = (allowed: readonly string[]): HttpReply =>
   failureReply(failure(ErrorCode.PARAMETER_INCORRECT, `method not allowed; use ${allowed.join(' or ')}`), 405, { allow: allowed.join(', ') });
 
-/** Writes a reply (unless the response is already under way). */
+/** Writes a reply (unless the response is already under way); a 204 has no body. */
 export function sendReply(res: ServerResponse, reply: HttpReply): void {
   if (res.headersSent) return;
+  if (reply.status === 204) {
+    res.writeHead(204, { 'cache-control': 'no-store', ...reply.headers }).end();
+    return;
+  }
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...reply.headers, 'content-length': Buffer.byteLength(text) });
   res.end(text);

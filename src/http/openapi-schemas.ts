@@ -71,6 +71,12 @@ export const schemas = {
   }),
   TokenCleanup: closed({ removed: { ...int, description: 'expired tokens this call removed' }, timestamp: { ...int, description: 'when it ran, ms since epoch' } }),
   Empty: closed({}),
+  MeSessions: closed({
+    self: { ...ref('TimSession'), description: "the token's session (gateway \"\" when it holds no socket now)" },
+    online: { type: 'array', items: ref('TimSession'), description: "the account's other sessions, cluster-wide" },
+  }),
+  LogoutOthersRequest: closed({ ssids: { ...strings, description: 'own ssids to log out (at most max_kick)' } }, ['ssids']),
+  LoggedOut: closed({ loggedOut: { ...int, description: 'sessions logged out' } }),
   IntrospectRequest: closed(
     { token: { ...str, description: 'a resume token' }, token_type_hint: { ...str, description: 'RFC 7662; ignored' }, domain: { ...str, description: 'when given, a token of another domain is inactive' } },
     ['token_type_hint', 'domain'],

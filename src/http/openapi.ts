@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 description of the HTTP API (GET /openapi.json): every
- * endpoint of the admin and client listeners, with request and answer schemas
+ * endpoint of the admin and client listeners (/api/v1/me/...), with request and answer schemas
  * (src/http/openapi-schemas.ts). Every error answer is an Error.
  */
 import { dashboardPaths, dashboardSchemas, operatorCookieScheme } from '../dashboard/openapi-dashboard.js';
@@ -11,6 +11,28 @@ const errors = { default: { description: 'an error (PROTOCOL.md section 13 statu
 const ok = (name: string, description: string) => ({ '200': { description, content: json(name) }, ...errors });
 const apiKey = [{ apiKey: [] }];
 const body = (name: string) => ({ required: true, content: json(name) });
+const resumeToken = [{ resumeToken: [] }];
+const preflight = {
+  summary: 'CORS preflight (origins): 204 with Access-Control-Allow-* for a listed Origin, 403 for another',
+  security: [],
+  responses: { '204': { description: 'allowed (no CORS headers when origins is absent)' }, ...errors },
+};
+/** One self-service operation of the client listener, with its preflight. */
+const me = (method: 'get' | 'post', summary: string, responses: object, extra: object = {}) => ({
+  [method]: { summary: `(client listener) ${summary}`, security: resumeToken, responses, ...extra },
+  options: preflight,
+});
+
+/** The client listener's paths (section 13): a client manages its own account with its resume token. */
+const mePaths = {
+  '/api/v1/me/sessions': me('get', "this token's session and the account's others (SESSIONS)", ok('MeSessions', 'self and online')),
+  '/api/v1/me/logout-others': me('post', 'log out own sessions by ssid (KICK: others\' and unknown ssids are ignored)', ok('LoggedOut', 'sessions logged out'), {
+    requestBody: body('LogoutOthersRequest'),
+  }),
+  '/api/v1/me/logout': me('post', "end this token's session: KICKED reason session and 4001 on its socket, the token revoked", ok('LoggedOut', 'always 1'), {
+    requestBody: { required: false, content: json('Empty') },
+  }),
+};
 
 /** One operation of the document. */
 const op = (summary: string, responses: object, extra: object = {}) => ({ summary, security: apiKey, responses, ...extra });
@@ -61,11 +83,16 @@ export const openApiDocument = {
         requestBody: { required: false, content: json('Empty') },
       }),
     },
+    ...mePaths,
     ...dashboardPaths,
     '/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
   },
   components: {
     schemas: { ...schemas, ...dashboardSchemas },
-    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'a key of api_keys in tim.json' }, operatorCookie: operatorCookieScheme },
+    securitySchemes: {
+      apiKey: { type: 'http', scheme: 'bearer', description: 'a key of api_keys in tim.json' },
+      resumeToken: { type: 'http', scheme: 'bearer', description: "the client's resume token (the AUTH ACK's token); client listener only" },
+      operatorCookie: operatorCookieScheme,
+    },
   },
 } as const;

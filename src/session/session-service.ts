@@ -262,8 +262,12 @@ export class SessionService {
   }
 
   /** SESSIONS: this session and the account's others, cluster-wide. */
-  async sessions(conn: SessionHolder): Promise<TimSessions> {
-    const me = conn.session!;
+  sessions(conn: SessionHolder): Promise<TimSessions> {
+    return this.sessionsOf(conn.session!);
+  }
+
+  /** SESSIONS of session `me` (also one without a socket: GET /api/v1/me/sessions with its resume token). */
+  async sessionsOf(me: SessionInfo): Promise<TimSessions> {
     const all = await this.deps.registry.list(me.domain, me.name);
     const fresh = all.map((s) => this.withLocalRefresh(s));
     return {
