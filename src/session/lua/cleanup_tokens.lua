@@ -8,11 +8,11 @@
 -- No KEYS (every key is on a slot of this node).
 -- ARGV[1] the key prefix (redis.prefix)   ARGV[2] most entries to handle
 -- ARGV[3..] slot prefixes (<prefix>c counters, <prefix>lz, <prefix>rz)
--- Returns the number of tokens removed.
+-- Returns { tokens removed, entries handled } (handled < ARGV[2]: none left).
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local budget = tonumber(ARGV[2])
-local removed = 0
+local removed, handled = 0, 0
 for i = 3, #ARGV do
   if budget <= 0 then break end
   local lz, rz = ARGV[i] .. 'lz', ARGV[i] .. 'rz'
@@ -20,6 +20,7 @@ for i = 3, #ARGV do
   if #ids > 0 then
     redis.call('ZREM', lz, unpack(ids))
     removed = removed + #ids
+    handled = handled + #ids
     budget = budget - #ids
   end
   local due = {}
@@ -37,7 +38,8 @@ for i = 3, #ARGV do
       redis.call('ZREM', rz, m)
       removed = removed + 1
     end
+    handled = handled + 1
     budget = budget - 1
   end
 end
-return removed
+return { removed, handled }
