@@ -4,7 +4,10 @@
 -- (the token keys expired with them). Resume tokens: each account with an
 -- expired token in the slot's rz is settled (lib.lua settle), which removes
 -- its expired tokens and fixes its counters; an expired entry settle did not
--- know of goes too. Bounded: it stops once ARGV[2] entries were handled.
+-- know of goes too. Bounded: it stops once ARGV[2] entries were handled. A
+-- slot that migrates (or moved away) is left alone, checked before any write
+-- as lib.lua require_stable_slot does (only where there is something to
+-- write); a later call cleans it.
 -- No KEYS (every key is on a slot of this node).
 -- ARGV[1] the key prefix (redis.prefix)   ARGV[2] most entries to handle
 -- ARGV[3..] slot prefixes (<prefix>c counters, <prefix>lz, <prefix>rz)
@@ -12,34 +15,46 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local budget = tonumber(ARGV[2])
-local removed, handled = 0, 0
-for i = 3, #ARGV do
-  if budget <= 0 then break end
-  local lz, rz = ARGV[i] .. 'lz', ARGV[i] .. 'rz'
-  local ids = redis.call('ZRANGEBYSCORE', lz, '-inf', now, 'LIMIT', 0, budget)
+local removed = 0
+local function stable(slot_prefix)
+  local r = redis.pcall('EXISTS', slot_prefix .. '~1', slot_prefix .. '~2')
+  return not (type(r) == 'table' and r.err)
+end
+-- A read of the slot's keys, or nil when the slot migrates or moved away.
+local function read(...)
+  local r = redis.pcall(...)
+  if type(r) == 'table' and r.err then return nil end
+  return r
+end
+-- Handles up to `budget` expired entries of one slot; returns how many it handled.
+local function clean_slot(slot_prefix, budget)
+  local lz, rz = slot_prefix .. 'lz', slot_prefix .. 'rz'
+  local ids = read('ZRANGEBYSCORE', lz, '-inf', now, 'LIMIT', 0, budget)
+  local due = read('ZRANGEBYSCORE', rz, '-inf', now, 'LIMIT', 0, budget - #(ids or {}))
+  if not ids or not due or (#ids == 0 and #due == 0) or not stable(slot_prefix) then return 0 end
   if #ids > 0 then
     redis.call('ZREM', lz, unpack(ids))
     removed = removed + #ids
-    handled = handled + #ids
-    budget = budget - #ids
   end
-  local due = {}
-  if budget > 0 then due = redis.call('ZRANGEBYSCORE', rz, '-inf', now, 'LIMIT', 0, budget) end
   local settled = {}
   for _, m in ipairs(due) do
     local tag = string.match(m, '^(%b{}) ')
     if tag and not settled[tag] then
       settled[tag] = true
       local account = ARGV[1] .. tag
-      removed = removed + settle(account .. ':s', account .. ':t', account .. ':n', ARGV[i] .. 'c')
+      removed = removed + settle(account .. ':s', account .. ':t', account .. ':n', slot_prefix .. 'c')
     end
     local score = redis.call('ZSCORE', rz, m)
     if score and tonumber(score) <= now then
       redis.call('ZREM', rz, m)
       removed = removed + 1
     end
-    handled = handled + 1
-    budget = budget - 1
   end
+  return #ids + #due
+end
+local handled = 0
+for i = 3, #ARGV do
+  if handled >= budget then break end
+  handled = handled + clean_slot(ARGV[i], budget - handled)
 end
 return { removed, handled }
