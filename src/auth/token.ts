@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sameString } from '../constant-time.js';
-import type { SessionRegistry, TokenRecord } from '../session/registry.js';
+import type { TokenRecord, TokenStore } from './token-store.js';
 
 /** A fresh random id or secret, base64url (no '.'). */
 export function randomId(bytes = 32): string {
@@ -46,12 +46,12 @@ export const TOKEN_FORMAT = /^([rl])\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})
  * check (single use) whatever its outcome. A resume token is only looked up:
  * the login step re-checks it atomically (it may be revoked meanwhile).
  */
-export async function checkToken(registry: SessionRegistry, domain: string, name: string, token: string, now: number): Promise<TokenCheck> {
+export async function checkToken(store: TokenStore, domain: string, name: string, token: string, now: number): Promise<TokenCheck> {
   const m = TOKEN_FORMAT.exec(token);
   if (!m) return { kind: 'invalid' };
   const [, kind, id, secret] = m as unknown as [string, 'r' | 'l', string, string];
   const hash = hashSecret(secret);
-  const rec = kind === 'r' ? await registry.getResumeToken(domain, name, id, now) : await registry.takeLoginToken(id, domain, name, hash, now);
+  const rec = kind === 'r' ? await store.getResumeToken(domain, name, id, now) : await store.takeLoginToken(id, domain, name, hash, now);
   if (!rec || rec.domain !== domain || rec.name !== name || !sameString(rec.hash, hash)) return { kind: 'invalid' };
   return kind === 'r' ? { kind: 'resume', ssid: id, hash } : { kind: 'login', ...(rec.extend ? { extend: rec.extend } : {}) };
 }

@@ -5,6 +5,7 @@
  * decides (login, remove) is one atomic step per account.
  */
 import type { LimitsOverride, Revocation } from '../auth/authenticator.js';
+import type { TokenRecord, TokenStore } from '../auth/token-store.js';
 import type { Limits } from '../policy/login-policy.js';
 
 /** One logged-in session, as stored in the table. */
@@ -40,18 +41,7 @@ export interface SessionInfo {
  */
 export const MAX_IDLE_RESUME_TOKENS = 16;
 
-/** A stored token: the SHA-256 of its secret (hex) and where it leads. */
-export interface TokenRecord {
-  readonly domain: string;
-  readonly name: string;
-  /** Resume tokens: the ssid they re-attach to. Login tokens: "". */
-  readonly ssid: string;
-  readonly hash: string;
-  /** ms since epoch. */
-  readonly expires: number;
-  /** Login tokens: extend fields the issuing backend attaches to the session (ADMTOKEN extend). */
-  readonly extend?: Readonly<Record<string, string>>;
-}
+export type { TokenRecord };
 
 /** One login attempt, already authenticated. */
 export interface LoginRequest {
@@ -138,7 +128,7 @@ export interface Touch {
 }
 
 /** The session table. All methods are async so that a networked store can implement them. */
-export interface SessionRegistry {
+export interface SessionRegistry extends TokenStore {
   /** Atomically: blocked check, resume token check, `kick` removals, limit decision, evictions, insert. */
   login(req: LoginRequest): Promise<LoginResult>;
   /** Removes a session if `connId` still owns it (socket closed). Returns the removed record. */
@@ -172,16 +162,8 @@ export interface SessionRegistry {
 
   /** Stores a resume token (one per ssid: a new one replaces the old). */
   putResumeToken(rec: TokenRecord): Promise<void>;
-  /** The resume token stored for an ssid, if live. */
-  getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null>;
   /** Stores a single-use login token under an id. */
   putLoginToken(id: string, rec: TokenRecord): Promise<void>;
-  /**
-   * Takes (reads and deletes, atomically) a live login token of
-   * domain+name whose secret hashes to `hash`. A wrong secret or account
-   * leaves the token alone, so knowing an id does not let anyone burn it.
-   */
-  takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null>;
 
   /** Refuses logins of an account until `until` (ms); 0 lifts the block. */
   block(domain: string, name: string, until: number): Promise<void>;

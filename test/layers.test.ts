@@ -1,0 +1,30 @@
+/**
+ * No upward imports (issue 10, reshape): the auth layer's token checks reach
+ * the session store only through the TokenStore port (src/auth/token-store.ts),
+ * so src/auth/token.ts and everything it imports stay clear of src/session/.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/package-root.js';
+
+/** Every src/ file `file` imports, directly or not (relative imports, type-only ones included). */
+function importsOf(file: string, seen = new Set<string>()): Set<string> {
+  const source = readFileSync(file, 'utf8');
+  for (const m of source.matchAll(/^(?:import|export)\b[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)) {
+    const target = resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'));
+    if (seen.has(target)) continue;
+    seen.add(target);
+    importsOf(target, seen);
+  }
+  return seen;
+}
+
+describe('layers', () => {
+  it('src/auth/token.ts imports nothing from src/session/, directly or through another file', () => {
+    const src = join(packageRoot, 'src');
+    const reached = [...importsOf(join(src, 'auth', 'token.ts'))].map((f) => relative(src, f));
+    expect(reached.length).toBeGreaterThan(0);
+    expect(reached.filter((f) => f.startsWith('session/'))).toEqual([]);
+  });
+});
