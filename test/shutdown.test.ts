@@ -6,9 +6,13 @@
  * once with 130.
  */
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { NodeLease } from '../src/session/lease.js';
+import { RedisKeys } from '../src/session/redis-keys.js';
+import { RedisRegistry } from '../src/session/redis-registry.js';
 import { MemoryRegistry } from '../src/session/memory-registry.js';
 import { LocalBus } from '../src/session/bus.js';
-import { connect, loggedIn, onCleanup, PWD, serveGateway, startGateway } from './helpers.js';
+import { connect, loggedIn, onCleanup, PWD, serveGateway, startGateway, waitFor } from './helpers.js';
 import { rawUpgrade } from './raw-upgrade.js';
 import { redisSuitesEnabled, RedisServer } from './support/redis-server.js';
 
@@ -98,4 +102,29 @@ describe.skipIf(!redisSuitesEnabled())('graceful shutdown in cluster mode', () =
     for (const key of await raw.keys('tim:*:s')) for (const rec of await raw.hvals(key)) if ((JSON.parse(rec) as { gateway: string }).gateway === 'gw-term') left.push(key);
     expect(left).toEqual([]);
   }, 120_000);
+
+  it('a session record of a node that holds no lease is reaped: at once by a restart with that gateway_id, else by the background reconciliation', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const raw = redis.client();
+    onCleanup(async () => raw.disconnect());
+    // logins that landed after their node removed its sessions and gave up its lease (the shutdown race), an hour ago
+    const keys = new RedisKeys('tim:');
+    const late = Date.now() - 3_600_000;
+    for (const [name, gateway] of [['u9', 'gw-gone'], ['u8', 'gw-elsewhere']] as const) {
+      const registry = new RedisRegistry({ client: raw, keys, gatewayId: gateway, lease: new NodeLease(raw, keys, gateway, 600_000, createLogger('silent', false)) });
+      const session = { ssid: `orphan-${name}`, domain: '', name, resource: 'r', termtyp: 0, loginTime: late, refreshTime: late, ip: '127.0.0.1', gateway, connId: `c-${name}` };
+      const token = { domain: '', name, ssid: session.ssid, hash: 'h', expires: Date.now() + 600_000 };
+      expect((await registry.login({ session, limits: { deviceLimit: 1, typeLimit: 1, mode: 'reject', minAgeMs: 0 }, kick: [], token, now: late })).ok).toBe(true);
+    }
+    const cluster = { redis: { url: redis.url, lease_ttl: 600 }, device_limit: 1, log_level: 'info' };
+    const restarted = await serveGateway({ ...cluster, gateway_id: 'gw-gone' }); // its reconciliation is a minute away
+    expect(await raw.hexists(keys.sessions('', 'u9'), 'orphan-u9')).toBe(0);
+    expect(await (await connect(restarted.clientUrl)).login({ name: 'u9', pwd: PWD })).toMatchObject({ ok: true });
+    expect(await raw.hexists(keys.sessions('', 'u8'), 'orphan-u8')).toBe(1);
+    const other = await serveGateway({ ...cluster, redis: { ...cluster.redis, reconcile_interval: 1 } });
+    await waitFor(async () => (await raw.hexists(keys.sessions('', 'u8'), 'orphan-u8')) === 0, 30_000, 'the reconciliation to remove the orphan');
+    expect(await other.waitForLog('removed sessions of a node that holds no lease')).toMatchObject({ sessions: 1 });
+    expect(await (await connect(other.clientUrl)).login({ name: 'u8', pwd: PWD })).toMatchObject({ ok: true });
+  }, 60_000);
 });

@@ -151,6 +151,8 @@ export interface RedisOptions {
   lease_ttl?: number;
   /** Seconds a Redis command (or connect) may take before it fails (a login then answers 5104). Default 2. */
   command_timeout?: number;
+  /** Seconds between the starts of two passes of the background reconciliation. Default 60. */
+  reconcile_interval?: number;
 }
 
 /** Defaults of the optional `redis` keys. */

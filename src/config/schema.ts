@@ -94,6 +94,7 @@ const redisRule: Rule = (v) => {
     prefix: (p) => (typeof p === 'string' && !/[{}]/.test(p) ? null : 'must be a string without { or }'),
     lease_ttl: num(1, 3600),
     command_timeout: num(0.05, 60),
+    reconcile_interval: num(1, 86400),
   }, '');
   if (bad) return `${bad[0]} ${bad[1]}`;
   const set = ['url', 'cluster', 'sentinels'].filter((k) => k in v);

@@ -63,11 +63,15 @@ export class NodeLease implements LeaseView {
     this.intervalMs = Math.max(50, Math.floor(ttlMs / 4));
   }
 
-  /** Takes the lease (reaping what a previous process of the same id left behind) and starts beating. */
+  /**
+   * Takes the lease and starts beating. What a previous process of the same
+   * id left behind is reaped first, whether it left its lease or gave it up
+   * (a login may have landed after its shutdown removed its sessions).
+   */
   async start(hooks: LeaseHooks): Promise<void> {
     this.hooks = hooks;
-    const previous = await this.renew(Date.now());
-    if (previous !== null) await hooks.reap(this.gatewayId, Number.MAX_SAFE_INTEGER);
+    await this.renew(Date.now());
+    await hooks.reap(this.gatewayId, Number.MAX_SAFE_INTEGER);
     await this.fetch(Date.now());
     // renewing runs on every tick, also while a long rejoin or reap is under way
     this.timer = setInterval(() => {
@@ -170,6 +174,14 @@ export class NodeLease implements LeaseView {
     if (now - this.fetchedAt > 2 * this.intervalMs) await this.fetch(now);
     const out: Record<string, number> = {};
     for (const [gateway, expiry] of this.table) if (expiry < now) out[gateway] = expiry;
+    return out;
+  }
+
+  /** Every node in the lease table, live or expired, as of a fresh read: {id: 1}. */
+  async leased(): Promise<Record<string, 1>> {
+    await this.fetch(Date.now());
+    const out: Record<string, 1> = {};
+    for (const gateway of this.table.keys()) out[gateway] = 1;
     return out;
   }
 

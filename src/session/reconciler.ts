@@ -2,12 +2,14 @@
  * The background reconciliation of cluster mode: walks every account key of
  * every master with SCAN (a small COUNT, a pause between batches, never on a
  * request path) and settles each account's share of the counters and node
- * indexes against its hashes, dropping expired resume tokens on the way. One
- * pass starts every `intervalMs`; nothing else in the gateway scans the table.
+ * indexes against its hashes, dropping expired resume tokens on the way and
+ * removing the sessions of nodes that hold no lease (orphans, which no
+ * reaper would find). One pass starts every `intervalMs`; nothing else in
+ * the gateway scans the table.
  */
 import type { Logger } from 'pino';
 import { masters, type RedisClient } from './redis-connect.js';
-import type { RedisIndex } from './redis-index.js';
+import type { OrphanRule, RedisIndex } from './redis-index.js';
 
 /** How the reconciliation paces itself. */
 export interface ReconcilerPace {
@@ -17,6 +19,14 @@ export interface ReconcilerPace {
   readonly count: number;
   /** ms of pause between two batches. */
   readonly pauseMs: number;
+}
+
+/** What the reconciliation asks of the rest of the store. */
+export interface ReconcilerHooks {
+  /** The orphan rule as of now (read before each step). */
+  orphans(): Promise<OrphanRule>;
+  /** Orphans removed from the table (session JSON): forget and report them. */
+  reaped(raws: readonly string[]): Promise<void>;
 }
 
 /** Runs passes of the reconciliation until stopped. */
@@ -30,6 +40,7 @@ export class Reconciler {
     private readonly index: RedisIndex,
     private readonly pace: ReconcilerPace,
     private readonly log: Logger,
+    private readonly hooks: ReconcilerHooks,
   ) {}
 
   /** Starts the periodic passes (the first one after one interval). */
@@ -52,7 +63,11 @@ export class Reconciler {
       let cursor = '0';
       do {
         if (this.stopped) return;
-        const step = await this.index.reconcileStep(node, cursor, this.pace.count);
+        const step = await this.index.reconcileStep(node, cursor, this.pace.count, await this.hooks.orphans());
+        if (step.orphans.length) {
+          this.log.warn({ sessions: step.orphans.length }, 'removed sessions of a node that holds no lease');
+          await this.hooks.reaped(step.orphans);
+        }
         accounts += step.accounts;
         cursor = step.cursor;
         await new Promise((r) => setTimeout(r, this.pace.pauseMs).unref());

@@ -65,6 +65,12 @@ export const CLEANUP_STEP = 100;
 /** Scripts of one cleanup per Redis node: at most CLEANUP_STEP × CLEANUP_STEPS entries per node and call. */
 export const CLEANUP_STEPS = 10;
 
+/** Which sessions are orphans: those of a node not `leased` (in the lease table at all), registered before `before` (ms). */
+export interface OrphanRule {
+  readonly leased: Readonly<Record<string, 1>>;
+  readonly before: number;
+}
+
 /** An account, by domain and name. */
 export interface Account {
   readonly domain: string;
@@ -199,17 +205,20 @@ export class RedisIndex {
   /**
    * One bounded step of the background reconciliation on one master: SCANs
    * up to `count` keys from `cursor` and settles the accounts found (their
-   * share of the counters and indexes; expired resume tokens go). Returns the
-   * next cursor ("0" when the pass over that master is done).
+   * share of the counters and indexes; expired resume tokens go; the
+   * `orphans` rule's sessions are removed, returned as JSON). Returns the next
+   * cursor ("0" when the pass over that master is done).
    */
-  async reconcileStep(node: Redis, cursor: string, count: number): Promise<{ cursor: string; accounts: number }> {
+  async reconcileStep(node: Redis, cursor: string, count: number, orphans: OrphanRule): Promise<{ cursor: string; accounts: number; orphans: string[] }> {
     const [next, found] = await node.scan(cursor, 'MATCH', this.keys.accountPattern, 'COUNT', count);
     const accounts = new Map<string, Account>();
     for (const key of found) {
       const a = this.keys.parseAccountKey(key);
       if (a) accounts.set(this.keys.tag(a.domain, a.name), a);
     }
-    await inBatches([...accounts.values()], async ({ domain, name }) => void (await scripts.reconcile.run(this.client, this.settleKeys(domain, name), [])));
-    return { cursor: next, accounts: accounts.size };
+    const removed: string[] = [];
+    const args = [JSON.stringify(orphans.leased), orphans.before];
+    await inBatches([...accounts.values()], async ({ domain, name }) => void removed.push(...((await scripts.reconcile.run(this.client, this.settleKeys(domain, name), args)) as string[])));
+    return { cursor: next, accounts: accounts.size, orphans: removed };
   }
 }

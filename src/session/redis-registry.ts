@@ -227,6 +227,13 @@ export class RedisRegistry implements SessionRegistry {
     return this.reap(gateway, Number.MAX_SAFE_INTEGER);
   }
 
+  /** Forgets orphans the background reconciliation removed (their JSON): unindexed, returned for their OFFLINE events. */
+  async forgetOrphans(raws: readonly string[]): Promise<SessionInfo[]> {
+    const removed = raws.map(decodeSession);
+    await this.unindex(removed);
+    return removed;
+  }
+
   /** Removes the sessions of `gateway` registered before `before` (ms): only the accounts its index names. */
   async reap(gateway: string, before: number): Promise<SessionInfo[]> {
     const removed: SessionInfo[] = [];

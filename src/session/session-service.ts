@@ -161,8 +161,8 @@ export class SessionService {
     } catch (e) {
       this.deciding.delete(conn.connId);
       this.detach(conn);
-      // the store may still apply the login after our timeout: take it back (best effort; the node's rejoin reaps it otherwise)
-      registry.remove(session.domain, session.name, session.ssid, session.connId).catch(() => null);
+      // the store may still apply the login after our timeout: take it back (a shutdown waits for this too)
+      void this.track(this.takeBack(session));
       return this.storeDown(auth, conn, e);
     }
     this.deciding.delete(conn.connId);
@@ -187,7 +187,7 @@ export class SessionService {
       // The socket closed (or was kicked by a racing login) while we were
       // deciding: its session must not outlive it.
       this.detach(conn);
-      await registry.remove(session.domain, session.name, session.ssid, session.connId).catch(() => null);
+      await this.takeBack(session);
       return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
     }
     const stored = result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session;
@@ -206,6 +206,13 @@ export class SessionService {
       token: token.token,
       t2: token.record.expires,
     };
+  }
+
+  /** Removes the record of a login that cannot stand; a failure is logged (the node's rejoin or the reconciliation reaps it). */
+  private async takeBack(s: SessionInfo): Promise<void> {
+    await this.deps.registry
+      .remove(s.domain, s.name, s.ssid, s.connId)
+      .catch((err: unknown) => this.deps.log.warn({ err, ssid: s.ssid }, 'could not take back a login that did not stand; it is reaped later'));
   }
 
   private storedDownLogged = false;

@@ -54,7 +54,7 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
     const tokenIndex = new MemoryTokenIndex();
     return { registry: new MemoryRegistry(), bus: new LocalBus(gatewayId), mode: 'embedded', revocations: new MemoryRevocations(), tokenIndex, close: async () => tokenIndex.close() };
   }
-  const { prefix = redisDefaults.prefix, lease_ttl = redisDefaults.lease_ttl } = config.redis;
+  const { prefix = redisDefaults.prefix, lease_ttl = redisDefaults.lease_ttl, reconcile_interval = redisDefaults.reconcile_interval } = config.redis;
   const rlog = log.child({ redis: describeRedis(config.redis) });
   const client = await connectRedis(config.redis, rlog, 'commands');
   const sub = await connectRedis(config.redis, rlog, 'pub/sub', true).catch((e: unknown) => {
@@ -67,7 +67,13 @@ export async function createStore(config: Config, gatewayId: string, log: Logger
   const registry = new RedisRegistry({ client, keys, gatewayId, lease, revocationMs });
   const bus = new RedisBus(client, sub, keys, gatewayId, rlog);
   await bus.start();
-  const reconciler = new Reconciler(client, registry.index, { intervalMs: redisDefaults.reconcile_interval * 1000, count: 100, pauseMs: 20 }, rlog);
+  const reconciler = new Reconciler(client, registry.index, { intervalMs: reconcile_interval * 1000, count: 100, pauseMs: 20 }, rlog, {
+    // a node that started after the lease table was read registers sessions newer than a lease TTL ago
+    orphans: async () => ({ leased: await lease.leased(), before: Date.now() - lease_ttl * 1000 }),
+    reaped: async (raws) => {
+      for (const s of await registry.forgetOrphans(raws)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost'));
+    },
+  });
   // Every reconnect may come back to a Redis that lost writes (a restart from
   // an older snapshot, a failover to a lagging replica): rejoin, don't trust.
   client.on('ready', () => {
