@@ -178,9 +178,10 @@ export class AccountView {
       'form',
       { class: 'panel', 'aria-label': 'Send a notice', onsubmit: (e) => {
         e.preventDefault();
-        void this.act('Notice', () =>
+        const what = kind.value === '2' ? 'Request to log out' : 'Notice';
+        void this.act(what, () =>
           api<{ reached: number }>('POST', '/api/v1/notice', { domain: acc.domain, names: [acc.name], ssids: [], odType: Number(kind.value), dataString: text.value, extend: {} }).then(
-            (r) => `Notice reached ${r.reached} session${r.reached === 1 ? '' : 's'}.`,
+            (r) => `${what} reached ${r.reached} session${r.reached === 1 ? '' : 's'}.`,
           ),
         );
       } },

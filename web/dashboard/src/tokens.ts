@@ -1,11 +1,15 @@
 /**
- * Tokens: stats (GET /api/v1/token-stats), "clean up expired tokens" (POST
- * /api/v1/cleanup-tokens), and a single-use login token for an account (POST
- * /api/v1/token), shown once with a copy button.
+ * Tokens: stats (GET /api/v1/token-stats, read again every 30 s while shown
+ * and on Refresh), "clean up expired tokens" (POST /api/v1/cleanup-tokens),
+ * and a single-use login token for an account (POST /api/v1/token), shown
+ * once with a copy button.
  */
 import { api, ApiError } from './api.js';
 import { field, h, replace } from './dom.js';
 import { clock, count } from './format.js';
+
+/** How often the stats are read again while the view is shown (as the reference's admin screen does). */
+const STATS_REFRESH_MS = 30_000;
 
 /** The tokens view. */
 export class TokensView {
@@ -28,13 +32,21 @@ export class TokensView {
       h('div', { class: 'inline-form' }, field('Domain', domain), field('Account name', name), field('Lives (seconds, 0 = default)', ttl), h('button', { type: 'submit' }, 'Issue')),
       this.issued,
     );
-    const cleanup = h('button', { type: 'button', id: 'tokens-cleanup', onclick: () => void this.cleanup() }, 'Clean up expired tokens');
-    replace(this.element, h('h2', { id: 'tokens-title' }, 'Tokens'), this.statsBox, h('p', {}, cleanup), this.status, issue);
+    const cleanup = h('button', { type: 'button', id: 'tokens-cleanup', onclick: () => void this.cleanup(cleanup) }, 'Clean up expired tokens');
+    const refresh = h('button', { type: 'button', class: 'secondary', id: 'tokens-refresh', onclick: () => void this.loadStats() }, 'Refresh');
+    replace(this.element, h('h2', { id: 'tokens-title' }, 'Tokens'), this.statsBox, h('p', { class: 'actions' }, cleanup, refresh), this.status, issue);
+    setInterval(() => {
+      if (this.element.isConnected) void this.loadStats();
+    }, STATS_REFRESH_MS);
   }
 
-  /** Reads the stats again (each time the view is shown). */
+  /** Shows the view: the stats read again, no token of an earlier visit. */
   async show(): Promise<void> {
     replace(this.issued);
+    await this.loadStats();
+  }
+
+  private async loadStats(): Promise<void> {
     try {
       const s = await api<{ activeTokenCount: number; totalTokenCount: number }>('GET', '/api/v1/token-stats');
       const card = (label: string, n: number): HTMLElement => h('div', { class: 'card' }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, count(n)));
@@ -49,13 +61,17 @@ export class TokensView {
     this.status.classList.toggle('error', error);
   }
 
-  private async cleanup(): Promise<void> {
+  private async cleanup(button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    this.say('Cleaning up…');
     try {
       const r = await api<{ removed: number; timestamp: number }>('POST', '/api/v1/cleanup-tokens');
-      await this.show();
+      await this.loadStats();
       this.say(`Removed ${r.removed} expired token${r.removed === 1 ? '' : 's'} at ${clock(r.timestamp)}.`);
     } catch (err) {
       this.say(err instanceof ApiError ? `Clean-up refused: ${err.message}` : 'Clean-up failed', true);
+    } finally {
+      button.disabled = false;
     }
   }
 
