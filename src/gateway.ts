@@ -24,7 +24,8 @@ import { AdminServer } from './transport/admin-server.js';
 import { createAdminApi } from './http/admin-routes.js';
 import { createMeApi } from './http/me-routes.js';
 import type { HttpRouter } from './http/router.js';
-import { ClientServer, upgradeRequired } from './transport/client-server.js';
+import { clientHttpHandler } from './http/demo-page.js';
+import { ClientServer } from './transport/client-server.js';
 import { listen, type Listener } from './transport/listener.js';
 import { Unwind } from './unwind.js';
 import { Webhooks } from './webhooks/webhooks.js';
@@ -104,7 +105,7 @@ export class Gateway {
       };
       await unwind.step('store start', () => store.start?.(hooks), () => store.registry.removeGateway(id));
       const tokens = new ResumeTokens(store.registry, tokenIndex);
-      const meApi = createMeApi({ config, log, service, tokens, fallback: upgradeRequired });
+      const meApi = createMeApi({ config, log, service, tokens, fallback: clientHttpHandler(config) });
       const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, meApi.handle, metrics), closeServer);
       const built: { gateway?: Gateway } = {};
       const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });

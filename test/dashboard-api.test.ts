@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { dashboardDir } from '../src/dashboard/static-files.js';
+import { dashboardDir } from '../src/http/static-files.js';
 import type { Gateway } from '../src/gateway.js';
 import { ADMIN, adminGateway } from './admin-helpers.js';
 import { loggedIn, PWD } from './helpers.js';

@@ -1,11 +1,13 @@
 /**
  * proto/tim.proto is the source of truth of the wire messages: the JSON
- * descriptor the codec loads (src/protocol/schema.ts) and the TypeScript
- * shapes (src/protocol/types.ts) must say what it says.
+ * descriptor the codec loads (src/protocol/schema.ts), the codecs protobufjs
+ * generates for it, written out ahead of time (src/protocol/static-codecs.ts),
+ * and the TypeScript shapes (src/protocol/types.ts) must say what it says.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { transformSync } from 'esbuild';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-root.js';
@@ -30,6 +32,49 @@ function schemaSource(): string {
     '',
     '/** The `tim` package of proto/tim.proto (Root.fromJSON input). */',
     'export const timSchema = { nested: { tim: { nested: messages } } };',
+    '',
+  ].join('\n');
+}
+
+/** A generated function's source on one line (esbuild drops the whitespace; names and logic stay). */
+function oneLine(fn: { toString(): string }): string {
+  const code = transformSync(`x=${fn.toString()}`, { minifyWhitespace: true, loader: 'js' }).code.trim();
+  return code.slice(2).replace(/;$/, '');
+}
+
+/**
+ * The text src/protocol/static-codecs.ts must hold: for each message, the
+ * constructor, encoder, decoder, verifier and converters protobufjs would
+ * compile at run time (with new Function, which a strict Content-Security-Policy
+ * forbids), as source code.
+ */
+function staticCodecsSource(): string {
+  const entry = (t: protobuf.Type): string[] => [
+    `  ${t.name}: {`,
+    `    ctor: ${oneLine(protobuf.Type.generateConstructor(t))},`,
+    '    methods: (Writer, Reader, util, types, C) => ({',
+    `      encode: ${oneLine(protobuf.encoder(t))},`,
+    `      decode: ${oneLine(protobuf.decoder(t))},`,
+    `      verify: ${oneLine(protobuf.verifier(t))},`,
+    `      fromObject: ${oneLine(protobuf.converter.fromObject(t))},`,
+    `      toObject: ${oneLine(protobuf.converter.toObject(t))},`,
+    '    }),',
+    '  },',
+  ];
+  return [
+    '/* eslint-disable */',
+    '// @ts-nocheck',
+    '/**',
+    ' * The codecs protobufjs generates for proto/tim.proto, written out ahead of',
+    ' * time so that nothing is compiled at run time: the client library then runs',
+    ' * in pages whose Content-Security-Policy has no \'unsafe-eval\'. Generated:',
+    ' * test/protocol-schema.test.ts fails when it drifts from the .proto;',
+    ' * `TIM_UPDATE_SCHEMA=1 npx vitest run test/protocol-schema.test.ts` rewrites it.',
+    ' * messages.ts installs them on the reflected types.',
+    ' */',
+    'export const staticCodecs = {',
+    ...messages.flatMap(entry),
+    '};',
     '',
   ].join('\n');
 }
@@ -66,6 +111,13 @@ describe('wire schema', () => {
     const want = schemaSource();
     if (process.env.TIM_UPDATE_SCHEMA === '1') writeFileSync(file, want);
     expect(readFileSync(file, 'utf8'), 'src/protocol/schema.ts is stale: TIM_UPDATE_SCHEMA=1 npx vitest run test/protocol-schema.test.ts').toBe(want);
+  });
+
+  it('src/protocol/static-codecs.ts holds the codecs protobufjs generates for the .proto', () => {
+    const file = join(packageRoot, 'src', 'protocol', 'static-codecs.ts');
+    const want = staticCodecsSource();
+    if (process.env.TIM_UPDATE_SCHEMA === '1') writeFileSync(file, want);
+    expect(readFileSync(file, 'utf8'), 'src/protocol/static-codecs.ts is stale: TIM_UPDATE_SCHEMA=1 npx vitest run test/protocol-schema.test.ts').toBe(want);
   });
 
   it('src/protocol/types.ts declares every message of the .proto with the same fields and types', () => {

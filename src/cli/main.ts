@@ -6,9 +6,11 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { hashPassword } from '../auth/password-hash.js';
+import { defaults } from '../config/defaults.js';
 import { ConfigError } from '../config/load.js';
 import { adminCommands } from './admin.js';
 import { apiKeyText } from './api-key.js';
+import { demo } from './demo.js';
 import { initFiles, initReport } from './init.js';
 import { login } from './login.js';
 import { serve } from './serve.js';
@@ -48,7 +50,18 @@ await yargs(hideBin(process.argv))
         .option('pretty', { type: 'boolean', describe: 'human-readable logs (the default when stdout is a terminal)' })
         .option('json-logs', { type: 'boolean', describe: 'JSON log lines even on a terminal (the default otherwise)' })
         .conflicts('pretty', 'json-logs'),
-    (a) => serve(a.config, a.jsonLogs ? false : a.pretty).catch(fail),
+    async (a) => {
+      await serve(a.config, a.jsonLogs ? false : a.pretty).catch(fail);
+    },
+  )
+  .command(
+    'demo',
+    'run a throw-away in-memory gateway serving the demo web app, with demo accounts (password printed once)',
+    (y) =>
+      y
+        .option('listen', { type: 'string', default: `127.0.0.1${defaults.client_listen}`, describe: 'client listener (page and /tim), "host:port"' })
+        .option('json-logs', { type: 'boolean', describe: 'JSON log lines even on a terminal' }),
+    (a) => demo(a.listen, a.jsonLogs ? false : undefined).catch(fail),
   )
   .command(
     'init [dir]',

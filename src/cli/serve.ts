@@ -8,7 +8,7 @@ import { createLogger } from '../logger.js';
  * then shuts down cleanly (exit 0) within shutdown_timeout; a second signal
  * exits at once (exit 130).
  */
-export async function serve(configFile: string, pretty: boolean | undefined): Promise<void> {
+export async function serve(configFile: string, pretty: boolean | undefined): Promise<Gateway> {
   const config = loadConfig(configFile);
   // --pretty / --json-logs decide; else log_pretty, else human-readable on a terminal and JSON lines otherwise
   const logger = createLogger(config.log_level, pretty ?? (config.log_pretty || process.stdout.isTTY === true));
@@ -35,4 +35,5 @@ export async function serve(configFile: string, pretty: boolean | undefined): Pr
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  return gateway;
 }

@@ -87,6 +87,8 @@ export const defaults = {
   ssl_certificate_key: undefined as string | undefined,
   /** Serve the admin listener over TLS too (https/wss) with the same certificate. */
   admin_tls: false,
+  /** Serve the demo web app (examples/web, `tim-gateway demo`) at / of the client listener, next to /tim; for trying the gateway, off by default. */
+  demo: false,
   /** Seconds a graceful shutdown may take before the process exits anyway. */
   shutdown_timeout: 10,
   /** The user service asked for credentials (PROTOCOL.md section 11); when set, the users file is not consulted. */

@@ -165,6 +165,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
   ssl_certificate: nonEmpty,
   ssl_certificate_key: nonEmpty,
   admin_tls: bool,
+  demo: bool,
   shutdown_timeout: num(0.1, 3600),
   log_level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   log_pretty: bool,

@@ -9,12 +9,12 @@ import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure } from '../errors.js';
 import { apiKeyAuthenticator } from '../http/api-keys.js';
 import { failureReply, jsonReply, type HttpReply } from '../http/http-reply.js';
+import { StaticFiles } from '../http/static-files.js';
 import type { HttpRouter, RequestContext } from '../http/router.js';
 import { limitsFor } from '../policy/limits.js';
 import type { AdminService } from '../session/admin-service.js';
 import { CookieAuthenticator, SESSION_PATH } from './cookie-auth.js';
 import type { GatewayNodes } from './gateway-nodes.js';
-import { DashboardFiles } from './static-files.js';
 
 /** What the dashboard works with. */
 export interface DashboardDeps {
@@ -28,7 +28,7 @@ export interface DashboardDeps {
 /** Adds the dashboard's page, sign-in, cookie authentication and extensions to the admin router. */
 export function addDashboard(router: HttpRouter, deps: DashboardDeps): CookieAuthenticator {
   const auth = new CookieAuthenticator(deps.config, deps.admin, apiKeyAuthenticator(deps.admin), deps.secure);
-  const files = new DashboardFiles();
+  const files = new StaticFiles('dashboard');
   router
     .authenticateWith(auth.authenticate)
     .route('POST', SESSION_PATH, (ctx) => auth.signIn(ctx), { public: true })

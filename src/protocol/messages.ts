@@ -1,16 +1,34 @@
 /**
  * The protobuf message types of proto/tim.proto, loaded from the embedded
  * descriptor (src/protocol/schema.ts) with protobufjs's light build: no file
- * system, so the same code runs in Node and in browsers.
+ * system, so the same code runs in Node and in browsers. Their codecs are the
+ * ones protobufjs would compile at run time, written out ahead of time
+ * (static-codecs.ts): no eval, so pages with a strict Content-Security-Policy
+ * can run the client library.
  */
 import protobuf from 'protobufjs/light.js';
 import { timSchema } from './schema.js';
+import { staticCodecs } from './static-codecs.js';
 import type { Messages } from './types.js';
 
 /** Name of a message of proto/tim.proto. */
 export type MessageName = keyof Messages;
 
 const root = protobuf.Root.fromJSON(timSchema).resolveAll();
+
+/** The generated functions of one message type, bound to protobufjs's runtime. */
+interface StaticCodec {
+  ctor: protobuf.Constructor<object>;
+  methods(writer: typeof protobuf.Writer, reader: typeof protobuf.Reader, util: typeof protobuf.util, types: unknown[], ctor: unknown): Partial<protobuf.Type>;
+}
+
+// installed before any use: a type whose methods are set never compiles its own
+for (const [name, codec] of Object.entries(staticCodecs as unknown as Record<string, StaticCodec>)) {
+  const t = root.lookupType(`tim.${name}`);
+  t.ctor = codec.ctor;
+  const types = t.fieldsArray.map((f) => f.resolve().resolvedType);
+  Object.assign(t, codec.methods(protobuf.Writer, protobuf.Reader, protobuf.util, types, t.ctor));
+}
 const typeCache = new Map<string, protobuf.Type>();
 
 /** The protobuf type of a message name, looked up once (lookupType walks the namespace on every call: hot path). */

@@ -1,16 +1,20 @@
 /**
- * The dashboard's page on the admin listener: the files `npm run build`
- * writes to dist/web/dashboard (shipped in the package, no CDN), read once at
- * start and served with a strict Content-Security-Policy (own origin only).
+ * A built web page served by a listener: the files `npm run build` writes to
+ * a folder of dist/web (the dashboard on the admin listener, the demo on the
+ * client listener; shipped in the package, no CDN), read once at start and
+ * served with a strict Content-Security-Policy (own origin only).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { RequestContext } from '../http/router.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { packageRoot } from '../package-root.js';
 
-/** Folder of the built page. */
-export const dashboardDir = join(packageRoot, 'dist', 'web', 'dashboard');
+/** Folder of a built page (`dashboard`, `demo`). */
+export const builtPageDir = (page: string): string => join(packageRoot, 'dist', 'web', page);
+
+/** Folder of the built dashboard. */
+export const dashboardDir = builtPageDir('dashboard');
 
 const contentTypes: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,10 +39,12 @@ interface StaticFile {
 }
 
 /** The page's files by URL path ("/" is index.html). */
-export class DashboardFiles {
+export class StaticFiles {
   private readonly files = new Map<string, StaticFile>();
 
-  constructor(dir: string = dashboardDir) {
+  /** Reads the built page `page` (a folder of dist/web). */
+  constructor(private readonly page: string) {
+    const dir = builtPageDir(page);
     let names: string[] = [];
     try {
       names = readdirSync(dir);
@@ -60,10 +66,10 @@ export class DashboardFiles {
   }
 
   /** Answers GET of a page path (503 when the page was not built). */
-  serve({ req, res }: RequestContext, path: string): 'streamed' {
+  serve({ req, res }: { readonly req: IncomingMessage; readonly res: ServerResponse }, path: string): 'streamed' {
     const file = this.files.get(path);
     if (!file) {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('dashboard not built: run `npm run build`\n');
+      res.writeHead(503, { 'content-type': 'text/plain' }).end(`${this.page} not built: run \`npm run build\`\n`);
       return 'streamed';
     }
     const headers = { ...securityHeaders, 'content-type': file.type, 'cache-control': 'no-cache', etag: file.etag };
