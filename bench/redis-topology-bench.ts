@@ -1,74 +1,154 @@
 /**
- * Cluster mode on one Redis vs a Redis Cluster of 3 masters (issue 15): login
- * decisions per second straight on the registry of a store built from tim.json
- * keys (no sockets), the gateway process's CPU and every Redis process's CPU
- * per login, Redis commands per login (INFO commandstats), and the time to
- * reap a dead node that held 2,000 sessions with 0 and 200,000 other accounts
- * in the table. Returns a Markdown section for bench/RESULTS.md.
+ * What each store topology costs (issue 15, README "Redis Cluster and
+ * Sentinel"): one gateway process on the embedded table, on one Redis
+ * (`redis.url`) and on a Redis Cluster of 3 masters (`redis.cluster`), driven
+ * over real sockets from this process. Figures: token logins per second
+ * (connect, AUTH with the last resume token, close; 64 lanes), the gateway
+ * process's and the Redis processes' CPU per login (/proc), and, counted
+ * with MONITOR on every Redis in a separate sequential phase, the round trips
+ * (commands sent by the gateway) and the commands Redis executed (those plus
+ * the ones inside Lua scripts) per login, per KICK of another session of the
+ * account and per LOGOUT. Then the reap of a dead node that held 2,000
+ * sessions with 0 and 200,000 other accounts in the table. Returns a Markdown
+ * section for bench/RESULTS.md.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { buildConfig } from '../src/config/load.js';
+import { TimClient } from '../src/client/node.js';
 import { createLogger } from '../src/logger.js';
 import { NodeLease } from '../src/session/lease.js';
 import { RedisKeys } from '../src/session/redis-keys.js';
 import { RedisRegistry } from '../src/session/redis-registry.js';
 import type { SessionInfo } from '../src/session/registry.js';
-import { createStore } from '../src/session/store.js';
+import { cheapHash } from '../test/support/cheap-hash.js';
+import { GatewayProcess } from '../test/support/gateway-process.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { RedisClusterServers } from '../test/support/redis-topologies.js';
+import { tempDir } from '../test/support/temp-dir.js';
 import { procCpuMicros } from './redis-server.js';
 import { trackProcess } from './rpc.js';
 
 const silent = createLogger('silent', false);
-const limits = { deviceLimit: 1, typeLimit: 1, mode: 'kick' as const, minAgeMs: 0 };
+const PWD = 'bench-pwd';
+const LANES = 64;
+const ACCOUNTS = LANES * 4;
+/** Operations of each counted (MONITOR) phase, one after the other. */
+const COUNTED = 100;
 
-/** Total command calls so far on these servers (INFO commandstats). */
-async function commandCalls(ports: number[]): Promise<number> {
-  let n = 0;
-  for (const port of ports) {
-    const c = new Redis(port, '127.0.0.1');
-    for (const m of (await c.info('commandstats')).matchAll(/calls=(\d+)/g)) n += Number(m[1]);
-    c.disconnect();
-  }
-  return n;
-}
-
-interface LoginFigures {
-  perSecond: number;
-  gatewayCpuUs: number;
-  redisCpuUs: number;
+/** Round trips and executed commands per operation. */
+interface Counted {
+  roundTrips: number;
   commands: number;
 }
 
-/** Logins (kick mode, one session per account, so each evicts the previous one) for `ms` with 64 in flight. */
-async function logins(redis: Record<string, unknown>, servers: RedisServer[], ms: number): Promise<LoginFigures> {
-  const store = await createStore(buildConfig({ redis: { ...redis, prefix: 'lb:' }, log_level: 'silent' }), 'bench-node', silent);
-  const ports = servers.map((s) => s.port);
+interface TopologyFigures {
+  perSecond: number;
+  gatewayCpuUs: number;
+  redisCpuUs: number | null;
+  login: Counted;
+  kick: Counted;
+  logout: Counted;
+}
+
+/** MONITOR on every server: counts commands sent by clients (round trips) and run inside scripts. */
+async function monitorAll(ports: number[]): Promise<{ snapshot: () => Counted; stop: () => void }> {
+  const totals = { roundTrips: 0, commands: 0 };
+  const monitors = await Promise.all(ports.map((port) => new Redis(port, '127.0.0.1').monitor()));
+  for (const m of monitors) {
+    m.on('monitor', (_time: string, _args: string[], source: string) => {
+      totals.commands++;
+      if (source !== 'lua') totals.roundTrips++;
+    });
+  }
+  return { snapshot: () => ({ ...totals }), stop: () => monitors.forEach((m) => m.disconnect()) };
+}
+
+const per = (a: Counted, b: Counted, n: number): Counted => ({ roundTrips: (b.roundTrips - a.roundTrips) / n, commands: (b.commands - a.commands) / n });
+
+/** One gateway process on `redis` (undefined = embedded) driven over sockets for `ms`. */
+async function measure(redis: Record<string, unknown> | undefined, servers: RedisServer[], ms: number): Promise<TopologyFigures> {
+  const dir = tempDir();
+  const names = Array.from({ length: ACCOUNTS }, (_, i) => `u${i}`);
+  const hash = await cheapHash(PWD);
+  writeFileSync(join(dir, 'users.json'), JSON.stringify(names.map((name) => ({ domain: '', name, pwd: hash }))));
+  const gw = await GatewayProcess.start(
+    {
+      gateway_id: 'bench-topology',
+      users: 'users.json',
+      device_limit: 2,
+      overentry: 'kick',
+      auth_timeout: 60,
+      log_level: 'info', // (GatewayProcess waits for the info line "gateway listening")
+      login_rate_ip: { per_second: 1_000_000, burst: 1_000_000 },
+      login_rate_account: { per_second: 1_000_000, burst: 1_000_000 },
+      ...(redis ? { redis: { ...redis, prefix: `bt${Date.now()}:` } } : {}),
+    },
+    { dir, name: 'bench-topology' },
+  );
+  trackProcess(gw.proc);
+  const tokens = new Map<string, string>();
+  /** Connects and logs `name` in (with its last resume token unless `pwd`); the socket stays open. */
+  const login = async (name: string, pwd = false): Promise<{ c: TimClient; ssid: string }> => {
+    const c = await TimClient.connect(gw.clientUrl);
+    const known = pwd ? undefined : tokens.get(name);
+    const ack = await c.login(known ? { name, token: known, resource: 'b' } : { name, pwd: PWD, resource: 'b' });
+    if (!ack.ok || !ack.token) throw new Error(`bench login of ${name} failed: ${ack.error?.code ?? '?'} ${ack.error?.info ?? ''}`);
+    tokens.set(name, ack.token);
+    return { c, ssid: ack.n2! };
+  };
   try {
-    let n = 0;
-    const login = async (): Promise<void> => {
-      const i = n++;
-      const now = Date.now();
-      const session: SessionInfo = { ssid: `s${i}`, domain: 'lb', name: `a${i % 1000}`, resource: 'r', termtyp: 1, loginTime: now, refreshTime: now, ip: '127.0.0.1', gateway: 'bench-node', connId: String(i) };
-      await store.registry.login({ session, limits, kick: [], token: { domain: 'lb', name: session.name, ssid: session.ssid, hash: 'h', expires: now + 3600_000 }, now });
-    };
-    for (let i = 0; i < 2000; i++) await login(); // warm-up: scripts loaded, slot map and slot tags known
-    const [cmd0, cpu0, redis0, n0, t0] = [await commandCalls(ports), process.cpuUsage(), await Promise.all(servers.map((s) => procCpuMicros(s.pid))), n, performance.now()];
-    const end = t0 + ms;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (performance.now() < end) await login();
-    }));
+    // first logins (password), then two rounds of token logins so that the measured ones run warm (JIT, connections, scripts)
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < ACCOUNTS; i += LANES) await Promise.all(names.slice(i, i + LANES).map(async (n) => void (await (await login(n)).c.close())));
+    }
+    // throughput and CPU: each lane logs its accounts in with their tokens and closes, in turn
+    const cpu = async (): Promise<[number, number]> => [await procCpuMicros(gw.proc.pid!), (await Promise.all(servers.map((s) => procCpuMicros(s.pid)))).reduce((a, b) => a + b, 0)];
+    const [gw0, redis0] = await cpu();
+    const t0 = performance.now();
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: LANES }, async (_, lane) => {
+        for (let k = 0; performance.now() - t0 < ms; k++) {
+          await (await login(names[lane + LANES * (k % 4)]!)).c.close();
+          done++;
+        }
+      }),
+    );
     const secs = (performance.now() - t0) / 1000;
-    const done = n - n0;
-    const cpu = process.cpuUsage(cpu0);
-    const redisCpu = (await Promise.all(servers.map((s) => procCpuMicros(s.pid)))).reduce((a, b, i) => a + b - redis0[i]!, 0);
-    const commands = (await commandCalls(ports)) - cmd0 - servers.length; // (minus the INFO calls themselves)
-    return { perSecond: done / secs, gatewayCpuUs: (cpu.user + cpu.system) / done, redisCpuUs: redisCpu / done, commands: commands / done };
+    const [gw1, redis1] = await cpu();
+    // counted phases, one operation at a time: login, KICK of the account's other session, LOGOUT
+    const monitor = servers.length ? await monitorAll(servers.map((s) => s.port)) : null;
+    const zero = { roundTrips: 0, commands: 0 };
+    const snap = (): Counted => monitor?.snapshot() ?? zero;
+    try {
+      const accounts = names.slice(0, COUNTED);
+      const s0 = snap();
+      const first = [];
+      for (const n of accounts) first.push(await login(n));
+      const s1 = snap();
+      const second = [];
+      for (const n of accounts) second.push(await login(n, true)); // a second session (a resume would take the first one's place)
+      const s2 = snap();
+      for (let i = 0; i < COUNTED; i++) await first[i]!.c.kick([second[i]!.ssid]);
+      const s3 = snap();
+      for (const f of first) await f.c.logout();
+      const s4 = snap();
+      for (const s of [...first, ...second]) s.c.terminate();
+      return {
+        perSecond: done / secs,
+        gatewayCpuUs: (gw1 - gw0) / done,
+        redisCpuUs: servers.length ? (redis1 - redis0) / done : null,
+        login: per(s0, s1, COUNTED),
+        kick: per(s2, s3, COUNTED),
+        logout: per(s3, s4, COUNTED),
+      };
+    } finally {
+      monitor?.stop();
+    }
   } finally {
-    await store.registry.close();
-    await store.bus.close();
-    await store.close?.();
+    await gw.stop();
   }
 }
 
@@ -85,10 +165,11 @@ async function reapMs(server: RedisServer, others: number): Promise<number> {
     }
     await p.exec();
   }
+  const limits = { deviceLimit: 3, typeLimit: 3, mode: 'kick' as const, minAgeMs: 0 };
   for (let i = 0; i < 2000; i += 200) {
     await Promise.all(Array.from({ length: 200 }, (_, k) => {
       const session: SessionInfo = { ssid: `x${i + k}`, domain: 'd', name: `dead${i + k}`, resource: 'r', termtyp: 0, loginTime: now, refreshTime: now, ip: '127.0.0.1', gateway: 'dead', connId: `c${i + k}` };
-      return registry.login({ session, limits: { ...limits, deviceLimit: 3, typeLimit: 3 }, kick: [], token: { domain: 'd', name: session.name, ssid: session.ssid, hash: 'h', expires: now + 60_000 }, now });
+      return registry.login({ session, limits, kick: [], token: { domain: 'd', name: session.name, ssid: session.ssid, hash: 'h', expires: now + 60_000 }, now });
     }));
   }
   const t0 = performance.now();
@@ -101,29 +182,37 @@ async function reapMs(server: RedisServer, others: number): Promise<number> {
 
 /** Runs the topology bench; returns its Markdown section. */
 export async function redisTopologyBench(quick: boolean, log: (s: string) => void): Promise<string> {
-  const ms = quick ? 1000 : 5000;
+  const ms = quick ? 2000 : 5000;
   const single = await RedisServer.start();
   trackProcess(single.process!);
   const cluster = await RedisClusterServers.start(3);
   for (const s of cluster.servers) trackProcess(s.process!);
+  const load0 = (await import('node:os')).loadavg();
   try {
-    log('bench: logins on one Redis');
-    const one = await logins({ url: single.url }, [single], ms);
-    log('bench: logins on a Redis Cluster of 3 masters');
-    const three = await logins({ cluster: cluster.seeds }, cluster.servers, ms);
+    log('bench: topologies, embedded');
+    const embedded = await measure(undefined, [], ms);
+    log('bench: topologies, one Redis');
+    const one = await measure({ url: single.url }, [single], ms);
+    log('bench: topologies, Redis Cluster of 3 masters');
+    const three = await measure({ cluster: cluster.seeds }, cluster.servers, ms);
     log('bench: reap of a dead node');
     const reap0 = await reapMs(single, 0);
     const reapFull = await reapMs(single, quick ? 20_000 : 200_000);
-    const f = (x: number, d = 0): string => x.toFixed(d);
+    const load1 = (await import('node:os')).loadavg();
+    const f = (x: number | null, d = 0): string => (x === null ? '–' : x.toFixed(d));
+    const c = (x: Counted): string => `${f(x.roundTrips, 1)} / ${f(x.commands, 1)}`;
+    const row = (label: string, t: TopologyFigures): string =>
+      `| ${label} | ${f(t.perSecond)} | ${f(t.gatewayCpuUs)} | ${f(t.redisCpuUs)} | ${c(t.login)} | ${c(t.kick)} | ${c(t.logout)} |`;
     return [
-      '## Cluster mode: one Redis vs Redis Cluster (issue 15)',
+      '## Store topologies: embedded, one Redis, Redis Cluster (issue 15)',
       '',
-      `Registry logins (kick mode, each evicting the account's previous session; 64 in flight, ${ms / 1000} s) through a store built from tim.json keys, in the bench process. CPU per login: the bench process (the gateway's share) and the sum over the Redis processes. Commands: INFO commandstats calls over every Redis process, per login.`,
+      `One gateway process (log_level info, a line per login), driven over loopback sockets by the bench process: token logins (connect, AUTH with the account's last resume token, close) on ${LANES} lanes for ${ms / 1000} s; CPU per login from /proc of the gateway and of every Redis process. Round trips / commands: counted with MONITOR on every Redis over ${COUNTED} operations run one at a time (round trips = commands the gateway sent; commands = those plus the ones its Lua scripts ran; lease renewals of the period included). KICK = an AUTHed socket kicks the account's other session. Load average ${load0.map((x) => x.toFixed(1)).join(' / ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' / ')} at the end (2 cores shared with other work).`,
       '',
-      '| Topology | logins/s | gateway CPU µs/login | Redis CPU µs/login | Redis commands/login |',
-      '|---|---|---|---|---|',
-      `| one Redis (redis.url) | ${f(one.perSecond)} | ${f(one.gatewayCpuUs)} | ${f(one.redisCpuUs)} | ${f(one.commands, 2)} |`,
-      `| Redis Cluster, 3 masters (redis.cluster) | ${f(three.perSecond)} | ${f(three.gatewayCpuUs)} | ${f(three.redisCpuUs)} | ${f(three.commands, 2)} |`,
+      '| store | logins/s | gateway CPU µs/login | Redis CPU µs/login | login: round trips / commands | KICK | LOGOUT |',
+      '|---|---|---|---|---|---|---|',
+      row('embedded (no redis)', embedded),
+      row('one Redis (redis.url)', one),
+      row('Redis Cluster, 3 masters (redis.cluster)', three),
       '',
       `Reap of a dead node that held 2,000 sessions (one Redis; the node's index, no SCAN): ${f(reap0)} ms with no other account, ${f(reapFull)} ms with ${quick ? '20,000' : '200,000'} other accounts (ratio ${(reapFull / reap0).toFixed(2)}).`,
       '',

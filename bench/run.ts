@@ -10,6 +10,7 @@
  *                               only these groups (login, burst, cluster, memory,
  *                               registry), N rounds, a profile of the idle window;
  *                               written to a temp folder, never to bench/RESULTS.md
+ *   npm run bench -- --topology only the store topologies section (embedded, one Redis, Redis Cluster), printed
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +49,7 @@ const profileOnly = argv.includes('--profile');
 /** `--only=login,burst,cluster,memory,registry`: run only these groups of scenarios (development; never written to bench/RESULTS.md). */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? null;
 const want = (group: 'login' | 'burst' | 'cluster' | 'memory' | 'registry'): boolean => only === null || only.includes(group);
+const topologyOnly = argv.includes('--topology');
 /** Load-generator processes (clients never share a process with a server). */
 const WORKERS = 2;
 
@@ -119,6 +121,8 @@ async function main(): Promise<void> {
   const loadBefore = load();
   log(`tim-gateway bench (${quick ? 'quick' : 'full'}): ${machine()}; load ${loadBefore}`);
   const setup = await writeSetup([...allAccountNames(params, WORKERS), ...allBurstAccountNames(WORKERS)]);
+  if (topologyOnly) return log(await redisTopologyBench(quick, log));
+  const setup = await writeSetup(allAccountNames(params, WORKERS));
   const workers = await Promise.all(Array.from({ length: WORKERS }, (_, i) => Child.start(`load${i}`, 'load-worker.js')));
   const b: Bench = { workers, params };
   if (profileOnly) return profile(b, setup.config, setup.dir);
