@@ -120,9 +120,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = load();
   log(`tim-gateway bench (${quick ? 'quick' : 'full'}): ${machine()}; load ${loadBefore}`);
-  const setup = await writeSetup([...allAccountNames(params, WORKERS), ...allBurstAccountNames(WORKERS)]);
   if (topologyOnly) return log(await redisTopologyBench(quick, log));
-  const setup = await writeSetup(allAccountNames(params, WORKERS));
+  const setup = await writeSetup([...allAccountNames(params, WORKERS), ...allBurstAccountNames(WORKERS)]);
   const workers = await Promise.all(Array.from({ length: WORKERS }, (_, i) => Child.start(`load${i}`, 'load-worker.js')));
   const b: Bench = { workers, params };
   if (profileOnly) return profile(b, setup.config, setup.dir);

@@ -1,8 +1,9 @@
 /**
  * Redis Cluster: the master that owns an account's slot stops answering
  * (SIGSTOP: the connection stays open, nothing comes back). A login of that
- * account answers 5104 once command_timeout has passed, not at auth_timeout;
- * an account on another master logs in meanwhile. After SIGCONT nothing is
+ * account answers 5104 once command_timeout has passed, not at auth_timeout.
+ * (A login of an account on another master goes on, unless the ssid index
+ * entry of its new ssid falls on the stopped master: not asserted.) After SIGCONT nothing is
  * left half-written: the stalled login's script, which Redis still runs when
  * it wakes up, leaves no session behind, so the account (device_limit 1,
  * reject mode) logs in again, and ADMSTATS counts what ADMONLINE lists.
@@ -88,7 +89,7 @@ describe.skipIf(!redisSuitesEnabled())('Redis Cluster: a master that does not an
     console.log(`stall: the login on the stopped master answered ${hung.code} after ${hung.ms.toFixed(0)} ms (command_timeout ${COMMAND_TIMEOUT} s); the one on another master ${fine.code} after ${fine.ms.toFixed(0)} ms`);
     expect(hung.code).toBe(5104);
     expect(hung.ms).toBeLessThan(AUTH_TIMEOUT * 1000); // an answer of the store's timeout, not of the auth timeout
-    expect(fine.code).toBe(0);
+    expect([0, 5104]).toContain(fine.code);
     hung.c.terminate();
 
     // the stalled login ran when Redis woke up; nothing of it may stay
@@ -97,7 +98,8 @@ describe.skipIf(!redisSuitesEnabled())('Redis Cluster: a master that does not an
     const again = await login(stalled);
     expect(again.code).toBe(0);
     const listed = (await ops.online('', [stalled, other])).flatMap((a) => a.sessions.map((s) => s.ssid)).sort();
-    expect(listed).toEqual([again.ssid, fine.ssid].sort());
-    expect((await ops.stats()).sessions).toBe(2);
+    const expected = fine.code === 0 ? [again.ssid, fine.ssid] : [again.ssid];
+    expect(listed).toEqual(expected.sort());
+    expect((await ops.stats()).sessions).toBe(expected.length);
   }, 120_000);
 });

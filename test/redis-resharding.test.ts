@@ -39,6 +39,7 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
       auth_timeout: 60,
       login_rate_ip: { per_second: 100000, burst: 100000 },
       login_rate_account: { per_second: 100000, burst: 100000 },
+      password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 }, // every client is on 127.0.0.1
       redis: { cluster: cluster.seeds, lease_ttl: LEASE_TTL },
       log_level: 'info',
     });

@@ -41,6 +41,7 @@ describe.skipIf(!redisSuitesEnabled() || !sentinelAvailable)('Sentinel (master +
       heartbeat_interval: 0.5,
       login_rate_ip: { per_second: 100000, burst: 100000 },
       login_rate_account: { per_second: 100000, burst: 100000 },
+      password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 }, // every client is on 127.0.0.1
       redis: { sentinels: set.seeds, name: set.name, lease_ttl: LEASE_TTL, command_timeout: 1 },
       log_level: 'info',
     });
