@@ -31,10 +31,10 @@ serveRpc({
    */
   mintResume: async (a: { accounts: Account[] }) => {
     const out: string[] = [];
-    for (const acc of a.accounts) {
-      const t = issueResumeToken(acc.domain, acc.name, randomId(12), tokenLife());
-      await registry.putResumeToken(t.record);
-      out.push(t.token);
+    for (let i = 0; i < a.accounts.length; i += 100) {
+      const ts = a.accounts.slice(i, i + 100).map((acc) => issueResumeToken(acc.domain, acc.name, randomId(12), tokenLife()));
+      await Promise.all(ts.map((t) => registry.putResumeToken(t.record)));
+      out.push(...ts.map((t) => t.token));
     }
     return out;
   },
@@ -50,6 +50,26 @@ serveRpc({
   },
   /** Open client sockets of this node. */
   connections: () => gateway.clients.connections.size,
+  /** This node's id in the cluster. */
+  id: () => gateway.id,
+  /**
+   * The table's view of `accounts`: sessions listed, accounts holding more
+   * than `limit`, and sessions still listed for the node `ghostOf`.
+   */
+  audit: async (a: { accounts: Account[]; limit: number; ghostOf: string }) => {
+    let sessions = 0;
+    let over = 0;
+    let ghosts = 0;
+    for (let i = 0; i < a.accounts.length; i += 200) {
+      const lists = await Promise.all(a.accounts.slice(i, i + 200).map((acc) => registry.list(acc.domain, acc.name)));
+      for (const l of lists) {
+        sessions += l.length;
+        if (l.length > a.limit) over++;
+        ghosts += l.filter((s) => s.gateway === a.ghostOf).length;
+      }
+    }
+    return { sessions, over, ghosts };
+  },
 });
 
 const stop = (): void => {

@@ -9,6 +9,7 @@ import { ClientType } from '../src/protocol/type-codes.js';
 import { NoticeKind, type TimAuth, type TimMessage } from '../src/protocol/types.js';
 import { BenchSocket, bounded } from './bench-socket.js';
 import { serveRpc } from './rpc.js';
+import { stormHandlers } from './storm-clients.js';
 
 /** An account as a lane of the load generator uses it: its password, or its current resume token. */
 export interface LaneAccount {
@@ -102,6 +103,8 @@ interface HoldArgs {
   readonly concurrency: number;
   /** Local addresses to connect from, round-robin (127.x.y.z: more source ports than one address has). */
   readonly from?: string[];
+  /** Epoch ms after which no new login starts (the scale bench's time bound). */
+  readonly until?: number;
 }
 
 /** Opens and logs in one socket per account of the key's lanes (at most `concurrency` at a time) and keeps them. */
@@ -112,7 +115,7 @@ async function hold(a: HoldArgs): Promise<{ held: number; failures: number; firs
   let firstError = '';
   await Promise.all(
     Array.from({ length: a.concurrency }, async () => {
-      while (next < accounts.length) {
+      while (next < accounts.length && Date.now() < (a.until ?? Infinity)) {
         const i = next++;
         const from = a.from?.length ? a.from[i % a.from.length] : undefined;
         try {
@@ -199,6 +202,7 @@ async function kicks(a: KickArgs): Promise<{ latencies: number[]; failures: numb
 }
 
 serveRpc({
+  ...stormHandlers,
   setLanes: (a: { key: string; lanes: LaneAccount[][] }) => void lanesByKey.set(a.key, a.lanes),
   logins,
   hold,

@@ -133,7 +133,7 @@ export interface MemoryRound extends Failures {
 
 /** Local addresses load worker `w` connects from (127.x.y.z, so no one source address runs out of ports). */
 export function sourceAddresses(w: number, count = 16): string[] {
-  return Array.from({ length: count }, (_, i) => `127.${10 + w}.${i >> 8}.${(i & 255) + 1}`);
+  return Array.from({ length: count }, (_, i) => `127.${10 + w}.${Math.floor(i / 254)}.${(i % 254) + 1}`);
 }
 
 /** Server CPU of `t` over `ms` of idleness, in % of one core. */

@@ -1,0 +1,94 @@
+/**
+ * Part 2 of npm run bench:scale: the reconnect storm. One gateway holding
+ * `storm` sessions of client-library clients is SIGKILLed while the other
+ * nodes hold theirs; its clients resume on the other nodes through a
+ * stand-in load balancer (bench/storm-clients.ts).
+ */
+import { BENCH_DOMAIN } from './setup.js';
+import { sourceAddresses, type Failures } from './scenarios.js';
+import { accountsWithTokens, type Scale } from './scale-parts.js';
+
+/** The figures of the storm. */
+export interface StormFigures {
+  readonly stormHeld: number;
+  readonly totalHeld: number;
+  readonly back: number;
+  /** Seconds from the kill until 99 % / 100 % of the killed node's sessions were resumed elsewhere. */
+  readonly t99: number;
+  readonly t100: number;
+  readonly peakRate: number;
+  readonly refusals: Record<string, number>;
+  readonly gaveUp: Record<string, number>;
+  readonly audit: { sessions: number; over: number; ghosts: number };
+}
+
+interface StormStatus {
+  readonly reconnected: number;
+  readonly reconnectTimes: number[];
+  readonly refusals: Record<string, number>;
+  readonly gaveUp: Record<string, number>;
+}
+
+/** Longest wait for the storm's clients to come back. */
+const STORM_WAIT_MS = 4 * 60_000;
+
+type Held = Failures & { held: number };
+
+/** Runs the storm with `storm` sessions on the node that is killed (and 8/19 of that on each other node). */
+export async function stormScale(s: Scale, storm: number): Promise<StormFigures> {
+  const { cluster, loaders, log } = s;
+  const [victim, ...others] = cluster.servers;
+  const [victimUrl, ...otherUrls] = cluster.urls;
+  const [stormLoader, ...otherLoaders] = loaders;
+  if (!victim || !stormLoader || others.length === 0 || otherLoaders.length === 0) throw new Error('the storm needs two gateways and two load processes');
+  const victimId = await victim.call<string>('id');
+  const stormNames = Array.from({ length: storm }, (_, k) => `st_${k}`);
+  const otherTotal = Math.round((storm * 8) / 19) * others.length;
+  const perLoader = Math.ceil(otherTotal / otherLoaders.length);
+  log(`storm: ${storm} client-library sessions on ${victimId}, ${otherTotal} on the ${others.length} other nodes`);
+  const [stormAccounts] = await Promise.all([
+    accountsWithTokens(victim, stormNames),
+    ...otherLoaders.map(async (w, i) => {
+      const names = Array.from({ length: Math.min(perLoader, otherTotal - i * perLoader) }, (_, k) => `so${i}_${k}`);
+      await w.call('setLanes', { key: 'storm-others', lanes: [await accountsWithTokens(others[i % others.length]!, names)] });
+    }),
+  ]);
+  const until = Date.now() + 4 * 60_000; // logins of the setup, at most (a loaded machine holds fewer, and says so)
+  const [stormHeld, ...otherHeld] = await Promise.all([
+    stormLoader.call<Held>('holdClients', { accounts: stormAccounts, urls: [victimUrl], pool: cluster.urls, from: sourceAddresses(0, 256), concurrency: 64, until }, 600_000),
+    ...otherLoaders.map((w, i) => w.call<Held>('hold', { key: 'storm-others', urls: otherUrls, concurrency: 64, from: sourceAddresses(i + 1, 256), until }, 600_000)),
+  ]);
+  const totalHeld = stormHeld!.held + otherHeld.reduce((a, r) => a + r.held, 0);
+  log(`storm: held ${stormHeld!.held} on the victim (${stormHeld!.failures} failed: ${stormHeld!.firstError}), ${totalHeld} in all; killing ${victimId}`);
+
+  await stormLoader.call('gatewayDown', { url: victimUrl });
+  const t0 = Date.now();
+  victim.proc.kill('SIGKILL');
+  let status: StormStatus;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    status = await stormLoader.call<StormStatus>('stormStatus');
+    const gaveUp = Object.values(status.gaveUp).reduce((a, x) => a + x, 0);
+    if (status.reconnected + gaveUp >= stormHeld!.held || Date.now() - t0 > STORM_WAIT_MS) break;
+  }
+  const times = status.reconnectTimes.map((t) => (t - t0) / 1000).sort((a, b) => a - b);
+  const at = (q: number): number => (times.length >= Math.ceil(q * stormHeld!.held) ? times[Math.ceil(q * stormHeld!.held) - 1]! : Infinity);
+  const perSecond = new Map<number, number>();
+  for (const t of times) perSecond.set(Math.floor(t), (perSecond.get(Math.floor(t)) ?? 0) + 1);
+  log(`storm: ${status.reconnected} back; waiting for lease_ttl (${s.leaseTtl} s) to pass since the kill`);
+  await new Promise((r) => setTimeout(r, Math.max(0, t0 + (s.leaseTtl + 3) * 1000 - Date.now())));
+  const audit = await others[0]!.call<StormFigures['audit']>('audit', { accounts: stormNames.map((name) => ({ domain: BENCH_DOMAIN, name })), limit: 1, ghostOf: victimId }, 300_000);
+  log(`storm: audit ${JSON.stringify(audit)}; closing`);
+  await Promise.all([stormLoader.call('releaseClients', {}, 600_000), ...otherLoaders.map((w) => w.call('release', {}, 600_000))]);
+  return {
+    stormHeld: stormHeld!.held,
+    totalHeld,
+    back: status.reconnected,
+    t99: at(0.99),
+    t100: at(1),
+    peakRate: Math.max(0, ...perSecond.values()),
+    refusals: status.refusals,
+    gaveUp: status.gaveUp,
+    audit,
+  };
+}

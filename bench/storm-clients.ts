@@ -1,0 +1,115 @@
+/**
+ * The client side of the reconnect storm (npm run bench:scale), in a load
+ * worker: sessions held by the client library itself (TimClient, whose
+ * reconnect resumes with the resume token after exponential backoff with full
+ * jitter), behind a stand-in for a load balancer: the WebSocket constructor
+ * sends a connection meant for a gateway known to be down to a random live one.
+ */
+import type { ClientOptions } from 'ws';
+import { nodeWebSocket } from '../src/client/node-socket.js';
+import { TimClient } from '../src/client/node.js';
+import { ClientType } from '../src/protocol/type-codes.js';
+import type { LaneAccount } from './load-worker.js';
+
+/** Gateways the balancer no longer sends connections to. */
+const down = new Set<string>();
+let live: string[] = [];
+const clients: TimClient[] = [];
+
+/** What happened to the held sessions since they were opened. */
+const status = {
+  dropped: 0,
+  reconnected: 0,
+  /** Epoch ms of each successful resume. */
+  reconnectTimes: [] as number[],
+  /** Refusals seen in ACKs while resuming, by error code. */
+  refusals: {} as Record<string, number>,
+  /** Clients that stopped reconnecting, by reason. */
+  gaveUp: {} as Record<string, number>,
+};
+
+/** One WebSocket constructor per source address, routing around the gateways that are down. */
+const routed = new Map<string, ReturnType<typeof nodeWebSocket>>();
+function routedSocket(from: string): ReturnType<typeof nodeWebSocket> {
+  let ctor = routed.get(from);
+  if (!ctor) {
+    const Base = nodeWebSocket({ ws: { localAddress: from, handshakeTimeout: 10_000 } satisfies ClientOptions });
+    ctor = class RoutedWebSocket extends Base {
+      constructor(url: string) {
+        super(down.has(url) && live.length ? live[Math.floor(Math.random() * live.length)]! : url);
+      }
+    };
+    routed.set(from, ctor);
+  }
+  return ctor;
+}
+
+interface HoldClientsArgs {
+  readonly accounts: LaneAccount[];
+  /** Where the clients log in first. */
+  readonly urls: string[];
+  /** Every gateway behind the balancer. */
+  readonly pool: string[];
+  readonly from: string[];
+  readonly concurrency: number;
+  /** Epoch ms after which no new login starts. */
+  readonly until: number;
+}
+
+/** Logs each account in with its token through a TimClient (round-robin over urls and source addresses) and keeps it. */
+async function holdClients(a: HoldClientsArgs): Promise<{ held: number; failures: number; firstError: string }> {
+  live = a.pool.filter((u) => !down.has(u));
+  let next = 0;
+  let failures = 0;
+  let firstError = '';
+  await Promise.all(
+    Array.from({ length: a.concurrency }, async () => {
+      while (next < a.accounts.length && Date.now() < a.until) {
+        const i = next++;
+        const acc = a.accounts[i]!;
+        const c = new TimClient(a.urls[i % a.urls.length]!, { WebSocket: routedSocket(a.from[i % a.from.length]!), reconnect: true });
+        c.on('close', (e) => e.reconnect && status.dropped++);
+        c.on('reconnected', () => {
+          status.reconnected++;
+          status.reconnectTimes.push(Date.now());
+        });
+        c.on('frame', (f) => {
+          const code = f.type === ClientType.ACK ? (f.payload as { error?: { code?: number } }).error?.code : undefined;
+          if (code) status.refusals[code] = (status.refusals[code] ?? 0) + 1;
+        });
+        c.on('reconnectFailed', (e) => (status.gaveUp[e.reason] = (status.gaveUp[e.reason] ?? 0) + 1));
+        try {
+          const ack = await c.login({ domain: acc.domain, name: acc.name, token: acc.token, resource: 'bench', termtyp: 1 });
+          if (!ack.ok) throw new Error(`login refused: ${ack.error?.code}`);
+          clients.push(c);
+        } catch (e) {
+          failures++;
+          firstError ||= String(e);
+          c.terminate();
+        }
+      }
+    }),
+  );
+  return { held: clients.length, failures, firstError };
+}
+
+/** The balancer stops sending connections to `url`. */
+function gatewayDown(a: { url: string }): void {
+  down.add(a.url);
+  live = live.filter((u) => u !== a.url);
+}
+
+/** Closes every client (no reconnect). */
+async function releaseClients(): Promise<number> {
+  const all = clients.splice(0);
+  for (let i = 0; i < all.length; i += 500) await Promise.all(all.slice(i, i + 500).map((c) => c.close()));
+  return all.length;
+}
+
+/** RPC handlers of the storm, merged into the load worker's. */
+export const stormHandlers = {
+  holdClients,
+  gatewayDown,
+  releaseClients,
+  stormStatus: () => status,
+};
