@@ -78,6 +78,7 @@ describe('reconnect storm', () => {
       login_rate_account: open,
       unauth_per_ip: 100_000,
       pending_per_ip: 100_000,
+      password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 },
       auth_timeout: 120,
       log_summary_interval: 0,
     };
