@@ -5,15 +5,12 @@
  * hold throughout, every logged-in socket is listed afterwards and nothing
  * else is, and once the sockets are gone no session stays.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import { TimClient } from '../src/client/node.js';
 import { keySlot } from '../src/session/key-slot.js';
 import { RedisKeys } from '../src/session/redis-keys.js';
-import { onCleanup, PWD, tempDir, waitFor } from './helpers.js';
-import { cheapHash } from './support/cheap-hash.js';
+import { onCleanup, PWD, pwdHash, tempDir, waitFor, writeUsers } from './helpers.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { redisSuitesEnabled } from './support/redis-server.js';
 import { RedisClusterServers } from './support/redis-topologies.js';
@@ -29,8 +26,8 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
     onCleanup(() => cluster.stop());
     const dir = tempDir();
     const names = Array.from({ length: 10 }, (_, i) => `busy${i}`);
-    const hash = await cheapHash(PWD);
-    writeFileSync(join(dir, 'users.json'), JSON.stringify(names.map((name) => ({ domain: '', name, pwd: hash }))));
+    await writeUsers(dir, names.map((name) => ({ domain: '', name })));
+    const hash = await pwdHash();
     const config = (id: string) => ({
       gateway_id: id,
       users: 'users.json',

@@ -7,14 +7,11 @@
  * limits hold.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import { TimClient } from '../src/client/node.js';
 import type { TimAck } from '../src/protocol/types.js';
-import { onCleanup, PWD, tempDir, waitFor } from './helpers.js';
-import { cheapHash } from './support/cheap-hash.js';
+import { onCleanup, PWD, pwdHash, tempDir, waitFor, writeUsers } from './helpers.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { redisSuitesEnabled } from './support/redis-server.js';
 import { SentinelServers } from './support/redis-topologies.js';
@@ -30,8 +27,8 @@ describe.skipIf(!redisSuitesEnabled() || !sentinelAvailable)('Sentinel (master +
     onCleanup(() => set.stop());
     const dir = tempDir();
     const names = Array.from({ length: 100 }, (_, i) => `s${i}`);
-    const hash = await cheapHash(PWD);
-    writeFileSync(join(dir, 'users.json'), JSON.stringify(names.map((name) => ({ domain: '', name, pwd: hash }))));
+    await writeUsers(dir, names.map((name) => ({ domain: '', name })));
+    const hash = await pwdHash();
     const config = (id: string) => ({
       gateway_id: id,
       users: 'users.json',
