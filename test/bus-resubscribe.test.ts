@@ -13,6 +13,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loggedIn, metricValue, onCleanup, startGateway, waitFor } from './helpers.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 
 /** A logger that keeps every line it writes. */
 function keptLogger(lines: Record<string, unknown>[]) {
@@ -49,5 +50,28 @@ describe.skipIf(!redisSuitesEnabled())('cluster mode: a lost pub/sub subscriptio
     expect(linesA.some((l) => l.msg === 'pub/sub subscription lost: commands for this node may be missed until it resubscribes')).toBe(true);
     expect(linesA.some((l) => l.msg === 'pub/sub subscription back: reconciling this node\'s sockets with the table')).toBe(true);
     expect(await laptop.ping()).toBeUndefined();
+  }, 30_000);
+
+  it('a gateway closed while its pub/sub connection is reconnecting leaves no unhandled rejection behind (nothing re-subscribes on a closed connection)', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const proxy = await TcpProxy.start(redis.port);
+    onCleanup(() => proxy.close());
+    const rejections: unknown[] = [];
+    const collect = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', collect);
+    onCleanup(async () => void process.off('unhandledRejection', collect));
+    const gw = await startGateway({ redis: { url: `redis://127.0.0.1:${proxy.port}` }, heartbeat_interval: 3600 });
+
+    // the network drops; both connections come back, and the answers to their ready check (INFO) are held back
+    proxy.holdAfter('\r\ninfo\r\n');
+    proxy.dropAll();
+    await waitFor(() => proxy.holding === 2, 10_000, 'both connections to send their ready check');
+    // the gateway shuts down meanwhile; then the answers arrive on its closed connections
+    await gw.close();
+    proxy.release();
+    await waitFor(() => proxy.connections === 0, 10_000, 'the proxy to see both connections closed');
+    await new Promise((r) => setImmediate(r));
+    expect(rejections).toEqual([]);
   }, 30_000);
 });

@@ -87,7 +87,7 @@ export class RedisBus implements Bus {
     return this.keys.sharded ? this.pub.spublish(channel, message) : this.pub.publish(channel, message);
   }
 
-  /** Subscribes to this node's channel and the event channel (ioredis re-subscribes after reconnects). */
+  /** Subscribes to this node's channel and the event channel (again after each reconnect: see resubscribed()). */
   async start(): Promise<void> {
     // (sharded: one channel per call, each on its own slot)
     if (this.keys.sharded) for (const c of this.channels) await this.sub.ssubscribe(c);

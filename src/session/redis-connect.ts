@@ -43,7 +43,7 @@ const hostPort = (a: string): { host: string; port: number } => {
   return { host, port };
 };
 
-/** Builds (not yet connected) a client for the configured topology; `subscriber` = a connection for sharded pub/sub. */
+/** Builds (not yet connected) a client for the configured topology; `subscriber` = the pub/sub connection (sharded on Redis Cluster). */
 function build(opts: RedisOptions, subscriber: boolean): RedisClient {
   const timeoutMs = (opts.command_timeout ?? redisDefaults.command_timeout) * 1000;
   const base: IoRedisOptions = {
@@ -71,6 +71,10 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
       slotsRefreshTimeout: timeoutMs,
     });
   }
+  // RedisBus subscribes again itself once a connection is back, and catches a
+  // failure; ioredis's own re-subscribe is an unobserved promise that rejects
+  // (crashing the process) when the connection closes during its handshake.
+  if (subscriber) base.autoResubscribe = false;
   if (opts.sentinels) {
     return new Redis({
       ...base,
