@@ -1,9 +1,10 @@
 /**
- * No upward imports (issue 10, reshape): the auth layer's token checks reach
- * the session store only through the TokenStore port (src/auth/token-store.ts),
- * so src/auth/token.ts and everything it imports stay clear of src/session/.
+ * No upward imports (issue 10, reshape): the auth layer reaches the session
+ * store only through its ports (src/auth/token-store.ts for tokens and listed
+ * sessions, src/auth/jwt-revocations.ts for revoked JWTs), so no file of
+ * src/auth/, nor anything it imports, imports from src/session/.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-root.js';
@@ -26,5 +27,13 @@ describe('layers', () => {
     const reached = [...importsOf(join(src, 'auth', 'token.ts'))].map((f) => relative(src, f));
     expect(reached.length).toBeGreaterThan(0);
     expect(reached.filter((f) => f.startsWith('session/'))).toEqual([]);
+  });
+
+  it('no file of src/auth/ imports from src/session/, directly or through another file', () => {
+    const src = join(packageRoot, 'src');
+    const files = readdirSync(join(src, 'auth')).filter((f) => f.endsWith('.ts'));
+    expect(files).toEqual(expect.arrayContaining(['gateway-token.ts', 'login-authenticator.ts', 'jwt-revocations.ts']));
+    const upward = files.flatMap((f) => [...importsOf(join(src, 'auth', f))].map((t) => relative(src, t)).filter((t) => t.startsWith('session/')).map((t) => `auth/${f} -> ${t}`));
+    expect(upward).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventKind } from '../src/protocol/types.js';
-import { presenceJson, presenceKinds } from '../src/session/presence-json.js';
+import { presenceJson, presenceKinds } from '../src/protocol/presence-json.js';
 
 describe('presence event JSON (PROTOCOL.md section 12)', () => {
   it('spells the kind in lower case, keeps every field, and drops unknown kinds', () => {

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.js';
 import { retryDelay, RETRY_BASE_MS, RETRY_MAX_MS } from '../src/webhooks/backoff.js';
-import type { PresenceJson } from '../src/session/presence-json.js';
+import type { PresenceJson } from '../src/protocol/presence-json.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
 import { connect, loggedIn, metricValue, PWD, startGateway, waitFor } from './helpers.js';
 import { signatureValid, startService, type SeenRequest } from './support/http-service.js';

@@ -4,9 +4,9 @@
  * carries over the limits and the JWT of that session's identity.
  */
 import { ErrorCode, failure } from '../errors.js';
-import type { SessionRegistry } from '../session/registry.js';
 import { accept, refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
 import { checkToken } from './token.js';
+import type { GatewayTokenStore } from './token-store.js';
 
 /** True when `token` has the shape of a gateway token (`r.…` or `l.…`), whether or not it is live. */
 export function isGatewayToken(token: string): boolean {
@@ -15,7 +15,7 @@ export function isGatewayToken(token: string): boolean {
 
 /** Accepts live resume and login tokens of the presented account; anything else is 4115. */
 export class GatewayTokenAuthenticator implements Authenticator {
-  constructor(private readonly registry: SessionRegistry) {}
+  constructor(private readonly registry: GatewayTokenStore) {}
 
   async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
     const check = await checkToken(this.registry, c.domain, c.name, c.token, now);

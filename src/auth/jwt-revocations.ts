@@ -1,11 +1,8 @@
 /**
  * Revoked JWTs: a JWT whose session was kicked or logged out is refused
  * (4115) until its own expiry. Embedded mode keeps them in memory; cluster
- * mode in one Redis key per revoked JWT under the account's hash tag
- * (`{domain:name}:j:<key>`), expiring with the JWT, so every node sees it.
+ * mode in Redis (src/session/redis-revocations.ts), so every node sees them.
  */
-import type { RedisClient } from '../session/redis-connect.js';
-import { keyPart, type RedisKeys } from '../session/redis-keys.js';
 import type { Revocation } from './authenticator.js';
 
 /** Where revoked JWTs are kept. */
@@ -40,23 +37,5 @@ export class MemoryRevocations implements JwtRevocations {
       else if (!first || exp < first[1]) first = [k, exp];
     }
     if (this.until.size >= this.max && first) this.until.delete(first[0]);
-  }
-}
-
-/** Revocations in Redis, shared by every node of the cluster. */
-export class RedisRevocations implements JwtRevocations {
-  constructor(private readonly client: RedisClient, private readonly keys: RedisKeys) {}
-
-  private key(domain: string, name: string, key: string): string {
-    return `${this.keys.prefix}${this.keys.tag(domain, name)}:j:${keyPart(key)}`;
-  }
-
-  async revoke(domain: string, name: string, r: Revocation, now: number): Promise<void> {
-    if (r.expires <= now) return;
-    await this.client.set(this.key(domain, name, r.key), '1', 'PX', r.expires - now);
-  }
-
-  async isRevoked(domain: string, name: string, key: string): Promise<boolean> {
-    return (await this.client.exists(this.key(domain, name, key))) === 1;
   }
 }

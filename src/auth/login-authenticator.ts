@@ -11,7 +11,6 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/defaults.js';
 import { configPath } from '../config/load.js';
 import { ErrorCode, failure } from '../errors.js';
-import type { SessionRegistry } from '../session/registry.js';
 import { refuse, type AuthOutcome, type Authenticator, type Credentials, type Revocation } from './authenticator.js';
 import { AuthUrlAuthenticator } from './auth-url.js';
 import { GatewayTokenAuthenticator, isGatewayToken } from './gateway-token.js';
@@ -19,12 +18,14 @@ import { JwtAuthenticator, looksLikeJwt } from './jwt.js';
 import type { JwtRevocations } from './jwt-revocations.js';
 import { PasswordAuthenticator } from './password.js';
 import { PasswordChecks } from './password-checks.js';
+import type { GatewayTokenStore } from './token-store.js';
 
 /** What the login authenticator is built from. */
 export interface LoginAuthenticatorDeps {
   readonly config: Config;
   readonly gatewayId: string;
-  readonly registry: SessionRegistry;
+  /** The session table, seen through the gateway tokens' port. */
+  readonly registry: GatewayTokenStore;
   readonly revocations: JwtRevocations;
   readonly log: Logger;
   /** Where auth_url metrics register. */

@@ -1,8 +1,10 @@
 /**
- * The narrow port through which gateway tokens (src/auth/token.ts) reach the
- * session store: a stored token is looked up or consumed, nothing more. The
- * session registries implement it; the auth layer never imports them.
+ * The narrow ports through which gateway tokens (src/auth/token.ts,
+ * src/auth/gateway-token.ts) reach the session store: a stored token is
+ * looked up or consumed, an account's listed sessions read, nothing more. The
+ * session registries implement them; the auth layer never imports them.
  */
+import type { LimitsOverride, Revocation } from './authenticator.js';
 
 /** A stored token: the SHA-256 of its secret (hex) and where it leads. */
 export interface TokenRecord {
@@ -27,4 +29,19 @@ export interface TokenStore {
    * leaves the token alone, so knowing an id does not let anyone burn it.
    */
   takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null>;
+}
+
+/** A session the table lists, as a resume sees it: the identity it logged in with. */
+export interface ListedIdentity {
+  readonly ssid: string;
+  /** Per-account limits its identity brought (auth_url answer, JWT claims). */
+  readonly limits?: LimitsOverride;
+  /** A JWT login: revoked when the session ends. */
+  readonly revocation?: Revocation;
+}
+
+/** What the gateway-token strategy needs of the store: the tokens, and the account's listed sessions. */
+export interface GatewayTokenStore extends TokenStore {
+  /** The account's listed sessions. */
+  list(domain: string, name: string): Promise<readonly ListedIdentity[]>;
 }

@@ -2,7 +2,7 @@
  * Validation of the identity keys of tim.json (auth_url, jwt, webhooks):
  * every mistake names the key and what it must be.
  */
-import { presenceKinds } from '../session/presence-json.js';
+import { presenceKinds } from '../protocol/presence-json.js';
 import { jwtAlgorithms } from './identity-options.js';
 
 type Rule = (value: unknown) => string | null;

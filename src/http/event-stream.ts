@@ -13,7 +13,7 @@ import { ErrorCode, failure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AdmEvent } from '../protocol/types.js';
 import type { AdminService } from '../session/admin-service.js';
-import { presenceJson } from '../session/presence-json.js';
+import { presenceJson } from '../protocol/presence-json.js';
 import { failureReply, type HttpReply } from './http-reply.js';
 import { queryFields } from './parse-request.js';
 import type { RequestContext } from './router.js';

@@ -3,7 +3,8 @@
  * set in tim.json) the shared Redis table, pub/sub bus and node lease of
  * cluster mode (README, "Cluster mode").
  */
-import { MemoryRevocations, RedisRevocations, type JwtRevocations } from '../auth/jwt-revocations.js';
+import { MemoryRevocations, type JwtRevocations } from '../auth/jwt-revocations.js';
+import { RedisRevocations } from './redis-revocations.js';
 import type { Logger } from 'pino';
 import { redisDefaults, type Config } from '../config/defaults.js';
 import { limitsFor } from '../policy/limits.js';

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Counter, Gauge } from 'prom-client';
 import { JsonPoster, type PostResult } from '../http/post-json.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
-import type { PresenceJson } from '../session/presence-json.js';
+import type { PresenceJson } from '../protocol/presence-json.js';
 import { retryDelay } from './backoff.js';
 
 /** Most events in one batch. */

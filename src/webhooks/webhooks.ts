@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config/defaults.js';
 import type { AdmEvent } from '../protocol/types.js';
-import { presenceJson, presenceKinds, type PresenceKind } from '../session/presence-json.js';
+import { presenceJson, presenceKinds, type PresenceKind } from '../protocol/presence-json.js';
 import { WebhookSender, type WebhookMetrics } from './webhook-sender.js';
 
 /** The hooks of one node. */

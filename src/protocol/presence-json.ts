@@ -2,7 +2,7 @@
  * The JSON form of a presence event (PROTOCOL.md section 12), shared by the
  * webhooks and the HTTP API's event stream so both speak the same shape.
  */
-import { EventKind, type AdmEvent } from '../protocol/types.js';
+import { EventKind, type AdmEvent } from './types.js';
 
 /** An event as webhooks and SSE carry it. */
 export interface PresenceJson {
