@@ -7,6 +7,7 @@ import { issueLoginToken, issueResumeToken, randomId } from '../src/auth/token.j
 import { loadConfig } from '../src/config/load.js';
 import { Gateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
+import { limitsFor } from '../src/policy/limits.js';
 import { probeHandlers } from './server-probe.js';
 import { childArgs, serveRpc } from './rpc.js';
 
@@ -22,6 +23,22 @@ const gateway = await Gateway.start(config, { logger: createLogger(config.log_le
 const registry = gateway.store.registry;
 const tokenLife = () => Date.now() + 3600_000;
 
+/**
+ * What a password login followed by a clean close leaves behind (PROTOCOL.md
+ * rule 6): the session is registered with its resume token, as a login does,
+ * then removed; the token stays. Returns the token.
+ */
+async function loggedInAndClosed(acc: Account): Promise<string> {
+  const now = Date.now();
+  const t = issueResumeToken(acc.domain, acc.name, randomId(12), tokenLife());
+  const { ssid } = t.record;
+  const session = { ssid, domain: acc.domain, name: acc.name, resource: 'bench', termtyp: 0, loginTime: now, refreshTime: now, ip: '127.0.0.1', gateway: gateway.id, connId: `mint-${ssid}` };
+  const r = await registry.login({ session, limits: limitsFor(config, acc.domain), kick: [], token: t.record, now });
+  if (!r.ok) throw new Error(`cannot mint a resume token for ${acc.name}: login refused with ${r.code}`);
+  await registry.remove(acc.domain, acc.name, ssid, session.connId);
+  return t.token;
+}
+
 serveRpc({
   ...probeHandlers,
   url: () => gateway.clientUrl,
@@ -32,9 +49,7 @@ serveRpc({
   mintResume: async (a: { accounts: Account[] }) => {
     const out: string[] = [];
     for (let i = 0; i < a.accounts.length; i += 100) {
-      const ts = a.accounts.slice(i, i + 100).map((acc) => issueResumeToken(acc.domain, acc.name, randomId(12), tokenLife()));
-      await Promise.all(ts.map((t) => registry.putResumeToken(t.record)));
-      out.push(...ts.map((t) => t.token));
+      out.push(...(await Promise.all(a.accounts.slice(i, i + 100).map(loggedInAndClosed))));
     }
     return out;
   },

@@ -43,13 +43,14 @@ export function registryConformance(name: string, create: () => Promise<Registry
       return { ssid, domain: 'd', name: 'n', resource: `dev-${ssid}`, termtyp: 0, loginTime: now - age, refreshTime: now - age, ip: '127.0.0.1', gateway: f.gatewayId, connId: `c${seq}`, ...over };
     };
     const token = (ssid: string, hash: string, expires = now + 60_000, domain = 'd', name = 'n'): TokenRecord => ({ domain, name, ssid, hash, expires });
-    const login = (session: SessionInfo, lim: Limits, extra: { kick?: string[]; resumeHash?: string } = {}): Promise<LoginResult> =>
+    /** A login at `now` (or `at`); its resume token is `h-<ssid>` (or `tokenHash`), expiring a minute later (or at `tokenExpires`). */
+    const login = (session: SessionInfo, lim: Limits, extra: { kick?: string[]; resumeHash?: string; tokenHash?: string; tokenExpires?: number; at?: number } = {}): Promise<LoginResult> =>
       reg.login({
         session,
         limits: lim,
         kick: extra.kick ?? [],
-        token: token(session.ssid, `h-${session.ssid}`, now + 60_000, session.domain, session.name),
-        now,
+        token: token(session.ssid, extra.tokenHash ?? `h-${session.ssid}`, extra.tokenExpires ?? now + 60_000, session.domain, session.name),
+        now: extra.at ?? now,
         ...(extra.resumeHash !== undefined ? { resumeHash: extra.resumeHash } : {}),
       });
     const admit = async (session: SessionInfo, lim = limits(100, 100)): Promise<SessionInfo> => {
@@ -58,6 +59,12 @@ export function registryConformance(name: string, create: () => Promise<Registry
       return session;
     };
     const listed = async (domain = 'd', name = 'n'): Promise<string[]> => ssids(await reg.list(domain, name));
+    /** A session that logged in and closed cleanly: only its resume token (`hash`, expiring at `expires`) stays. */
+    const closed = async (ssid: string, hash: string, expires = now + 60_000, domain = 'd', name = 'n'): Promise<void> => {
+      const s = sess(ssid, 0, { domain, name });
+      expect((await login(s, limits(100, 100), { tokenHash: hash, tokenExpires: expires })).ok).toBe(true);
+      expect(await reg.remove(domain, name, ssid, s.connId)).toEqual(s);
+    };
 
     it('accepts logins within the limits and lists the account oldest first', async () => {
       const a = await admit(sess('a', 3000, { extend: { uid: '42', 'key with space': 'välue' } }));
@@ -126,7 +133,7 @@ export function registryConformance(name: string, create: () => Promise<Registry
     it('the AUTH kick list logs out own sessions first and revokes their tokens, even when the login then fails', async () => {
       await admit(sess('a', 3000, { termtyp: 1 }));
       await admit(sess('b', 2000, { termtyp: 2 }));
-      await reg.putResumeToken(token('b', 'hb'));
+      expect(await reg.getResumeToken('d', 'n', 'b', now)).toMatchObject({ hash: 'h-b' });
       const r = await login(sess('c', 0, { termtyp: 1 }), limits(3, 1), { kick: ['b', 'nope', 'c'] });
       expect(!r.ok && [r.code, ssids(r.blocking), ssids(r.removed)]).toEqual([4111, ['a'], ['b']]);
       expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
@@ -138,15 +145,14 @@ export function registryConformance(name: string, create: () => Promise<Registry
 
     it('a resume replaces its ssid in place (keeping loginTime), not counting itself; a wrong or missing token is 4115', async () => {
       const a = await admit(sess('a', 5000), limits(1, 1));
-      await reg.putResumeToken(token('a', 'ha'));
       const again = sess('a', 0, { connId: 'new-conn', resource: 'phone2' });
       expect(await login(again, limits(1, 1), { resumeHash: 'wrong' })).toMatchObject({ ok: false, code: 4115 });
-      expect(await login(sess('x', 0), limits(1, 1), { resumeHash: 'ha' })).toMatchObject({ ok: false, code: 4115 });
-      const r = await login(again, limits(1, 1), { resumeHash: 'ha' });
+      expect(await login(sess('x', 0), limits(1, 1), { resumeHash: 'h-a' })).toMatchObject({ ok: false, code: 4115 });
+      const r = await login(again, limits(1, 1), { resumeHash: 'h-a', tokenHash: 'h2-a' });
       expect(r).toMatchObject({ ok: true, evicted: [], removed: [] });
       expect(r.ok && r.replaced).toEqual(a);
       expect(await reg.list('d', 'n')).toEqual([{ ...again, loginTime: a.loginTime }]);
-      expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ hash: 'h-a' });
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ hash: 'h2-a' });
     });
 
     it('a resume in place with another termtyp is decided against devicetype_limit next to the other sessions', async () => {
@@ -162,17 +168,17 @@ export function registryConformance(name: string, create: () => Promise<Registry
     });
 
     it('an expired resume token is 4115; a resume after a clean close is a login under the same ssid that obeys the limits', async () => {
+      await closed('old', 'ho', now + 1000);
+      expect(await reg.getResumeToken('d', 'n', 'old', now)).toMatchObject({ hash: 'ho' });
+      expect(await login(sess('old', 0), limits(5, 5), { resumeHash: 'ho', at: now + 1000 })).toMatchObject({ ok: false, code: 4115 });
       const a = await admit(sess('a', 5000), limits(1, 1));
-      await reg.putResumeToken(token('a', 'ha'));
-      await reg.putResumeToken(token('old', 'ho', now - 1));
-      expect(await login(sess('old', 0), limits(5, 5), { resumeHash: 'ho' })).toMatchObject({ ok: false, code: 4115 });
       expect(await reg.remove('d', 'n', 'a', a.connId)).toEqual(a);
-      expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ ssid: 'a', hash: 'ha' });
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ ssid: 'a', hash: 'h-a' });
       await admit(sess('b', 1000), limits(1, 1));
-      const r = await login(sess('a', 0), limits(1, 1), { resumeHash: 'ha' });
+      const r = await login(sess('a', 0), limits(1, 1), { resumeHash: 'h-a' });
       expect(!r.ok && [r.code, ssids(r.blocking)]).toEqual([4111, ['b']]);
       await reg.removeSessions('d', 'n', ['b']);
-      expect(await login(sess('a', 0), limits(1, 1), { resumeHash: 'ha' })).toMatchObject({ ok: true, replaced: null });
+      expect(await login(sess('a', 0), limits(1, 1), { resumeHash: 'h-a' })).toMatchObject({ ok: true, replaced: null });
     });
 
     it('a blocked account gets 4110 until the block ends or is lifted', async () => {
@@ -188,7 +194,6 @@ export function registryConformance(name: string, create: () => Promise<Registry
 
     it('remove only takes a session its socket still holds, and keeps its resume token', async () => {
       const a = await admit(sess('a', 0));
-      await reg.putResumeToken(token('a', 'ha'));
       expect(await reg.remove('d', 'n', 'a', 'someone-else')).toBeNull();
       expect(await reg.remove('d', 'n', 'a', a.connId)).toEqual(a);
       expect(await reg.remove('d', 'n', 'a', a.connId)).toBeNull();
@@ -199,12 +204,11 @@ export function registryConformance(name: string, create: () => Promise<Registry
       await admit(sess('a', 3000));
       await admit(sess('b', 2000));
       await admit(sess('c', 1000));
-      await reg.putResumeToken(token('a', 'ha'));
-      await reg.putResumeToken(token('b', 'hb'));
       expect(ssids(await reg.removeSessions('d', 'n', ['nope', 'a']))).toEqual(['a']);
       expect(await reg.getResumeToken('d', 'n', 'a', now)).toBeNull();
       expect(await reg.getResumeToken('d', 'n', 'b', now)).not.toBeNull();
-      await reg.putResumeToken(token('closed', 'hx'));
+      await closed('closed', 'hx');
+      expect(await reg.getResumeToken('d', 'n', 'closed', now)).not.toBeNull();
       expect(ssids(await reg.removeSessions('d', 'n', null))).toEqual(['b', 'c']);
       expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
       expect(await reg.getResumeToken('d', 'n', 'closed', now)).toBeNull();
@@ -222,12 +226,12 @@ export function registryConformance(name: string, create: () => Promise<Registry
 
     it(`keeps at most ${MAX_IDLE_RESUME_TOKENS} resume tokens of unlisted sessions per account, dropping those expiring first, never those of listed sessions`, async () => {
       await admit(sess('live', 1000));
-      for (let i = 0; i < MAX_IDLE_RESUME_TOKENS + 5; i++) await reg.putResumeToken(token(`idle${i}`, 'h', now + 60_000 + i));
+      // each closed session's token is stored while its session is listed: the cap looks at the next store
+      for (let i = 0; i < MAX_IDLE_RESUME_TOKENS + 5; i++) await closed(`idle${i}`, 'h', now + 60_000 + i);
+      await admit(sess('x', 0));
       expect(await reg.getResumeToken('d', 'n', 'live', now)).not.toBeNull();
       for (let i = 0; i < 5; i++) expect(await reg.getResumeToken('d', 'n', `idle${i}`, now)).toBeNull();
       for (let i = 5; i < MAX_IDLE_RESUME_TOKENS + 5; i++) expect(await reg.getResumeToken('d', 'n', `idle${i}`, now)).not.toBeNull();
-      await admit(sess('x', 0));
-      expect(await reg.getResumeToken('d', 'n', 'idle5', now)).not.toBeNull();
       expect(await reg.getResumeToken('d', 'n', 'x', now)).not.toBeNull();
     });
 
@@ -246,9 +250,8 @@ export function registryConformance(name: string, create: () => Promise<Registry
       await admit(sess('b', 0, { domain: 'd1', name: 'n1' }));
       await admit(sess('c', 0, { domain: 'd1', name: 'n2' }));
       await admit(sess('e', 0, { domain: '', name: 'n1' }));
-      await reg.putResumeToken(token('a', 'h', now + 60_000, 'd1', 'n1'));
-      await reg.putResumeToken(token('x', 'h', now + 60_000, 'd3', 'n9'));
-      await reg.putResumeToken(token('y', 'h', now - 1, 'd3', 'n9'));
+      await closed('x', 'h', now + 60_000, 'd3', 'n9');
+      await closed('y', 'h', now - 1, 'd3', 'n9');
       await reg.putLoginToken('L1', token('', 'h', now + 60_000, 'd1', 'n1'));
       await reg.block('d4', 'n', now + 60_000);
       expect(await reg.stats(Date.now())).toEqual({ sessions: 4, accounts: 3, perDomain: { d1: 3, '': 1 }, gateways: 1, tokens: 6, storedTokens: 6 });
@@ -257,9 +260,9 @@ export function registryConformance(name: string, create: () => Promise<Registry
     it('stats tells live from stored tokens; removeExpiredTokens removes the expired ones at once, reports how many, and leaves the live ones', async () => {
       const start = Date.now();
       const soon = start + 300;
-      await reg.putResumeToken(token('a', 'ha', start + 60_000, 'd', 'n'));
-      await reg.putResumeToken(token('b', 'hb', soon, 'd', 'n')); // its account keeps a live token
-      await reg.putResumeToken(token('c', 'hc', soon, 'd', 'm')); // its account's only token
+      await closed('a', 'ha', start + 60_000, 'd', 'n');
+      await closed('b', 'hb', soon, 'd', 'n'); // its account keeps a live token
+      await closed('c', 'hc', soon, 'd', 'm'); // its account's only token
       await reg.putLoginToken('L1', token('', 'h1', soon));
       await reg.putLoginToken('L2', token('', 'h2', start + 60_000));
       const counts = async () => {
@@ -292,7 +295,6 @@ export function registryConformance(name: string, create: () => Promise<Registry
       await admit(sess('a', 2000, { gateway: 'other-node' }));
       await admit(sess('b', 1000));
       await admit(sess('c', 0, { gateway: 'other-node', domain: 'd2' }));
-      await reg.putResumeToken(token('a', 'ha'));
       const removed = await reg.removeGateway('other-node');
       expect(ssids(removed).sort()).toEqual(['a', 'c']);
       expect(await listed()).toEqual(['b']);

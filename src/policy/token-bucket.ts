@@ -52,9 +52,4 @@ export class TokenBuckets {
     this.lastSweep = now;
     for (const [k, b] of this.buckets) if (now - b.at >= full) this.buckets.delete(k);
   }
-
-  /** Number of keys tracked (for tests and metrics). */
-  get size(): number {
-    return this.buckets.size;
-  }
 }

@@ -178,11 +178,6 @@ export class MemoryRegistry implements SessionRegistry {
     return this.sweep(now);
   }
 
-  async putResumeToken(rec: TokenRecord): Promise<void> {
-    this.storeToken(this.account(rec.domain, rec.name, true), rec);
-    this.prune(rec.domain, rec.name); // expired ones go, as in Redis (lua/put_token.lua)
-  }
-
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
     const t = this.account(domain, name)?.tokens.get(ssid);
     return t && t.expires > now ? t : null;

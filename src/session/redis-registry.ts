@@ -168,11 +168,6 @@ export class RedisRegistry implements SessionRegistry {
     if (removed.length) await this.index.afterRemove(removed).catch(() => {});
   }
 
-  async putResumeToken(rec: TokenRecord): Promise<void> {
-    const [sessions, tokens, counts, counters] = this.index.settleKeys(rec.domain, rec.name);
-    await scripts.putToken.run(this.client, [tokens!, sessions!, counts!, counters!], [rec.ssid, encodeToken(rec), rec.expires, Date.now()]);
-  }
-
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
     const raw = await this.client.hget(this.keys.tokens(domain, name), ssid);
     if (raw === null) return null;

@@ -42,7 +42,6 @@ export const scripts = {
   removeSessions: new RedisScript('remove_sessions'),
   reap: new RedisScript('reap'),
   touch: new RedisScript('touch'),
-  putToken: new RedisScript('put_token'),
   takeLoginToken: new RedisScript('take_login_token'),
   counts: new RedisScript('counts'),
   reconcile: new RedisScript('reconcile'),

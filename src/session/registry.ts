@@ -160,8 +160,6 @@ export interface SessionRegistry extends TokenStore {
    */
   removeExpiredTokens(now: number): Promise<number>;
 
-  /** Stores a resume token (one per ssid: a new one replaces the old). */
-  putResumeToken(rec: TokenRecord): Promise<void>;
   /** Stores a single-use login token under an id. */
   putLoginToken(id: string, rec: TokenRecord): Promise<void>;
 
