@@ -103,7 +103,7 @@ export class Gateway {
         liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
         lostPlace: (s, reason) => service.lostPlace(s, reason),
       };
-      await unwind.step('store start', () => store.start?.(hooks), () => store.registry.removeGateway(id));
+      await unwind.step('store start', () => store.start?.(hooks), () => store.leave?.());
       const tokens = new ResumeTokens(store.registry, tokenIndex);
       const meApi = createMeApi({ config, log, service, tokens, fallback: clientHttpHandler(config) });
       const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, meApi.handle, metrics), closeServer);
@@ -150,7 +150,7 @@ export class Gateway {
       this.clients.closeAll(CloseCode.SHUTDOWN);
       this.admins.closeAll(CloseCode.SHUTDOWN);
       await this.service.drain();
-      await this.store.registry.removeGateway(this.id).catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
+      await this.store.leave?.().catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
       await closeStore(this.store);
       this.metrics.close();

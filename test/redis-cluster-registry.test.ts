@@ -12,7 +12,7 @@ import { RedisBus } from '../src/session/redis-bus.js';
 import { RedisKeys } from '../src/session/redis-keys.js';
 import { waitFor } from './helpers.js';
 import { registryNode } from './support/registry-node.js';
-import { registryConformance } from './registry-conformance.js';
+import { clusterRegistryConformance } from './registry-conformance.js';
 import { redisSuitesEnabled } from './support/redis-server.js';
 import { RedisClusterServers } from './support/redis-topologies.js';
 
@@ -37,7 +37,7 @@ describe.skipIf(!enabled)('RedisRegistry on Redis Cluster (3 masters)', () => {
     await cluster?.stop();
   });
 
-  registryConformance('RedisRegistry on Redis Cluster', () => node('node-1'));
+  clusterRegistryConformance('RedisRegistry on Redis Cluster', () => node('node-1'));
 
   it('reap, stats and findSessions read the indexes and counters: no SCAN on any master', async () => {
     const f = await node('node-s');

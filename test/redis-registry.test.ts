@@ -13,7 +13,7 @@ import { RedisKeys } from '../src/session/redis-keys.js';
 import type { SessionInfo } from '../src/session/registry.js';
 import { waitFor } from './helpers.js';
 import { registryNode } from './support/registry-node.js';
-import { registryConformance } from './registry-conformance.js';
+import { clusterRegistryConformance } from './registry-conformance.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const enabled = redisSuitesEnabled();
@@ -34,7 +34,7 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
     await server?.stop();
   });
 
-  registryConformance('RedisRegistry', () => node('node-1'));
+  clusterRegistryConformance('RedisRegistry', () => node('node-1'));
 
   const session = (ssid: string, gateway: string, now: number): SessionInfo => ({
     ssid, domain: 'd', name: 'n', resource: 'r', termtyp: 0, loginTime: now, refreshTime: now, ip: '127.0.0.1', gateway, connId: `c-${ssid}`,

@@ -1,15 +1,19 @@
 /**
  * The conformance suite of SessionRegistry: written once, run against the
- * in-memory registry (test/memory-registry.test.ts) and the Redis one
- * (test/redis-registry.test.ts). MemoryRegistry is the reference semantics.
+ * in-memory registry (test/memory-registry.test.ts) and the Redis one, on one
+ * Redis (test/redis-registry.test.ts) and on Redis Cluster
+ * (test/redis-cluster-registry.test.ts). MemoryRegistry is the reference
+ * semantics; the cases of what only cluster mode has (ClusterRegistry:
+ * restore, reap) run against the Redis ones.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Limits } from '../src/policy/login-policy.js';
-import { MAX_IDLE_RESUME_TOKENS, type LoginResult, type LostPlace, type SessionInfo, type SessionRegistry, type TokenRecord } from '../src/session/registry.js';
+import type { ClusterRegistry, LostPlace } from '../src/session/cluster-registry.js';
+import { MAX_IDLE_RESUME_TOKENS, type LoginResult, type SessionInfo, type SessionRegistry, type TokenRecord } from '../src/session/registry.js';
 
 /** A registry under test, as one gateway node sees it. */
-export interface RegistryFixture {
-  readonly registry: SessionRegistry;
+export interface RegistryFixture<R extends SessionRegistry = SessionRegistry> {
+  readonly registry: R;
   /** The node the registry belongs to (sessions it logs in carry this gateway id). */
   readonly gatewayId: string;
   close(): Promise<void>;
@@ -17,11 +21,20 @@ export interface RegistryFixture {
 
 const limits = (deviceLimit: number, typeLimit: number, mode: 'reject' | 'kick' = 'reject', minAgeMs = 0): Limits => ({ deviceLimit, typeLimit, mode, minAgeMs });
 const ssids = (list: readonly SessionInfo[]): string[] => list.map((s) => s.ssid);
-/** The ssids a restore could not put back, each lost as `displaced` (revocations are cluster-only: test/redis-registry.test.ts). */
+/** The ssids a restore could not put back, each lost as `displaced` (revocations: test/redis-registry.test.ts). */
 const displaced = (list: readonly LostPlace[]): string[] => list.map((l) => (l.reason === 'displaced' ? l.session.ssid : `${l.session.ssid} (${l.reason})`));
 
 /** Defines the suite `name` against registries made by `create` (a fresh, empty one per test). */
 export function registryConformance(name: string, create: () => Promise<RegistryFixture>): void {
+  conformance(name, create, false);
+}
+
+/** The same suite against cluster registries, with the cases of what only they do (restore, reap). */
+export function clusterRegistryConformance(name: string, create: () => Promise<RegistryFixture<ClusterRegistry>>): void {
+  conformance(name, create, true);
+}
+
+function conformance(name: string, create: () => Promise<RegistryFixture>, clusterCases: boolean): void {
   describe(`SessionRegistry conformance: ${name}`, () => {
     let f: RegistryFixture;
     let reg: SessionRegistry;
@@ -291,51 +304,56 @@ export function registryConformance(name: string, create: () => Promise<Registry
       expect(await reg.takeLoginToken('never', 'd', 'n', 'h1', now)).toBeNull();
     });
 
-    it('removeGateway removes only the sessions of that node and keeps their tokens', async () => {
-      await admit(sess('a', 2000, { gateway: 'other-node' }));
-      await admit(sess('b', 1000));
-      await admit(sess('c', 0, { gateway: 'other-node', domain: 'd2' }));
-      const removed = await reg.removeGateway('other-node');
-      expect(ssids(removed).sort()).toEqual(['a', 'c']);
-      expect(await listed()).toEqual(['b']);
-      expect(await reg.getResumeToken('d', 'n', 'a', now)).not.toBeNull();
-    });
+    if (clusterCases) {
+      /** The registry under test as a cluster table (only the cluster entry point sets clusterCases). */
+      const cluster = (): ClusterRegistry => reg as ClusterRegistry;
 
-    it('restore keeps listed sessions, puts back missing ones within the limits and reports the rest', async () => {
-      const a = await admit(sess('a', 3000), limits(2, 2));
-      const b = sess('b', 2000);
-      await admit(sess('x', 1000, { gateway: 'other-node' }), limits(2, 2));
-      const lim = limits(2, 2);
-      expect(displaced(await reg.restore([{ session: a, limits: lim }, { session: b, limits: lim }], now))).toEqual(['b']);
-      expect(displaced(await reg.restore([{ session: { ...a, connId: 'not-mine' }, limits: lim }], now))).toEqual(['a']);
-      await reg.removeSessions('d', 'n', ['x']);
-      expect(await reg.restore([{ session: b, limits: lim }, { session: a, limits: lim }], now)).toEqual([]);
-      expect(await listed()).toEqual(['a', 'b']);
-      const c = sess('c', 0, { termtyp: 4, name: 'm' });
-      const c2 = sess('c2', 0, { termtyp: 4, name: 'm' });
-      expect(displaced(await reg.restore([{ session: c, limits: lim }, { session: c2, limits: limits(5, 1) }], now))).toEqual(['c2']);
-    });
+      it('reap removes only the sessions of that node and keeps their tokens', async () => {
+        await admit(sess('a', 2000, { gateway: 'other-node' }));
+        await admit(sess('b', 1000));
+        await admit(sess('c', 0, { gateway: 'other-node', domain: 'd2' }));
+        const removed = await cluster().reap('other-node', Number.MAX_SAFE_INTEGER);
+        expect(ssids(removed).sort()).toEqual(['a', 'c']);
+        expect(await listed()).toEqual(['b']);
+        expect(await reg.getResumeToken('d', 'n', 'a', now)).not.toBeNull();
+      });
 
-    it('restore drops a listed session that no longer fits next to the others (a login won while its node was away)', async () => {
-      const a = await admit(sess('a', 3000), limits(2, 2));
-      await admit(sess('y', 1000, { gateway: 'other-node' }), limits(2, 2));
-      await admit(sess('z', 500, { gateway: 'other-node' }), limits(3, 3));
-      expect(displaced(await reg.restore([{ session: a, limits: limits(2, 2) }], now))).toEqual(['a']);
-      expect(await listed()).toEqual(['y', 'z']);
-    });
+      it('restore keeps listed sessions, puts back missing ones within the limits and reports the rest', async () => {
+        const a = await admit(sess('a', 3000), limits(2, 2));
+        const b = sess('b', 2000);
+        await admit(sess('x', 1000, { gateway: 'other-node' }), limits(2, 2));
+        const lim = limits(2, 2);
+        expect(displaced(await cluster().restore([{ session: a, limits: lim }, { session: b, limits: lim }], now))).toEqual(['b']);
+        expect(displaced(await cluster().restore([{ session: { ...a, connId: 'not-mine' }, limits: lim }], now))).toEqual(['a']);
+        await reg.removeSessions('d', 'n', ['x']);
+        expect(await cluster().restore([{ session: b, limits: lim }, { session: a, limits: lim }], now)).toEqual([]);
+        expect(await listed()).toEqual(['a', 'b']);
+        const c = sess('c', 0, { termtyp: 4, name: 'm' });
+        const c2 = sess('c2', 0, { termtyp: 4, name: 'm' });
+        expect(displaced(await cluster().restore([{ session: c, limits: lim }, { session: c2, limits: limits(5, 1) }], now))).toEqual(['c2']);
+      });
 
-    it('a login does not count its own record put back by a restore while it was in flight, and a refusal drops it', async () => {
-      await admit(sess('o', 1000), limits(1, 1));
-      const mine = sess('m1', 0);
-      expect(await reg.restore([{ session: mine, limits: limits(2, 2) }], now)).toEqual([]);
-      expect((await login(mine, limits(2, 2))).ok).toBe(true);
-      expect(await listed()).toEqual(['o', 'm1']);
-      const refused = sess('m2', 0);
-      expect(await reg.restore([{ session: refused, limits: limits(3, 3) }], now)).toEqual([]);
-      const r = await login(refused, limits(2, 2));
-      expect(r.ok ? [] : ssids(r.blocking)).toEqual(['o', 'm1']);
-      expect(await listed()).toEqual(['o', 'm1']);
-    });
+      it('restore drops a listed session that no longer fits next to the others (a login won while its node was away)', async () => {
+        const a = await admit(sess('a', 3000), limits(2, 2));
+        await admit(sess('y', 1000, { gateway: 'other-node' }), limits(2, 2));
+        await admit(sess('z', 500, { gateway: 'other-node' }), limits(3, 3));
+        expect(displaced(await cluster().restore([{ session: a, limits: limits(2, 2) }], now))).toEqual(['a']);
+        expect(await listed()).toEqual(['y', 'z']);
+      });
+
+      it('a login does not count its own record put back by a restore while it was in flight, and a refusal drops it', async () => {
+        await admit(sess('o', 1000), limits(1, 1));
+        const mine = sess('m1', 0);
+        expect(await cluster().restore([{ session: mine, limits: limits(2, 2) }], now)).toEqual([]);
+        expect((await login(mine, limits(2, 2))).ok).toBe(true);
+        expect(await listed()).toEqual(['o', 'm1']);
+        const refused = sess('m2', 0);
+        expect(await cluster().restore([{ session: refused, limits: limits(3, 3) }], now)).toEqual([]);
+        const r = await login(refused, limits(2, 2));
+        expect(r.ok ? [] : ssids(r.blocking)).toEqual(['o', 'm1']);
+        expect(await listed()).toEqual(['o', 'm1']);
+      });
+    }
 
     it('keeps accounts apart whatever their domain and name contain', async () => {
       const names: [string, string][] = [['a:b', 'c'], ['a', 'b:c'], ['{x}', '*'], ['', 'ü€😀'], ['%41', 'A'], ['A', 'A'], ['tim:', '{']];

@@ -5,7 +5,7 @@
  */
 import { sameString } from '../constant-time.js';
 import { decideLogin } from '../policy/login-policy.js';
-import { MAX_IDLE_RESUME_TOKENS, type LoginRequest, type LoginResult, type LostPlace, type RegistryStats, type RestoreRequest, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
+import { MAX_IDLE_RESUME_TOKENS, type LoginRequest, type LoginResult, type RegistryStats, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
 
 interface Account {
   readonly sessions: Map<string, SessionInfo>;
@@ -89,11 +89,7 @@ export class MemoryRegistry implements SessionRegistry {
   async login(req: LoginRequest): Promise<LoginResult> {
     const { session, now } = req;
     const acc = this.account(session.domain, session.name, true);
-    // a record of this ssid held by this very socket was put back by a restore while the login was in flight: it goes on refusal
-    const refuse = (code: 4110 | 4111 | 4115, blocking: readonly SessionInfo[], removed: readonly SessionInfo[]): LoginResult => {
-      if (acc.sessions.get(session.ssid)?.connId === session.connId) acc.sessions.delete(session.ssid);
-      return { ok: false, code, blocking, removed };
-    };
+    const refuse = (code: 4110 | 4111 | 4115, blocking: readonly SessionInfo[], removed: readonly SessionInfo[]): LoginResult => ({ ok: false, code, blocking, removed });
     try {
       if (acc.blockedUntil > now) return refuse(4110, [], []);
       if (req.resumeHash !== undefined) {
@@ -104,10 +100,8 @@ export class MemoryRegistry implements SessionRegistry {
       const existing = acc.sessions.get(session.ssid);
       // A resume of a listed ssid replaces it in place (keeping loginTime), but
       // its termtyp may differ: it is decided next to the others like any login.
-      // Any other record of this ssid can only be this login's own, put back by
-      // a restore while it was in flight: it does not count either.
       const inPlace = existing !== undefined && req.resumeHash !== undefined;
-      const others = existing ? [...acc.sessions.values()].filter((s) => s.ssid !== session.ssid) : [...acc.sessions.values()];
+      const others = [...acc.sessions.values()].filter((s) => s.ssid !== session.ssid);
       const decision = decideLogin(others, session.termtyp, req.limits, now);
       if (!decision.accept) return refuse(4111, decision.blocking, removed);
       const evicted = this.take(acc, decision.evict.map((s) => s.ssid), true);
@@ -206,37 +200,6 @@ export class MemoryRegistry implements SessionRegistry {
   async block(domain: string, name: string, until: number): Promise<void> {
     this.account(domain, name, true).blockedUntil = until;
     this.prune(domain, name);
-  }
-
-  async restore(entries: readonly RestoreRequest[], now: number): Promise<LostPlace[]> {
-    const displaced: LostPlace[] = [];
-    for (const { session: s, limits } of entries) {
-      const acc = this.account(s.domain, s.name, true);
-      const existing = acc.sessions.get(s.ssid);
-      if (existing && (existing.gateway !== s.gateway || existing.connId !== s.connId)) {
-        displaced.push({ session: s, reason: 'displaced' });
-        continue;
-      }
-      const others = [...acc.sessions.values()].filter((o) => o.ssid !== s.ssid);
-      if (decideLogin(others, s.termtyp, { ...limits, mode: 'reject' }, now).accept) acc.sessions.set(s.ssid, existing ?? s);
-      else {
-        acc.sessions.delete(s.ssid);
-        displaced.push({ session: s, reason: 'displaced' });
-      }
-    }
-    return displaced;
-  }
-
-  async removeGateway(gateway: string): Promise<SessionInfo[]> {
-    const out: SessionInfo[] = [];
-    for (const [domain, accs] of this.domains) {
-      for (const [name, acc] of accs) {
-        const held = [...acc.sessions.values()].filter((s) => s.gateway === gateway);
-        out.push(...this.take(acc, held.map((s) => s.ssid), false));
-        this.prune(domain, name);
-      }
-    }
-    return out;
   }
 
   async close(): Promise<void> {

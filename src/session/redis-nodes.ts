@@ -5,18 +5,10 @@
  * sessions, redis-index.ts): no SCAN, one read per such account. For an
  * operator's page, never for a hot path.
  */
+import type { NodeView } from './cluster-registry.js';
 import type { RedisClient } from './redis-connect.js';
 import { inBatches, type RedisIndex } from './redis-index.js';
 import type { RedisKeys } from './redis-keys.js';
-
-/** A node of the lease table. */
-export interface NodeView {
-  readonly id: string;
-  /** ms since epoch at which its lease ends unless renewed. */
-  readonly expires: number;
-  /** Sessions the table lists for it. */
-  readonly sessions: number;
-}
 
 /** Lists the nodes of the lease table with their session counts, by id. */
 export async function listNodes(client: RedisClient, keys: RedisKeys, index: RedisIndex): Promise<NodeView[]> {

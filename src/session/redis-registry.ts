@@ -10,7 +10,8 @@ import type { RedisClient } from './redis-connect.js';
 import { inBatches, RedisIndex } from './redis-index.js';
 import { type RedisKeys, wellFormed } from './redis-keys.js';
 import { scripts } from './redis-script.js';
-import type { LoginRequest, LoginResult, LostPlace, RegistryStats, RestoreRequest, SessionInfo, SessionRegistry, TokenRecord, Touch } from './registry.js';
+import type { ClusterRegistry, LostPlace, RestoreRequest } from './cluster-registry.js';
+import type { LoginRequest, LoginResult, RegistryStats, SessionInfo, TokenRecord, Touch } from './registry.js';
 
 /** What a RedisRegistry works with. */
 export interface RedisRegistryDeps {
@@ -48,8 +49,8 @@ function isGhost(raw: string, dead: Record<string, number>): boolean {
   return expiry !== undefined && (s.reg ?? 0) < expiry;
 }
 
-/** SessionRegistry on Redis (cluster mode). */
-export class RedisRegistry implements SessionRegistry {
+/** The session table on Redis (cluster mode). */
+export class RedisRegistry implements ClusterRegistry {
   private readonly client: RedisClient;
   private readonly keys: RedisKeys;
   private readonly revocationMs: number;
@@ -218,10 +219,6 @@ export class RedisRegistry implements SessionRegistry {
     return lost;
   }
 
-  async removeGateway(gateway: string): Promise<SessionInfo[]> {
-    return this.reap(gateway, Number.MAX_SAFE_INTEGER);
-  }
-
   /** Forgets orphans the background reconciliation removed (their JSON): unindexed, returned for their OFFLINE events. */
   async forgetOrphans(raws: readonly string[]): Promise<SessionInfo[]> {
     const removed = raws.map(decodeSession);
@@ -229,7 +226,7 @@ export class RedisRegistry implements SessionRegistry {
     return removed;
   }
 
-  /** Removes the sessions of `gateway` registered before `before` (ms): only the accounts its index names. */
+  /** Only the accounts the node index of `gateway` names are read. */
   async reap(gateway: string, before: number): Promise<SessionInfo[]> {
     const removed: SessionInfo[] = [];
     await inBatches(await this.index.accountsOf(gateway), async ({ domain, name }) => {

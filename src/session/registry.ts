@@ -1,8 +1,10 @@
 /**
- * The session table behind one asynchronous interface: the in-memory
- * implementation (one node) and the Redis one (a cluster) both satisfy it and
- * the shared conformance suite (test/registry-conformance.ts). Each method that
- * decides (login, remove) is one atomic step per account.
+ * The session table behind one asynchronous interface: what both modes need.
+ * The in-memory implementation (one node) and the Redis one (a cluster) both
+ * satisfy it and the shared conformance suite (test/registry-conformance.ts);
+ * what only cluster mode needs (restore, reap) is ClusterRegistry
+ * (cluster-registry.ts). Each method that decides (login, remove) is one
+ * atomic step per account.
  */
 import type { LimitsOverride, Revocation } from '../auth/authenticator.js';
 import type { TokenRecord, TokenStore } from '../auth/token-store.js';
@@ -88,23 +90,6 @@ export type LoginResult =
       readonly removed: readonly SessionInfo[];
     };
 
-/** A live session of this node to register again (after Redis or the node's lease came back), with its account's limits. */
-export interface RestoreRequest {
-  readonly session: SessionInfo;
-  readonly limits: Limits;
-}
-
-/**
- * A live session of this node that a restore could not register again:
- * `revoked` when it was logged out (kicked, evicted, LOGOUT) or its account
- * blocked while the node was away, `displaced` when it no longer fits the
- * limits (or another socket holds its ssid now).
- */
-export interface LostPlace {
-  readonly session: SessionInfo;
-  readonly reason: 'displaced' | 'revoked';
-}
-
 /** Table-wide counts for ADMSTATS and /metrics. */
 export interface RegistryStats {
   readonly sessions: number;
@@ -166,16 +151,6 @@ export interface SessionRegistry extends TokenStore {
   /** Refuses logins of an account until `until` (ms); 0 lifts the block. */
   block(domain: string, name: string, until: number): Promise<void>;
 
-  /**
-   * Registers this node's live sessions again: a session still listed for the
-   * same socket is kept; a missing one is put back if the account's limits
-   * allow it (as in reject mode: no one is evicted) and it was not logged out
-   * meanwhile. Returns the sessions that could not be (their sockets lost
-   * their place and must be closed).
-   */
-  restore(entries: readonly RestoreRequest[], now: number): Promise<LostPlace[]>;
-  /** Removes every session held by a gateway node (its shutdown, or its lease expiring). */
-  removeGateway(gateway: string): Promise<SessionInfo[]>;
   /** Releases resources (timers, connections). */
   close(): Promise<void>;
 }
