@@ -5,7 +5,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { closeCodes, KickReason } from './errors.js';
-import type { RegistryStats } from './session/registry.js';
 
 /**
  * Interval of the event-loop samplers (ours and prom-client's), ms: each
@@ -14,10 +13,18 @@ import type { RegistryStats } from './session/registry.js';
  */
 const LOOP_SAMPLE_MS = 50;
 
-/** The gateway's metrics. */
 /** How long one read of the table's counts serves /metrics scrapes. */
 export const TABLE_STATS_MAX_AGE_MS = 5000;
 
+/** The table-wide counts the gauges show (the session registry's stats satisfy it; metrics know nothing of the session layer). */
+export interface TableCounts {
+  readonly sessions: number;
+  readonly accounts: number;
+  readonly gateways: number;
+  readonly tokens: number;
+}
+
+/** The gateway's metrics. */
 export class Metrics {
   readonly registry = new Registry();
   /** Open client sockets on this node. */
@@ -64,7 +71,7 @@ export class Metrics {
   /** Cluster mode: times this node's pub/sub subscription was lost (each is followed by a reconcile once it is back). */
   readonly busSubscriptionsLost = new Counter({ name: 'tim_bus_subscriptions_lost_total', help: 'Times the pub/sub subscription of this node was lost', registers: [this.registry] });
   /** Where the table-wide gauges read from; set by watchTable. */
-  private tableStats: (() => Promise<RegistryStats>) | null = null;
+  private tableStats: (() => Promise<TableCounts>) | null = null;
   /** Samples the event loop every LOOP_SAMPLE_MS; each sample is that interval plus the lag. */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
 
@@ -84,8 +91,8 @@ export class Metrics {
     for (const reason of Object.values(KickReason)) this.kicks.labels({ reason }).inc(0);
     for (const code of Object.keys(closeCodes)) this.closes.labels({ code }).inc(0);
     collectDefaultMetrics({ register: this.registry, prefix: 'tim_', eventLoopMonitoringPrecision: LOOP_SAMPLE_MS }); // tim_process_*, tim_nodejs_*
-    const table = (name: string, help: string, pick: (s: RegistryStats) => number): void => {
-      const tableStats = (): Promise<RegistryStats> | undefined => this.tableStats?.();
+    const table = (name: string, help: string, pick: (s: TableCounts) => number): void => {
+      const tableStats = (): Promise<TableCounts> | undefined => this.tableStats?.();
       new Gauge({
         name,
         help,
@@ -109,8 +116,8 @@ export class Metrics {
    * SCANs the whole table, which must not happen four times per scrape nor
    * once per scraper.
    */
-  watchTable(stats: () => Promise<RegistryStats>): void {
-    let last: { at: number; value: Promise<RegistryStats> } | null = null;
+  watchTable(stats: () => Promise<TableCounts>): void {
+    let last: { at: number; value: Promise<TableCounts> } | null = null;
     this.tableStats = () => {
       const now = Date.now();
       if (!last || now - last.at > TABLE_STATS_MAX_AGE_MS) last = { at: now, value: stats() };
