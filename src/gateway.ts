@@ -100,7 +100,7 @@ export class Gateway {
       const tokenIndex = store.tokenIndex ?? new MemoryTokenIndex();
       const service = new SessionService({ config, gatewayId: id, registry: store.registry, tokenIndex, bus: store.bus, authenticator, metrics, log });
       const hooks: StoreHooks = {
-        liveSessions: () => [...service.local.values()].flatMap((c) => (c.session ? [c.session] : [])),
+        liveSessions: () => service.hub.sessions(),
         lostPlace: (s, reason) => service.lostPlace(s, reason),
       };
       await unwind.step('store start', () => store.start?.(hooks), () => store.leave?.());

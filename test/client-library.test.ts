@@ -9,6 +9,7 @@ import type { TimClientEvents } from '../src/client/client-types.js';
 import { TimClient } from '../src/client/node.js';
 import { CloseCode } from '../src/errors.js';
 import type { Gateway } from '../src/gateway.js';
+import { heldSession } from '../src/session/login-state.js';
 import { onCleanup, PWD, startGateway } from './helpers.js';
 
 /** A library client with fast reconnects, closed after the test. */
@@ -25,7 +26,7 @@ function next<K extends keyof TimClientEvents>(c: TimClient, event: K): Promise<
 
 /** The server side of a logged-in client, by ssid. */
 function serverSide(gw: Gateway, ssid: string) {
-  const conn = [...gw.clients.connections].find((c) => c.session?.ssid === ssid);
+  const conn = [...gw.clients.connections].find((c) => heldSession(c.login)?.ssid === ssid);
   if (!conn) throw new Error(`no server socket holds ${ssid}`);
   return conn;
 }

@@ -1,6 +1,6 @@
 import type { CloseCode } from '../errors.js';
 import type { TimMessage } from '../protocol/types.js';
-import type { SessionInfo } from './registry.js';
+import type { LoginState } from './login-state.js';
 
 /**
  * What the session layer needs of a client socket (implemented by
@@ -13,8 +13,8 @@ export interface SessionHolder {
   readonly ip: string;
   /** True once the socket closed or began closing. */
   readonly closed: boolean;
-  /** The session this socket is logged in as, or null. */
-  session: SessionInfo | null;
+  /** Where this socket's login stands; written only by the node's hub of local sockets (LocalSockets). */
+  login: LoginState;
   /** ms since epoch of the last frame or pong seen. */
   lastSeen: number;
   /** Sends a system notice (type 90). */

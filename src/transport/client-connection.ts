@@ -13,7 +13,7 @@ import { isUndecodable } from '../protocol/codec.js';
 import { failAck } from '../protocol/replies.js';
 import { ClientType } from '../protocol/type-codes.js';
 import type { TimAck, TimMessage } from '../protocol/types.js';
-import type { SessionInfo } from '../session/registry.js';
+import { actingSession, heldSession, UNAUTHENTICATED, type LoginState } from '../session/login-state.js';
 import type { SessionHolder } from '../session/session-holder.js';
 import type { SessionService } from '../session/session-service.js';
 import { FramedSocket } from './framed-socket.js';
@@ -21,7 +21,7 @@ import { SocketFraming, type Frame } from './framing.js';
 
 /** A client socket and its protocol state. */
 export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> implements SessionHolder {
-  session: SessionInfo | null = null;
+  login: LoginState = UNAUTHENTICATED;
   lastSeen = Date.now();
   /** Server pings not answered by a pong yet. */
   unansweredPings = 0;
@@ -61,7 +61,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
    * per socket costs memory and CPU at accept.
    */
   get log(): Logger {
-    const s = this.session;
+    const s = heldSession(this.login);
     return (this.childLog ??= this.parentLog.child(s ? { conn: this.connId, ip: this.ip, ssid: s.ssid, name: s.name, domain: s.domain } : { conn: this.connId, ip: this.ip }));
   }
 
@@ -71,7 +71,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
   }
 
   protected get open(): boolean {
-    return this.session !== null;
+    return heldSession(this.login) !== null;
   }
 
   protected override received(): void {
@@ -88,7 +88,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
     if (this.closed) return this.carryOut(frame);
     const { type } = frame;
     if (frame.type === ClientType.PING) {
-      if (this.session) this.send(ClientType.PING, {});
+      if (heldSession(this.login)) this.send(ClientType.PING, {});
       return;
     }
     if (frame.type === ClientType.AUTH) {
@@ -102,7 +102,8 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
       this.sendAck(ack);
       return;
     }
-    if (!this.session) return this.bad(type, 'not logged in', ErrorCode.PERMISSION_DENIED);
+    const me = heldSession(this.login);
+    if (!me) return this.bad(type, 'not logged in', ErrorCode.PERMISSION_DENIED);
     try {
       switch (frame.type) {
         case ClientType.LOGOUT:
@@ -115,7 +116,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
         case ClientType.KICK: {
           const ssids = frame.payload.ssid;
           const tooMany = checkKickList('ssid', ssids, this.config);
-          this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(this.session, ssids));
+          this.sendAck(tooMany ? failAck(type, tooMany) : await this.service.kickOwn(me, ssids));
           return;
         }
       }
@@ -133,10 +134,10 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
    * held when it closed; a socket that was kicked held none.
    */
   private async carryOut(frame: Frame<'clientIn'>): Promise<void> {
-    const s = this.sessionAtClose;
+    const s = actingSession(this.login);
     if (!s || isUndecodable(frame)) return;
     try {
-      if (frame.type === ClientType.LOGOUT) await this.service.logoutOf(s);
+      if (frame.type === ClientType.LOGOUT) await this.service.logout(this);
       if (frame.type === ClientType.KICK && !checkKickList('ssid', frame.payload.ssid, this.config)) await this.service.kickOwn(s, frame.payload.ssid);
     } catch (err) {
       this.log.warn({ err, type: frame.type }, 'session store failed a request of a closed socket');
@@ -162,7 +163,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
 
   /** Server heartbeat: pings, or closes with 4004 after two unanswered pings. */
   heartbeat(): void {
-    if (this.closed || !this.session) return;
+    if (this.closed || !heldSession(this.login)) return;
     if (this.unansweredPings >= 2) {
       this.close(CloseCode.HEARTBEAT_LOST);
       return;
@@ -181,12 +182,8 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
     this.debug({ code }, 'socket closed');
   }
 
-  /** The session this socket held when it closed (null if none, or if it was kicked). */
-  private sessionAtClose: SessionInfo | null = null;
-
   /** Removes the session and forgets the socket, once. */
   protected gone(): void {
-    this.sessionAtClose = this.session;
     this.onGone(this);
     void this.service.closed(this, this.closeCause);
   }
