@@ -95,6 +95,20 @@ describe('client library', () => {
     expect(await dClosed).toMatchObject({ code: 1000, reconnect: false });
   });
 
+  it('a server close with 4001, 4002 or 4003 is never resumed, even without the notice or request that usually comes first', async () => {
+    const gw = await startGateway();
+    for (const [i, code] of [CloseCode.KICKED, CloseCode.LOGGED_OUT, CloseCode.AUTH_TIMEOUT].entries()) {
+      const c = client(gw);
+      const ack = await c.login({ name: `u${i}`, pwd: PWD });
+      const events: string[] = [];
+      c.on('reconnecting', () => events.push('reconnecting'));
+      const closed = next(c, 'close');
+      serverSide(gw, ack.n2!).close(code);
+      expect(await closed).toMatchObject({ code, reconnect: false });
+      expect(events).toEqual([]); // a resume would have been scheduled with the close event
+    }
+  });
+
   it('text mode through the library: login, sessions, kick and notices', async () => {
     const gw = await startGateway({ device_limit: 2, devicetype_limit: 2 });
     const t = client(gw, { format: 'text' });
