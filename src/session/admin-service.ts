@@ -32,6 +32,8 @@ export interface AdminServiceDeps {
   readonly log: Logger;
   /** Open client sockets on this node (AdmStats.connections). */
   readonly connections: () => number;
+  /** The clock of blocks, token expiries and stats (ms since epoch); default Date.now (tests inject their own). */
+  readonly now?: () => number;
 }
 
 /** The reply to an admin request: an AdmAck, or the success payload of ADMONLINE / ADMSTATS. */
@@ -69,9 +71,11 @@ function payloadOf(admType: number, out: Outcome<AdmOnlineReply | AdmStats>): Ad
 /** The admin operations of one gateway node. */
 export class AdminService {
   private readonly operators: OperatorAuth;
+  private readonly now: () => number;
 
   constructor(private readonly deps: AdminServiceDeps) {
     this.operators = new OperatorAuth(deps.config);
+    this.now = deps.now ?? Date.now;
   }
 
   /** Checks an operator's name and password (ADMAUTH); null when right, 4105 or (throttled) 5105 otherwise. */
@@ -149,7 +153,7 @@ export class AdminService {
       const { registry } = this.deps;
       const names = [...new Set(req.names)];
       if (req.blockSeconds > 0) {
-        const until = Date.now() + req.blockSeconds * 1000;
+        const until = this.now() + req.blockSeconds * 1000;
         await Promise.all(names.map((n) => registry.block(req.domain, n, until)));
       }
       const removed = (await Promise.all(names.map((n) => registry.removeSessions(req.domain, n, null)))).flat();
@@ -176,7 +180,7 @@ export class AdminService {
   /** ADMSTATS: table-wide counts plus this node's open client sockets. */
   stats(): Promise<Outcome<AdmStats>> {
     return this.guarded('stats', async () => {
-      const s = await this.deps.registry.stats(Date.now());
+      const s = await this.deps.registry.stats(this.now());
       return success({ sessions: s.sessions, accounts: s.accounts, connections: this.deps.connections(), gateways: s.gateways, perDomain: { ...s.perDomain }, tokens: s.tokens });
     });
   }
@@ -198,7 +202,7 @@ export class AdminService {
         checkExtend(req.extend, this.deps.config);
       if (problem) return refusal(problem);
       const ttl = req.ttlSeconds || this.deps.config.token_timeout;
-      const issued = issueLoginToken(req.domain, req.name, Date.now() + ttl * 1000, req.extend);
+      const issued = issueLoginToken(req.domain, req.name, this.now() + ttl * 1000, req.extend);
       await this.deps.registry.putLoginToken(issued.id, issued.record);
       return success({ token: issued.token, expires: issued.record.expires });
     });

@@ -20,7 +20,10 @@ export class MemoryRegistry implements SessionRegistry {
   private readonly domains = new Map<string, Map<string, Account>>();
   private readonly loginTokens = new Map<string, TokenRecord>();
   /** Sweeps expired tokens and blocks every minute, so idle accounts do not pile up. */
-  private readonly sweeper = setInterval(() => this.sweep(Date.now()), 60_000).unref();
+  private readonly sweeper = setInterval(() => this.sweep(this.now()), 60_000).unref();
+
+  /** `now`: the clock of the sweeps and of what each write prunes (ms since epoch; tests inject their own). */
+  constructor(private readonly now: () => number = Date.now) {}
 
   /** Removes expired tokens (and accounts left empty); returns how many tokens. */
   private sweep(now: number): number {
@@ -48,7 +51,7 @@ export class MemoryRegistry implements SessionRegistry {
   }
 
   /** Drops the account's expired tokens, then the account if it holds nothing any more, and its domain when empty; returns how many tokens. */
-  private prune(domain: string, name: string, now = Date.now()): number {
+  private prune(domain: string, name: string, now = this.now()): number {
     const accounts = this.domains.get(domain);
     const acc = accounts?.get(name);
     if (!accounts || !acc) return 0;
