@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LoginAuthenticator } from './auth/login-authenticator.js';
 import { MemoryRevocations } from './auth/jwt-revocations.js';
+import { PasswordCheckLimiter } from './auth/password-checks.js';
 import type { Config } from './config/defaults.js';
 import { CloseCode } from './errors.js';
 import { createLogger } from './logger.js';
@@ -90,9 +91,10 @@ export class Gateway {
       const store = options.store ?? (await unwind.step('store', () => createStore(config, id, log), closeStore));
       const metrics = await unwind.step('metrics', () => new Metrics(), (m) => m.close());
       const revocations = store.revocations ?? new MemoryRevocations();
+      const passwordChecks = new PasswordCheckLimiter(config.password_checks, metrics.registry);
       const authenticator = await unwind.step(
         'authenticator',
-        () => new LoginAuthenticator({ config, gatewayId: id, registry: store.registry, revocations, log, metrics: metrics.registry }),
+        () => new LoginAuthenticator({ config, gatewayId: id, registry: store.registry, revocations, log, metrics: metrics.registry, passwordChecks }),
         (a) => a.close(),
       );
       const webhooks = await unwind.step('webhooks', () => new Webhooks(config, id, log, metrics.registry), (w) => w.close());
@@ -108,7 +110,7 @@ export class Gateway {
       const meApi = createMeApi({ config, log, service, tokens, fallback: clientHttpHandler(config) });
       const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, meApi.handle, metrics), closeServer);
       const built: { gateway?: Gateway } = {};
-      const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, connections: () => built.gateway?.clients.connections.size ?? 0 });
+      const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, passwordChecks, connections: () => built.gateway?.clients.connections.size ?? 0 });
       const adminApi = createAdminApi({ config, log, admin, tokens, upkeep: new TokenUpkeep(store.registry, log), metrics, health: () => built.gateway!.health() });
       const nodes = new GatewayNodes(store, id, () => service.local.size);
       const dashboard = addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });

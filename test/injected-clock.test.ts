@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRevocations } from '../src/auth/jwt-revocations.js';
 import { LoginAuthenticator } from '../src/auth/login-authenticator.js';
+import { PasswordCheckLimiter } from '../src/auth/password-checks.js';
 import { checkToken } from '../src/auth/token.js';
 import { buildConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logger.js';
@@ -46,11 +47,12 @@ function adminOn(clock: ManualClock): { registry: MemoryRegistry; admin: AdminSe
   const registry = new MemoryRegistry(clock.now);
   const metrics = new Metrics();
   const bus = new LocalBus('node-1');
-  const authenticator = new LoginAuthenticator({ config, gatewayId: 'node-1', registry, revocations: new MemoryRevocations(), log, metrics: metrics.registry });
+  const passwordChecks = new PasswordCheckLimiter(config.password_checks, metrics.registry);
+  const authenticator = new LoginAuthenticator({ config, gatewayId: 'node-1', registry, revocations: new MemoryRevocations(), log, metrics: metrics.registry, passwordChecks });
   const tokenIndex = new MemoryTokenIndex();
   const sessions = new SessionService({ config, gatewayId: 'node-1', registry, tokenIndex, bus, authenticator, metrics, log });
   closers.push(() => registry.close(), () => metrics.close(), () => authenticator.close(), () => tokenIndex.close());
-  return { registry, admin: new AdminService({ config, registry, bus, sessions, log, connections: () => 0, now: clock.now }) };
+  return { registry, admin: new AdminService({ config, registry, bus, sessions, log, passwordChecks, connections: () => 0, now: clock.now }) };
 }
 
 describe('injected clocks instead of sleeps', () => {

@@ -17,7 +17,7 @@ import { GatewayTokenAuthenticator, isGatewayToken } from './gateway-token.js';
 import { JwtAuthenticator, looksLikeJwt } from './jwt.js';
 import type { JwtRevocations } from './jwt-revocations.js';
 import { PasswordAuthenticator } from './password.js';
-import { PasswordChecks } from './password-checks.js';
+import { PasswordChecks, type PasswordCheckLimiter } from './password-checks.js';
 import type { GatewayTokenStore } from './token-store.js';
 
 /** What the login authenticator is built from. */
@@ -30,6 +30,8 @@ export interface LoginAuthenticatorDeps {
   readonly log: Logger;
   /** Where auth_url metrics register. */
   readonly metrics: Registry;
+  /** The node's bound on password checks (users file), shared with operator sign-ins. */
+  readonly passwordChecks: PasswordCheckLimiter;
 }
 
 /** A session whose identity may need ending. */
@@ -46,7 +48,7 @@ export class LoginAuthenticator implements Authenticator {
   constructor(deps: LoginAuthenticatorDeps) {
     const { config } = deps;
     this.authUrl = config.auth_url !== undefined ? new AuthUrlAuthenticator(config, deps.gatewayId, deps.log, deps.metrics) : null;
-    this.passwords = this.authUrl ?? new PasswordChecks(new PasswordAuthenticator(configPath(config, config.users)), config.password_checks, deps.metrics);
+    this.passwords = this.authUrl ?? new PasswordChecks(new PasswordAuthenticator(configPath(config, config.users)), deps.passwordChecks);
     this.gatewayTokens = new GatewayTokenAuthenticator(deps.registry);
     this.jwt = config.jwt ? new JwtAuthenticator(config, config.jwt, deps.revocations) : null;
     this.revocations = deps.revocations;

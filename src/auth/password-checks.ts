@@ -3,22 +3,28 @@
  * check of the users file goes through one ConcurrencyLimiter, so a flood of
  * wrong passwords cannot queue checks without limit, cannot make logins from
  * other addresses wait behind it, and leaves nothing running for sockets that
- * closed. Token logins never come here.
+ * closed. Token logins never come here; operator sign-ins share the bound.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ConcurrencyLimits } from '../config/defaults.js';
 import { ErrorCode, failure } from '../errors.js';
-import { ConcurrencyLimiter } from '../policy/concurrency-limiter.js';
+import { ConcurrencyLimiter, type Limited } from '../policy/concurrency-limiter.js';
 import { refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
 
-const busy = refuse(failure(ErrorCode.FREQ_LIMIT, 'too many password checks in flight, retry later'), 'checks_busy');
+/** The answer to a password check beyond the bound (5105). */
+export const checksBusy = failure(ErrorCode.FREQ_LIMIT, 'too many password checks in flight, retry later');
+const busy = refuse(checksBusy, 'checks_busy');
 const dropped = refuse(failure(ErrorCode.UNDEFINED, 'socket closed'), 'socket_closed');
 
-/** A password strategy behind the node's bound on checks (tim.json `password_checks`). */
-export class PasswordChecks implements Authenticator {
+/**
+ * The node's one bound on password checks (tim.json `password_checks`) with
+ * its metrics: client password logins (PasswordChecks) and operator
+ * sign-ins (src/session/operator-auth.ts) share it.
+ */
+export class PasswordCheckLimiter {
   private readonly limiter: ConcurrencyLimiter;
 
-  constructor(private readonly checks: Authenticator, limits: Readonly<ConcurrencyLimits>, metrics: Registry) {
+  constructor(limits: Readonly<ConcurrencyLimits>, metrics: Registry) {
     const outcomes = new Counter({
       name: 'tim_password_checks_total',
       help: 'Password checks by outcome: run, busy (refused with 5105 over a bound), dropped (its socket closed while it waited)',
@@ -31,6 +37,19 @@ export class PasswordChecks implements Authenticator {
     new Gauge({ name: 'tim_password_checks_running', help: 'Password checks running now', registers: [metrics], collect() { this.set(limiter.active); } });
     new Gauge({ name: 'tim_password_checks_waiting', help: 'Password checks waiting for a slot now', registers: [metrics], collect() { this.set(limiter.waiting); } });
   }
+
+  /** Runs one check for the peer `ip` within the bound; a waiting check is dropped once `live` says its caller went away. */
+  run<T>(ip: string, live: () => boolean, check: () => Promise<T>): Promise<Limited<T>> {
+    return this.limiter.run(ip, live, check);
+  }
+}
+
+/** A password strategy behind the node's bound on checks. */
+export class PasswordChecks implements Authenticator {
+  constructor(
+    private readonly checks: Authenticator,
+    private readonly limiter: PasswordCheckLimiter,
+  ) {}
 
   async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
     const result = await this.limiter.run(c.ip, c.live ?? (() => true), () => this.checks.authenticate(c, now));

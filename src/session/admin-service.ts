@@ -8,6 +8,7 @@
  * over the bus. Operator logins are OperatorAuth's business.
  */
 import type { Logger } from 'pino';
+import type { PasswordCheckLimiter } from '../auth/password-checks.js';
 import { issueLoginToken } from '../auth/token.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, KickReason, type TimFailure } from '../errors.js';
@@ -32,6 +33,8 @@ export interface AdminServiceDeps {
   readonly log: Logger;
   /** Open client sockets on this node (AdmStats.connections). */
   readonly connections: () => number;
+  /** The node's bound on password checks: ADMAUTH and dashboard sign-ins run their checks within it. */
+  readonly passwordChecks: PasswordCheckLimiter;
   /** The clock of blocks, token expiries and stats (ms since epoch); default Date.now (tests inject their own). */
   readonly now?: () => number;
 }
@@ -74,7 +77,7 @@ export class AdminService {
   private readonly now: () => number;
 
   constructor(private readonly deps: AdminServiceDeps) {
-    this.operators = new OperatorAuth(deps.config);
+    this.operators = new OperatorAuth(deps.config, deps.passwordChecks);
     this.now = deps.now ?? Date.now;
   }
 

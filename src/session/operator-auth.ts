@@ -4,8 +4,11 @@
  * dashboard's sign-in with a key). Every wrong credential of either kind
  * takes a token from one per-address failure bucket (`admin_auth_failures`),
  * so an address gets one budget of guesses per refill whichever way it tries.
+ * Password checks run within the node's bound on them (`password_checks`),
+ * next to client logins: beyond it the answer is 5105 without a check.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { checksBusy, type PasswordCheckLimiter } from '../auth/password-checks.js';
 import { verifyPassword } from '../auth/password-hash.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, type TimFailure } from '../errors.js';
@@ -30,7 +33,10 @@ export class OperatorAuth {
   /** SHA-256 of each API key (api_keys holds `sha256:HEX`) with its name. */
   private readonly keys: readonly { readonly digest: Buffer; readonly name: string }[];
 
-  constructor(config: Config) {
+  constructor(
+    config: Config,
+    private readonly checks: PasswordCheckLimiter,
+  ) {
     this.failures = new TokenBuckets(config.admin_auth_failures);
     this.admins = config.admins.map((a) => ({ digest: digest(a.name), pwd: a.pwd }));
     this.keys = config.api_keys.map((k) => ({ digest: Buffer.from(k.key.slice('sha256:'.length), 'hex'), name: k.name }));
@@ -71,7 +77,9 @@ export class OperatorAuth {
 
   private async check(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
     if (!this.failures.has(ip, Date.now())) return failure(ErrorCode.FREQ_LIMIT);
-    if (await verifyPassword(pwd, findDigest(this.admins, digest(name))?.pwd)) return null;
+    const verified = await this.checks.run(ip, () => true, () => verifyPassword(pwd, findDigest(this.admins, digest(name))?.pwd));
+    if (!verified.ran) return checksBusy;
+    if (verified.value) return null;
     this.failures.take(ip, Date.now());
     return failure(ErrorCode.PERMISSION_DENIED);
   }
