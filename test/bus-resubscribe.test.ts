@@ -7,24 +7,12 @@
  * once by a reconcile that closes the kicked socket with 4001 (the heartbeat,
  * which would also find it, is set far beyond the test).
  */
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loggedIn, metricValue, onCleanup, startGateway, waitFor } from './helpers.js';
+import { keptLogger } from './support/kept-logger.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 import { TcpProxy } from './support/tcp-proxy.js';
-
-/** A logger that keeps every line it writes. */
-function keptLogger(lines: Record<string, unknown>[]) {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return pino({ level: 'info' }, sink);
-}
 
 describe.skipIf(!redisSuitesEnabled())('cluster mode: a lost pub/sub subscription', () => {
   it('a kick published while node A could not receive it still closes the device with 4001 once A resubscribes; the loss is logged and counted', async () => {

@@ -37,7 +37,7 @@ export async function createClusterStore(config: Config, redis: NonNullable<Conf
   const registry = new RedisRegistry({ client, keys, gatewayId, lease, revocationMs });
   const bus = new RedisBus(client, sub, keys, gatewayId, rlog);
   await bus.start();
-  const reconciler = new Reconciler(client, registry.index, { intervalMs: reconcile_interval * 1000, count: 100, pauseMs: 20 }, rlog, {
+  const reconciler = new Reconciler(client, keys, gatewayId, registry.index, { intervalMs: reconcile_interval * 1000, count: 100, pauseMs: 20 }, rlog, {
     // a node that started after the lease table was read registers sessions newer than a lease TTL ago
     orphans: async () => ({ leased: await lease.leased(), before: Date.now() - lease_ttl * 1000 }),
     reaped: async (raws) => {

@@ -120,8 +120,3 @@ export async function connectRedis(opts: RedisOptions, log: Logger, role: string
   }
   return client;
 }
-
-/** The master nodes to SCAN (the background reconciliation): each master of a Redis Cluster, or the one Redis. */
-export function masters(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
-}

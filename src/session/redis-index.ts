@@ -27,7 +27,7 @@ export async function inBatches<T>(items: readonly T[], each: (item: T) => Promi
 }
 
 /** The slots each Redis node serves (Redis Cluster: from the client's slot map; a single Redis: slot 0); node null = slots of no known master. */
-function slotsByNode(client: RedisClient, keys: RedisKeys): { node: Redis | null; slots: number[] }[] {
+export function slotsByNode(client: RedisClient, keys: RedisKeys): { node: Redis | null; slots: number[] }[] {
   if (!(client instanceof Cluster)) return [{ node: client, slots: [0] }];
   const byKey = new Map<string, number[]>();
   client.slots.forEach((nodeKeys, slot) => {

@@ -140,6 +140,11 @@ export class RedisKeys {
     return `${this.prefix}{gateways}`;
   }
 
+  /** Lock taken by the one node that runs a pass of the background reconciliation (src/session/reconciler.ts). */
+  get reconcileLock(): string {
+    return `${this.prefix}reconcile`;
+  }
+
   /** Lock taken by the one node that reaps a dead node. */
   reapLock(gateway: string): string {
     return `${this.prefix}reap:${keyPart(gateway)}`;

@@ -12,7 +12,10 @@ local sums = {}
 local live, stored = { L = 0, R = 0 }, { L = 0, R = 0 }
 for i = 2, #ARGV do
   local flat = redis.call('HGETALL', ARGV[i] .. 'c')
-  for j = 1, #flat, 2 do sums[flat[j]] = (sums[flat[j]] or 0) + tonumber(flat[j + 1]) end
+  for j = 1, #flat, 2 do
+    -- ~ fields: a recount under way (lib.lua tally), not counters
+    if string.sub(flat[j], 1, 1) ~= '~' then sums[flat[j]] = (sums[flat[j]] or 0) + tonumber(flat[j + 1]) end
+  end
   for kind, key in pairs({ L = ARGV[i] .. 'lz', R = ARGV[i] .. 'rz' }) do
     live[kind] = live[kind] + redis.call('ZCOUNT', key, '(' .. ARGV[1], '+inf')
     stored[kind] = stored[kind] + redis.call('ZCARD', key)

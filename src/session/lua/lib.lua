@@ -247,13 +247,50 @@ local function settle_tokens(zset, tag, old, live, now)
   return expired
 end
 
+-- The recount of the background reconciliation (recount_begin.lua): while
+-- one runs on a slot (field ~e of its counters: the pass's epoch), the
+-- counters hash also keeps a tally (~s, ~a, ~d:<domain>) of the shares of the
+-- accounts settled since it began, each marked in its counts hash (~e) so it
+-- is tallied once; recount_end.lua then puts the tally in place of the
+-- counters. `old` is the account's counts hash as it was, `n` its sessions
+-- now. Returns the epoch to mark the account with, or nil.
+local function tally(counters_key, old, n, domain)
+  local epoch = redis.call('HGET', counters_key, '~e')
+  if not epoch then return nil end
+  local base = old['~e'] == epoch and tonumber(old.s or '0') or 0
+  local function add(field, delta)
+    if delta ~= 0 then redis.call('HINCRBY', counters_key, '~' .. field, delta) end
+  end
+  add('s', n - base)
+  if domain then add('d:' .. domain, n - base) end
+  add('a', (n > 0 and 1 or 0) - (base > 0 and 1 or 0))
+  return epoch
+end
+
+-- Reads a counters hash and deletes its recount fields (~e, ~s, ...).
+-- Returns the counters (field -> number) and the recount's fields (field
+-- without its "~" -> value).
+local function take_tally(counters_key)
+  local flat = redis.call('HGETALL', counters_key)
+  local counted, tallied = {}, {}
+  for i = 1, #flat, 2 do
+    if string.sub(flat[i], 1, 1) == '~' then
+      tallied[string.sub(flat[i], 2)] = flat[i + 1]
+      redis.call('HDEL', counters_key, flat[i])
+    else
+      counted[flat[i]] = tonumber(flat[i + 1])
+    end
+  end
+  return counted, tallied
+end
+
 -- Brings the account's share of the table-wide counters, the per-node
 -- indexes and the slot's set of resume tokens up to date after a change
 -- (src/session/redis-index.ts). Every script that changes an account ends
 -- with it. Keys, all on the account's slot: sessions and tokens hashes,
 -- `counts` (this account's share: s, dom, g:<gateway> = its sessions there,
--- k:<ssid> = expiry of each resume token) and `counters` (the slot's sums: s,
--- a, d:<domain>). The index of gateway G on this slot is the set
+-- k:<ssid> = expiry of each resume token, ~e: see tally) and `counters` (the
+-- slot's sums: s, a, d:<domain>). The index of gateway G on this slot is the set
 -- <slot prefix>g:G of account tags, its resume tokens the sorted set
 -- <slot prefix>rz; the slot prefix is the counters key without its final
 -- "c". (Redis' clock decides which tokens are live.) Returns how many expired
@@ -280,6 +317,7 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key)
   add('s', n - old_n)
   if domain then add('d:' .. domain, n - old_n) end
   add('a', (n > 0 and 1 or 0) - (old_n > 0 and 1 or 0))
+  local epoch = tally(counters_key, old, n, domain)
   local slot_prefix = string.sub(counters_key, 1, -2)
   local tag = string.match(sessions_key, '%b{}')
   for field in pairs(old) do
@@ -291,6 +329,7 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key)
   if n == 0 and next(tokens) == nil then return expired end
   redis.call('HSET', counts_key, 's', n)
   if domain then redis.call('HSET', counts_key, 'dom', domain) end
+  if epoch then redis.call('HSET', counts_key, '~e', epoch) end
   for g, k in pairs(per) do
     redis.call('HSET', counts_key, 'g:' .. g, k)
     if not old['g:' .. g] then redis.call('SADD', slot_prefix .. 'g:' .. g, tag) end
