@@ -81,6 +81,28 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
     }
   });
 
+  it('a node that renewed its lease after another node last read the lease table still counts there: its sessions hold the limit', async () => {
+    const a = await node('node-a', 'stale:', 60_000);
+    const b = await node('node-b', 'stale:', 60_000); // reuses a read of the lease table for up to 30 s
+    try {
+      let now = Date.now();
+      expect((await a.registry.login({ session: session('sa', 'node-a', now), limits, kick: [], token: tokenOf('sa', now), now })).ok).toBe(true);
+      // node-b reads the table while node-a's lease is about to lapse; node-a then renews it (a beat that came late)
+      const lapse = Date.now() + 200;
+      await b.client.zadd(b.keys.gateways, lapse, 'node-a');
+      expect(await b.registry.stats(Date.now())).toMatchObject({ gateways: 2 });
+      await b.client.zadd(b.keys.gateways, Date.now() + 60_000, 'node-a');
+      await waitFor(() => Date.now() > lapse, 5000, 'the lapse node-b read to pass');
+      now = Date.now();
+      const r = await b.registry.login({ session: session('sb', 'node-b', now), limits, kick: [], token: tokenOf('sb', now), now });
+      expect(r.ok ? 'accepted' : r.code).toBe(4111);
+      expect((await b.registry.list('d', 'n')).map((x) => x.ssid)).toEqual(['sa']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('a node that finds its lease lost rejoins; its re-registered sessions survive a late reaper', async () => {
     const a = await node('node-r', 'rejoin:', 60_000);
     let rejoined = 0;

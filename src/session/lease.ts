@@ -38,6 +38,8 @@ export interface LeaseView {
 export class NodeLease implements LeaseView {
   private table = new Map<string, number>();
   private fetchedAt = 0;
+  /** The read of the table that dead() waits for (concurrent logins share it). */
+  private reading: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | null = null;
   private failed = false;
@@ -170,8 +172,16 @@ export class NodeLease implements LeaseView {
     this.fetchedAt = now;
   }
 
+  /**
+   * A node is dead once its lease expired as of a read made after the expiry:
+   * a lease that lapsed only since the last read may have been renewed since
+   * (a late beat under load), so it is read again first; else that node's
+   * sessions would stop counting and a login on this node could exceed the
+   * limit. At most one extra read per lapse.
+   */
   async dead(now: number): Promise<Record<string, number>> {
-    if (now - this.fetchedAt > 2 * this.intervalMs) await this.fetch(now);
+    const lapsedSinceRead = [...this.table.values()].some((expiry) => expiry >= this.fetchedAt && expiry < now);
+    if (lapsedSinceRead || now - this.fetchedAt > 2 * this.intervalMs) await (this.reading ??= this.fetch(now).finally(() => (this.reading = null)));
     const out: Record<string, number> = {};
     for (const [gateway, expiry] of this.table) if (expiry < now) out[gateway] = expiry;
     return out;
