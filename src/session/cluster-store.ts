@@ -50,6 +50,11 @@ export async function createClusterStore(config: Config, redis: NonNullable<Conf
     lease.storeFailed();
     void lease.beat();
   });
+  // Redis Cluster: a master that fails is replaced by its replica, which may
+  // lack its last writes (replication is asynchronous). The connection to it
+  // fails before the replica takes over: rejoin from then on (each beat tries
+  // again until the cluster answers for every slot).
+  client.on('node error', () => lease.storeFailed());
   return {
     registry,
     bus,

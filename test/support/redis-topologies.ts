@@ -48,38 +48,62 @@ export async function redisCli(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** A running Redis Cluster of masters only. */
-export class RedisClusterServers {
-  private constructor(readonly servers: RedisServer[]) {}
+/** How a Redis Cluster is laid out. */
+export interface ClusterLayout {
+  /** Replicas per master (default 0). */
+  readonly replicas?: number;
+  /** cluster-node-timeout in ms (default 3000): how long a master may be silent before its replica takes over. */
+  readonly nodeTimeoutMs?: number;
+}
 
-  /** "127.0.0.1:port" of every master (the `redis.cluster` seeds). */
+/** A running Redis Cluster: masters, and replicas if asked for. */
+export class RedisClusterServers {
+  private constructor(
+    /** Every server, masters and replicas. */
+    readonly servers: RedisServer[],
+    private readonly replicas: number,
+  ) {}
+
+  /** "127.0.0.1:port" of every server (the `redis.cluster` seeds). */
   get seeds(): string[] {
     return this.servers.map((s) => `127.0.0.1:${s.port}`);
   }
 
-  /** Starts `masters` servers in cluster mode and joins them (slots split evenly). */
-  static async start(masters = 3): Promise<RedisClusterServers> {
+  /** Starts `masters` masters (and their replicas) in cluster mode and joins them (slots split evenly). */
+  static async start(masters = 3, layout: ClusterLayout = {}): Promise<RedisClusterServers> {
+    const { replicas = 0, nodeTimeoutMs = 3000 } = layout;
     const taken = new Set<number>();
     const servers: RedisServer[] = [];
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       const port = await freeClusterPort(taken);
       taken.add(port);
       const dir = tempDir();
-      servers.push(await RedisServer.start(['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '3000'], port));
+      servers.push(await RedisServer.start(['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', String(nodeTimeoutMs)], port));
     }
-    const cluster = new RedisClusterServers(servers);
-    await redisCli('--cluster', 'create', ...cluster.seeds, '--cluster-replicas', '0', '--cluster-yes');
+    const cluster = new RedisClusterServers(servers, replicas);
+    await redisCli('--cluster', 'create', ...cluster.seeds, '--cluster-replicas', String(replicas), '--cluster-yes');
     await cluster.waitHealthy();
     return cluster;
   }
 
-  /** Waits until every master reports cluster_state:ok and knows all the others. */
+  /** The servers still running. */
+  private get running(): RedisServer[] {
+    return this.servers.filter((s) => s.process !== null);
+  }
+
+  /** Waits until every running server reports cluster_state:ok and knows all the others, and every replica is in sync with its master. */
   async waitHealthy(): Promise<void> {
     await waitFor(
       async () => {
-        for (const s of this.servers) {
+        for (const s of this.running) {
           const info = await redisCli('-p', String(s.port), 'cluster', 'info').catch(() => '');
           if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${this.servers.length}`)) return false;
+        }
+        if (this.replicas === 0) return true;
+        const lines = (await redisCli('-p', String(this.running[0]!.port), 'cluster', 'nodes')).trim().split('\n');
+        for (const line of lines.filter((l) => l.split(' ')[2]!.includes('slave') && !l.includes('fail'))) {
+          const port = /:(\d+)@/.exec(line.split(' ')[1]!)![1]!;
+          if (!(await redisCli('-p', port, 'info', 'replication').catch(() => '')).includes('master_link_status:up')) return false;
         }
         return true;
       },
@@ -88,15 +112,28 @@ export class RedisClusterServers {
     );
   }
 
+  /** The server listening on `port`. */
+  server(port: number): RedisServer {
+    return this.servers.find((s) => s.port === port)!;
+  }
+
+  /** The replica of the master on port `master`. */
+  async replicaOf(master: number): Promise<RedisServer> {
+    const id = await this.nodeId(master);
+    const lines = (await redisCli('-p', String(master), 'cluster', 'nodes')).trim().split('\n');
+    const line = lines.find((l) => l.split(' ')[3] === id)!;
+    return this.server(Number(/:(\d+)@/.exec(line.split(' ')[1]!)![1]));
+  }
+
   /** A client for inspecting the cluster in tests (closed by the caller). */
   client(): Cluster {
     return new Cluster(this.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), { redisOptions: { maxRetriesPerRequest: 1 } });
   }
 
-  /** Sum of one INFO commandstats counter over every master (e.g. "scan"). */
+  /** Sum of one INFO commandstats counter over every server (e.g. "scan"). */
   async commandCalls(command: string): Promise<number> {
     let n = 0;
-    for (const s of this.servers) {
+    for (const s of this.running) {
       const m = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await redisCli('-p', String(s.port), 'info', 'commandstats'));
       n += m ? Number(m[1]) : 0;
     }
@@ -110,10 +147,10 @@ export class RedisClusterServers {
 
   /** The port of the master serving `slot`. */
   async ownerOf(slot: number): Promise<number> {
-    const nodes = await redisCli('-p', String(this.servers[0]!.port), 'cluster', 'nodes');
+    const nodes = await redisCli('-p', String(this.running[0]!.port), 'cluster', 'nodes');
     for (const line of nodes.trim().split('\n')) {
       const f = line.split(' ');
-      if (!f[2]!.includes('master')) continue;
+      if (!f[2]!.includes('master') || f[2]!.includes('fail')) continue;
       for (const range of f.slice(8)) {
         const [lo, hi] = range.split('-').map(Number);
         if (slot >= lo! && slot <= (hi ?? lo)!) return Number(/:(\d+)@/.exec(f[1]!)![1]);
