@@ -8,14 +8,14 @@
  * with MONITOR on every Redis in a separate sequential phase, the round trips
  * (commands sent by the gateway) and the commands Redis executed (those plus
  * the ones inside Lua scripts) per login, per KICK of another session of the
- * account and per LOGOUT. Then the reap of a dead node that held 2,000
+ * account, per LOGOUT and per session a reap removes. Then the reap of a dead node that held 2,000
  * sessions with 0 and 200,000 other accounts in the table. Returns a Markdown
  * section for bench/RESULTS.md.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { TimClient } from '../src/client/node.js';
 import { createLogger } from '../src/logger.js';
 import { NodeLease } from '../src/session/lease.js';
@@ -36,6 +36,8 @@ const LANES = 64;
 const ACCOUNTS = LANES * 4;
 /** Operations of each counted (MONITOR) phase, one after the other. */
 const COUNTED = 100;
+/** Sessions of the dead node a reap removes. */
+const REAPED = 2000;
 
 /** Round trips and executed commands per operation. */
 interface Counted {
@@ -153,10 +155,22 @@ async function measure(redis: Record<string, unknown> | undefined, servers: Redi
   }
 }
 
-/** ms to reap 2,000 sessions of a dead node with `others` idle accounts of a live node in the table. */
-async function reapMs(server: RedisServer, others: number): Promise<number> {
-  const raw = server.client();
-  const keys = new RedisKeys(`reap${others}:`);
+/** A Redis topology the reap runs on: a client of it, whether it is sharded, and the ports of its servers (for MONITOR). */
+interface ReapStore {
+  readonly client: () => Redis | Cluster;
+  readonly sharded: boolean;
+  readonly ports: number[];
+}
+
+/**
+ * Reaps 2,000 sessions of a dead node with `others` idle accounts of a live
+ * node in the table (written raw, one Redis only); returns the ms it took, or
+ * (`counted`) the round trips and commands per reaped session, counted with
+ * MONITOR (which slows Redis: the two are separate runs).
+ */
+async function reap(store: ReapStore, others: number, counted = false): Promise<{ ms: number; perSession: Counted | null }> {
+  const raw = store.client();
+  const keys = new RedisKeys(`reap${others}${counted ? 'c' : ''}:`, store.sharded);
   const registry = new RedisRegistry({ client: raw, keys, gatewayId: 'survivor', lease: new NodeLease(raw, keys, 'survivor', 60_000, silent) });
   const now = Date.now();
   for (let i = 0; i < others; i += 10_000) {
@@ -167,18 +181,23 @@ async function reapMs(server: RedisServer, others: number): Promise<number> {
     await p.exec();
   }
   const limits = { deviceLimit: 3, typeLimit: 3, mode: 'kick' as const, minAgeMs: 0 };
-  for (let i = 0; i < 2000; i += 200) {
+  for (let i = 0; i < REAPED; i += 200) {
     await Promise.all(Array.from({ length: 200 }, (_, k) => {
       const session: SessionInfo = { ssid: `x${i + k}`, domain: 'd', name: `dead${i + k}`, resource: 'r', termtyp: 0, loginTime: now, refreshTime: now, ip: '127.0.0.1', gateway: 'dead', connId: `c${i + k}` };
       return registry.login({ session, limits, kick: [], token: { domain: 'd', name: session.name, ssid: session.ssid, hash: 'h', expires: now + 60_000 }, now });
     }));
   }
+  const monitor = counted ? await monitorAll(store.ports) : null;
+  const c0 = monitor?.snapshot();
   const t0 = performance.now();
   const removed = await registry.reap('dead', Number.MAX_SAFE_INTEGER);
   const ms = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 200)); // the last MONITOR lines
+  const perSession = monitor && c0 ? per(c0, monitor.snapshot(), REAPED) : null;
+  monitor?.stop();
   raw.disconnect();
-  if (removed.length !== 2000) throw new Error(`reaped ${removed.length} sessions, expected 2000`);
-  return ms;
+  if (removed.length !== REAPED) throw new Error(`reaped ${removed.length} sessions, expected ${REAPED}`);
+  return { ms, perSession };
 }
 
 /** Runs the topology bench; returns its Markdown section. */
@@ -197,25 +216,28 @@ export async function redisTopologyBench(quick: boolean, log: (s: string) => voi
     log('bench: topologies, Redis Cluster of 3 masters');
     const three = await measure({ cluster: cluster.seeds }, cluster.servers, ms);
     log('bench: reap of a dead node');
-    const reap0 = await reapMs(single, 0);
-    const reapFull = await reapMs(single, quick ? 20_000 : 200_000);
+    const oneStore: ReapStore = { client: () => single.client(), sharded: false, ports: [single.port] };
+    const reap0 = (await reap(oneStore, 0)).ms;
+    const reapFull = (await reap(oneStore, quick ? 20_000 : 200_000)).ms;
+    const reapOne = (await reap(oneStore, 0, true)).perSession!;
+    const reapThree = (await reap({ client: () => cluster.client(), sharded: true, ports: cluster.servers.map((s) => s.port) }, 0, true)).perSession!;
     const load1 = (await import('node:os')).loadavg();
     const f = (x: number | null, d = 0): string => (x === null ? '–' : x.toFixed(d));
     const c = (x: Counted): string => `${f(x.roundTrips, 1)} / ${f(x.commands, 1)}`;
-    const row = (label: string, t: TopologyFigures): string =>
-      `| ${label} | ${f(t.perSecond)} | ${f(t.gatewayCpuUs)} | ${f(t.redisCpuUs)} | ${c(t.login)} | ${c(t.kick)} | ${c(t.logout)} |`;
+    const row = (label: string, t: TopologyFigures, reaped: Counted | null): string =>
+      `| ${label} | ${f(t.perSecond)} | ${f(t.gatewayCpuUs)} | ${f(t.redisCpuUs)} | ${c(t.login)} | ${c(t.kick)} | ${c(t.logout)} | ${reaped ? c(reaped) : '–'} |`;
     return [
       '## Store topologies: embedded, one Redis, Redis Cluster (issue 15)',
       '',
-      `One gateway process (log_level info, a line per login), driven over loopback sockets by the bench process: token logins (connect, AUTH with the account's last resume token, close) on ${LANES} lanes for ${ms / 1000} s; CPU per login from /proc of the gateway and of every Redis process. Round trips / commands: counted with MONITOR on every Redis over ${COUNTED} operations run one at a time (round trips = commands the gateway sent; commands = those plus the ones its Lua scripts ran; lease renewals of the period included). KICK = an AUTHed socket kicks the account's other session. Load average ${load0.map((x) => x.toFixed(1)).join(' / ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' / ')} at the end (2 cores shared with other work).`,
+      `One gateway process (log_level info, a line per login), driven over loopback sockets by the bench process: token logins (connect, AUTH with the account's last resume token, close) on ${LANES} lanes for ${ms / 1000} s; CPU per login from /proc of the gateway and of every Redis process. Round trips / commands: counted with MONITOR on every Redis over ${COUNTED} operations run one at a time (round trips = commands the gateway sent; commands = those plus the ones its Lua scripts ran; lease renewals of the period included). KICK = an AUTHed socket kicks the account's other session. Reap = a surviving node removes the 2,000 sessions of a dead node (one per account), counted the same way, per session removed. Load average ${load0.map((x) => x.toFixed(1)).join(' / ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' / ')} at the end (2 cores shared with other work).`,
       '',
-      '| store | logins/s | gateway CPU µs/login | Redis CPU µs/login | login: round trips / commands | KICK | LOGOUT |',
-      '|---|---|---|---|---|---|---|',
-      row('embedded (no redis)', embedded),
-      row('one Redis (redis.url)', one),
-      row('Redis Cluster, 3 masters (redis.cluster)', three),
+      '| store | logins/s | gateway CPU µs/login | Redis CPU µs/login | login: round trips / commands | KICK | LOGOUT | reap, per session reaped |',
+      '|---|---|---|---|---|---|---|---|',
+      row('embedded (no redis)', embedded, null),
+      row('one Redis (redis.url)', one, reapOne),
+      row('Redis Cluster, 3 masters (redis.cluster)', three, reapThree),
       '',
-      `Reap of a dead node that held 2,000 sessions (one Redis; the node's index, no SCAN): ${f(reap0)} ms with no other account, ${f(reapFull)} ms with ${quick ? '20,000' : '200,000'} other accounts (ratio ${(reapFull / reap0).toFixed(2)}).`,
+      `Reap of a dead node that held ${REAPED} sessions (one Redis; the node's index, no SCAN; not counted by MONITOR): ${f(reap0)} ms with no other account, ${f(reapFull)} ms with ${quick ? '20,000' : '200,000'} other accounts (ratio ${(reapFull / reap0).toFixed(2)}).`,
       '',
     ].join('\n');
   } finally {
