@@ -9,6 +9,7 @@ import type { TimClientEvents } from '../src/client/client-types.js';
 import { TimClient } from '../src/client/node.js';
 import { CloseCode } from '../src/errors.js';
 import type { Gateway } from '../src/gateway.js';
+import { NoticeKind } from '../src/protocol/types.js';
 import { heldSession } from '../src/session/login-state.js';
 import { onCleanup, PWD, startGateway } from './helpers.js';
 
@@ -64,6 +65,8 @@ describe('client library', () => {
     const aAck = await a.login({ name: 'bob', pwd: PWD, resource: 'phone', termtyp: 1 });
     const events: string[] = [];
     a.on('reconnecting', () => events.push('reconnecting'));
+    const notices: number[] = [];
+    a.on('notice', (m) => notices.push(m.odType));
     const overEntry = next(b, 'overEntry');
     const logoutRequest = next(a, 'logoutRequest');
     expect((await b.login({ name: 'bob', pwd: PWD, resource: 'laptop', termtyp: 2 })).error?.code).toBe(4111);
@@ -77,6 +80,7 @@ describe('client library', () => {
     expect(await closed).toMatchObject({ code: 4001, reconnect: false });
     await b.ping(); // a round trip later, still nothing scheduled
     expect(events).toEqual([]);
+    expect(notices).toEqual([NoticeKind.LOGOUT_REQUEST, NoticeKind.KICKED]); // `notice` comes with every system notice, besides the typed event of its kind
     expect([...gw.clients.connections].length).toBe(1);
   });
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../src/config/load.js';
 import { ErrorCode } from '../src/errors.js';
 import { checkAuthBounds, checkKickList, MAX_TOKEN_BYTES } from '../src/policy/auth-bounds.js';
-import { decodeFrame, encodeFrame, isUndecodable } from '../src/protocol/codec.js';
+import { decodeFrame, decodeText, encodeFrame, isUndecodable } from '../src/protocol/codec.js';
 import { ClientType, JSON_FLAG, payloadTypes } from '../src/protocol/type-codes.js';
 import type { TimAuth } from '../src/protocol/types.js';
 
@@ -101,6 +101,24 @@ describe('codec under random input', () => {
         for (const channel of ['clientIn', 'adminIn'] as const) {
           const f = decodeFrame(channel, data, jsonMode);
           if (isUndecodable(f)) expect(['unknown-type', 'bad-payload', 'empty-frame']).toContain(f.error);
+          else expect(typeof f.payload).toBe('object');
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never throws on random text-mode messages of the client and admin sockets, and names the problem when it cannot decode', () => {
+    const message = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      fc.record({ type: fc.oneof(fc.integer({ min: -2, max: 260 }), fc.double(), fc.string({ maxLength: 4 })), data: fc.jsonValue({ maxDepth: 4 }), extra: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+    );
+    fc.assert(
+      fc.property(message, (text) => {
+        for (const channel of ['clientIn', 'adminIn'] as const) {
+          const f = decodeText(channel, text);
+          if (isUndecodable(f)) expect(['unknown-type', 'bad-payload']).toContain(f.error);
           else expect(typeof f.payload).toBe('object');
         }
       }),
