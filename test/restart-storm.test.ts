@@ -71,7 +71,7 @@ async function witness(url: string, name: string, reconnects: string[]): Promise
   return { c, ssid: ack.n2! };
 }
 
-describe.skipIf(!redisSuitesEnabled())('reconnect after a gateway restart', () => {
+describe.skipIf(!redisSuitesEnabled())('reconnect after a cluster gateway restart', () => {
   it(`${CLIENTS} clients of a cluster gateway shut down (1001) and started again on its port resume on their ssids, spread by the backoff jitter`, { timeout: 300_000 }, async () => {
     const redis = await RedisServer.start();
     onCleanup(() => redis.stop());
@@ -139,6 +139,9 @@ describe.skipIf(!redisSuitesEnabled())('reconnect after a gateway restart', () =
     expect(second.running).toBe(true);
   });
 
+});
+
+describe('reconnect after an embedded gateway restart', () => {
   it('in embedded mode the tokens die with the process: each resume gets 4115, the library stops with reconnectFailed, and a password login on the same client gets a new ssid', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const names = await writeStormUsers(dir, 10);
