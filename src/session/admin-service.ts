@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { PasswordCheckLimiter } from '../auth/password-checks.js';
 import { issueLoginToken } from '../auth/token.js';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, KickReason, type TimFailure } from '../errors.js';
 import { refusal, storeGuarded, success, type Outcome } from '../outcome.js';
@@ -36,7 +37,7 @@ export interface AdminServiceDeps {
   /** The node's bound on password checks: ADMAUTH and dashboard sign-ins run their checks within it. */
   readonly passwordChecks: PasswordCheckLimiter;
   /** The clock of blocks, token expiries and stats (ms since epoch); default Date.now (tests inject their own). */
-  readonly now?: () => number;
+  readonly now?: Clock;
 }
 
 /** The reply to an admin request: an AdmAck, or the success payload of ADMONLINE / ADMSTATS. */
@@ -74,7 +75,7 @@ function payloadOf(admType: number, out: Outcome<AdmOnlineReply | AdmStats>): Ad
 /** The admin operations of one gateway node. */
 export class AdminService {
   private readonly operators: OperatorAuth;
-  private readonly now: () => number;
+  private readonly now: Clock;
 
   constructor(private readonly deps: AdminServiceDeps) {
     this.operators = new OperatorAuth(deps.config, deps.passwordChecks);

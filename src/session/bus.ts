@@ -7,9 +7,9 @@ import type { KickReason } from '../errors.js';
 import type { AdmEvent } from '../protocol/types.js';
 import type { SessionInfo } from './registry.js';
 
-/** A presence event (AdmEvent) about a session, stamped now. */
-export function presenceEvent(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp' | 'ip'>, reason: string): AdmEvent {
-  return { kind, domain: s.domain, name: s.name, ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, time: Date.now(), reason, ip: s.ip };
+/** A presence event (AdmEvent) about a session, stamped `time` (now by default). */
+export function presenceEvent(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp' | 'ip'>, reason: string, time = Date.now()): AdmEvent {
+  return { kind, domain: s.domain, name: s.name, ssid: s.ssid, resource: s.resource, termtyp: s.termtyp, time, reason, ip: s.ip };
 }
 
 /** A command for the node holding a session; the node applies it only if `connId` still holds `ssid`. */

@@ -9,7 +9,7 @@ import { presenceEvent, type NodeCommand } from './bus.js';
 import { heldSession, type LoginState } from './login-state.js';
 import type { SessionInfo } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
-import type { SessionServiceDeps } from './session-deps.js';
+import type { SessionDeps } from './session-deps.js';
 
 /** The sockets of this node that hold a session, and delivery to any session of the cluster. */
 export class LocalSockets {
@@ -18,9 +18,10 @@ export class LocalSockets {
    * ssid may briefly have two: the new one and the one being replaced).
    */
   readonly byConn = new Map<string, SessionHolder>();
-  private noticeSeq = Date.now() * 1000;
+  private noticeSeq: number;
 
-  constructor(private readonly deps: SessionServiceDeps) {
+  constructor(private readonly deps: SessionDeps) {
+    this.noticeSeq = deps.now() * 1000;
     deps.bus.onCommand((cmd) => this.apply(cmd));
   }
 
@@ -67,7 +68,7 @@ export class LocalSockets {
     if (!s.revocation || reason === KickReason.RESUMED) return this.send(s, cmd);
     // a kicked JWT session's token is revoked before its socket learns of the kick
     this.deps.authenticator
-      .ended(s, Date.now())
+      .ended(s, this.deps.now())
       .catch((e: unknown) => this.deps.log.warn({ err: e, ssid: s.ssid }, 'could not revoke the JWT of a kicked session'))
       .finally(() => this.send(s, cmd));
   }
@@ -97,13 +98,13 @@ export class LocalSockets {
 
   /** Sends a system notice to a socket of this node. */
   notify(conn: SessionHolder, odType: number, dataString: string, extend: Readonly<Record<string, string>>): void {
-    const message: TimMessage = { msType: 1, odType, id: ++this.noticeSeq, dataString, timestamp: Date.now(), extend: { ...extend } };
+    const message: TimMessage = { msType: 1, odType, id: ++this.noticeSeq, dataString, timestamp: this.deps.now(), extend: { ...extend } };
     this.deps.metrics.notices.inc({ kind: String(odType) });
     conn.notify(message);
   }
 
   /** Publishes a presence event for ADMSUB subscribers. */
   event(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp' | 'ip'>, reason: string): void {
-    this.deps.bus.publish(presenceEvent(kind, s, reason));
+    this.deps.bus.publish(presenceEvent(kind, s, reason, this.deps.now()));
   }
 }

@@ -22,7 +22,7 @@ import { LoginRefusals } from './login-refusals.js';
 import { heldSession, UNAUTHENTICATED } from './login-state.js';
 import type { SessionInfo } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
-import type { SessionServiceDeps } from './session-deps.js';
+import type { SessionDeps } from './session-deps.js';
 
 /** The extend kept on a session: the client's, with an admin login token's over it; nothing when both are empty. */
 function sessionExtend(own: Record<string, string>, issued: Readonly<Record<string, string>> | undefined): { extend?: Record<string, string> } {
@@ -39,7 +39,7 @@ export class LoginFlow {
   readonly inFlight = new InFlight();
 
   constructor(
-    private readonly deps: SessionServiceDeps,
+    private readonly deps: SessionDeps,
     private readonly hub: LocalSockets,
   ) {
     this.ipBuckets = new TokenBuckets(deps.config.login_rate_ip);
@@ -62,7 +62,7 @@ export class LoginFlow {
     const { refusals } = this;
     if (conn.login.phase !== 'unauthenticated') return failAck(ClientType.AUTH, failure(ErrorCode.PARAMETER_INCORRECT, 'already logged in'));
     // the address's bucket first: frames that fail the bounds cost as much to refuse as any other attempt
-    const now = Date.now();
+    const now = this.deps.now();
     if (!this.ipBuckets.take(conn.ip, now)) return refusals.rejected(auth, conn, failure(ErrorCode.FREQ_LIMIT), 'rate_limited');
     const bounds = checkAuthBounds(auth, config);
     if (bounds) return refusals.rejected(auth, conn, bounds, 'bad_parameter');
@@ -90,7 +90,7 @@ export class LoginFlow {
   private async register(conn: SessionHolder, auth: TimAuth, identity: Identity): Promise<TimAck> {
     const { config, registry } = this.deps;
     const { resume, extend: issuedExtend, limits: identityLimits, revocation } = identity;
-    const loginTime = Date.now();
+    const loginTime = this.deps.now();
     const session: SessionInfo = {
       ssid: resume?.ssid ?? randomBytes(12).toString('base64url'),
       domain: auth.domain,

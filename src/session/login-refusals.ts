@@ -13,7 +13,7 @@ import { EventKind, type TimAck, type TimAuth } from '../protocol/types.js';
 import type { LocalSockets } from './local-sockets.js';
 import type { SessionInfo } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
-import type { SessionServiceDeps } from './session-deps.js';
+import type { SessionDeps } from './session-deps.js';
 
 /** The refusals of one node's login flow. */
 export class LoginRefusals {
@@ -22,7 +22,7 @@ export class LoginRefusals {
   private storeDownLogged = false;
 
   constructor(
-    private readonly deps: SessionServiceDeps,
+    private readonly deps: SessionDeps,
     private readonly hub: LocalSockets,
   ) {
     this.events = new TokenBuckets(deps.config.refusal_events_ip);
@@ -31,7 +31,7 @@ export class LoginRefusals {
   /** Refuses `auth` of `conn` with `f`; `reason` names it in the event and the log. */
   rejected(auth: TimAuth, conn: SessionHolder, f: TimFailure, reason: string, extra: Partial<TimAck> = {}): TimAck {
     const cut = (s: string): string => boundEventField(s, this.deps.config.max_field_bytes);
-    if (this.events.take(conn.ip, Date.now())) this.hub.event(EventKind.REJECTED, { domain: cut(auth.domain), name: cut(auth.name), ssid: '', resource: cut(auth.resource), termtyp: auth.termtyp, ip: conn.ip }, reason);
+    if (this.events.take(conn.ip, this.deps.now())) this.hub.event(EventKind.REJECTED, { domain: cut(auth.domain), name: cut(auth.name), ssid: '', resource: cut(auth.resource), termtyp: auth.termtyp, ip: conn.ip }, reason);
     else this.deps.metrics.rejectedEventsDropped.inc();
     this.deps.log.debug({ domain: auth.domain, name: auth.name, ip: conn.ip, code: f.code, reason }, 'login refused');
     return failAck(ClientType.AUTH, f, extra);

@@ -10,7 +10,7 @@ import { ClientType } from '../protocol/type-codes.js';
 import { EventKind, type TimAck, type TimSessions } from '../protocol/types.js';
 import type { LocalSockets } from './local-sockets.js';
 import type { SessionInfo } from './registry.js';
-import type { SessionServiceDeps } from './session-deps.js';
+import type { SessionDeps } from './session-deps.js';
 
 /** Logouts kept for a retry while the store is unreachable, at most. */
 const MAX_UNFINISHED_LOGOUTS = 10_000;
@@ -21,7 +21,7 @@ export class OwnSessions {
   private readonly unfinishedLogouts = new Map<string, { readonly since: number; readonly session: SessionInfo }>();
 
   constructor(
-    private readonly deps: SessionServiceDeps,
+    private readonly deps: SessionDeps,
     private readonly hub: LocalSockets,
   ) {}
 
@@ -62,7 +62,7 @@ export class OwnSessions {
   /** Retries the logouts the table refused while it was unreachable, until their tokens would have expired anyway. */
   async retryLogouts(): Promise<void> {
     for (const [key, entry] of this.unfinishedLogouts) {
-      if (Date.now() - entry.since < this.deps.config.resume_timeout * 1000) await this.finishLogout(entry.session);
+      if (this.deps.now() - entry.since < this.deps.config.resume_timeout * 1000) await this.finishLogout(entry.session);
       if (this.unfinishedLogouts.get(key) === entry) this.unfinishedLogouts.delete(key);
     }
   }
@@ -70,7 +70,7 @@ export class OwnSessions {
   /** Records a logout in the table; a socket that resumed the ssid meanwhile is logged out too. */
   private async finishLogout(s: SessionInfo): Promise<void> {
     const removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
-    await this.deps.authenticator.ended(s, Date.now());
+    await this.deps.authenticator.ended(s, this.deps.now());
     for (const r of removed) if (r.connId !== s.connId) this.hub.kick(r, KickReason.SESSION, {});
     this.hub.event(EventKind.OFFLINE, s, 'logout');
   }
@@ -81,6 +81,6 @@ export class OwnSessions {
       this.deps.log.error({ ssid: s.ssid }, 'too many logouts waiting for the session store: this one is dropped and its resume token stays valid');
       return;
     }
-    this.unfinishedLogouts.set(`${s.domain}\u0000${s.name}\u0000${s.ssid}`, { since: Date.now(), session: s });
+    this.unfinishedLogouts.set(`${s.domain}\u0000${s.name}\u0000${s.ssid}`, { since: this.deps.now(), session: s });
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoginAuthenticator } from '../auth/login-authenticator.js';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/defaults.js';
 import type { Metrics } from '../metrics.js';
 import type { Bus } from './bus.js';
@@ -17,4 +18,9 @@ export interface SessionServiceDeps {
   readonly authenticator: LoginAuthenticator;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** The time the session layer goes by (Date.now unless a test injects a fake clock). */
+  readonly now?: Clock;
 }
+
+/** The deps as the parts of the session layer use them: the clock filled in. */
+export type SessionDeps = SessionServiceDeps & { readonly now: Clock };

@@ -41,7 +41,8 @@ export class SessionService {
   /** Heartbeat touch, unfinished logouts, rejoin displacement. */
   readonly reconciler: SocketReconciler;
 
-  constructor(deps: SessionServiceDeps) {
+  constructor(given: SessionServiceDeps) {
+    const deps = { ...given, now: given.now ?? Date.now };
     this.hub = new LocalSockets(deps);
     this.logins = new LoginFlow(deps, this.hub);
     this.own = new OwnSessions(deps, this.hub);
