@@ -17,7 +17,7 @@ import { onCleanup, tempDir } from './helpers.js';
 const ACCOUNTS = 1000;
 /** Two devices (termtyp 1 and 2) per account, the account's limit. */
 const CLIENTS = 2 * ACCOUNTS;
-/** The bounds on attempt starts and logins per 100 ms are derived from these (ReconnectRecorder.attemptBound). */
+/** The bound on attempt starts per 100 ms is derived from these (ReconnectRecorder.attemptBound); logins per 100 ms are printed only. */
 const backoff = { baseMs: 4000, maxMs: 16_000 };
 
 describe('reconnect storm', () => {
@@ -41,7 +41,6 @@ describe('reconnect storm', () => {
     expect(recorder.failures).toEqual([]);
     console.info(`reconnect storm: ${CLIENTS} clients logged in in ${up - t0} ms; connections cut; all back ${Math.max(...recorder.loginTimes) - up} ms later; ${recorder.report(up)}`);
     expect(recorder.maxAttemptsPerWindow()).toBeLessThanOrEqual(recorder.attemptBound());
-    expect(recorder.maxLoginsPerWindow()).toBeLessThanOrEqual(recorder.loginBound());
     await expectPairsBackOnTheirSsids(clients);
   });
 });

@@ -113,19 +113,6 @@ export class ReconnectRecorder {
     return maxInWindow(this.loginTimes, WINDOW_MS);
   }
 
-  /**
-   * The bound on maxLoginsPerWindow: logins, as the clients see them complete,
-   * bunch further. The gateway works through what arrived at its own pace, and
-   * on a loaded machine the gateway and the clients' process each lose the CPU
-   * for a few hundred milliseconds, after which what was in flight completes at
-   * once (185 per 100 ms seen at a load of 16 on 2 cores, where 2,000 resumes
-   * take the gateway over 10 s). The bound leaves room for that; the attempt
-   * bound is the one that catches a herd on any machine.
-   */
-  loginBound(): number {
-    return 3 * this.attemptBound();
-  }
-
   /** One line: the curve (max per window against its bound, logins per second since `since`) and the attempts it took. */
   report(since: number): string {
     return (
