@@ -197,7 +197,7 @@ export function clusterSuite(redisBackend: RedisBackend): void {
       expect(await ops.kick({ domain: 'one', ssids: [bySsid.lastLogin!.n2!, 'no-such-ssid'], reason: 'maintenance' })).toBe(1);
       expect((await bySsid.closed).code).toBe(4001);
     } finally {
-      ops.ws.terminate();
+      ops.terminate();
     }
   });
 
@@ -234,12 +234,12 @@ export function clusterSuite(redisBackend: RedisBackend): void {
     console.log(`cluster: a kill -9'd node's session stopped counting after ${freedAfter} ms (lease_ttl ${LEASE_TTL} s)`);
     const ops = await admin(b);
     await waitFor(async () => (await ops.stats()).gateways === 3, LEASE_TTL * 1000 * 3, 'the dead node to leave the lease table');
-    ops.ws.terminate();
+    ops.terminate();
     // the reaped ghost is reported to ADMSUB subscribers as OFFLINE (reason node_lost)
     const ghostSsid = ghost.lastLogin!.n2;
     await waitFor(() => events.some((e) => e.kind === EventKind.OFFLINE && e.ssid === ghostSsid), LEASE_TTL * 1000 * 3, 'OFFLINE of the reaped session');
     expect(events.find((e) => e.kind === EventKind.OFFLINE && e.ssid === ghostSsid)).toMatchObject({ name: 'alice', domain: 'one', reason: 'node_lost' });
-    watcher.ws.terminate();
+    watcher.terminate();
   });
 
   it('a node frozen longer than its lease comes back with its sockets: reaped sessions are re-registered, not kicked as lost', async () => {
@@ -260,7 +260,7 @@ export function clusterSuite(redisBackend: RedisBackend): void {
       expect(u.notices.filter((n) => n.odType === 3)).toEqual([]);
       expect((await u.sessions()).self?.gateway).toBe('gw-frozen');
     }
-    ops.ws.terminate();
+    ops.terminate();
     await stopNode(frozen);
   });
 
@@ -290,7 +290,7 @@ export function clusterSuite(redisBackend: RedisBackend): void {
     expect((await ops.online('far', ['ben']))[0]!.sessions).toEqual([]);
     expect(kept.notices.filter((n) => n.odType === 3)).toEqual([]);
     expect((await owner.sessions()).online).toEqual([]);
-    ops.ws.terminate();
+    ops.terminate();
     await stopNode(frozen);
   }, 60_000);
 
@@ -313,9 +313,9 @@ export function clusterSuite(redisBackend: RedisBackend): void {
     for (const n of [a, b, c]) {
       const o = await admin(n);
       await waitFor(() => o.stats().then(() => true, () => false), LEASE_TTL * 1000 * 3, 'the node to reach Redis again');
-      o.ws.terminate();
+      o.terminate();
     }
-    ops.ws.terminate();
+    ops.terminate();
     await stopNode(node);
   });
 
@@ -327,7 +327,7 @@ export function clusterSuite(redisBackend: RedisBackend): void {
     expect((await login(a, 'carol', 'one')).ack.ok).toBe(true);
     const ops = await admin(a);
     expect((await ops.stats()).gateways).toBe(3);
-    ops.ws.terminate();
+    ops.terminate();
   });
 
   it.skipIf(!redisBackend.single)('Redis stopped: new logins answer 5104 fast, sockets stay open; Redis back: sessions re-registered, service normal', async () => {

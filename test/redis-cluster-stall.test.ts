@@ -73,7 +73,7 @@ describe.skipIf(!redisSuitesEnabled())('Redis Cluster: a master that does not an
     expect(warm.code).toBe(0);
     warm.c.terminate();
     const ops = await TimAdminClient.connect(gw.adminUrl, ADMIN);
-    onCleanup(async () => ops.ws.terminate());
+    onCleanup(async () => ops.terminate());
     await waitFor(async () => (await ops.online('', [stalled]))[0]!.sessions.length === 0, 10_000, 'the warm-up session to leave');
 
     const master = cluster.servers.find((s) => s.port === owner)!;

@@ -104,7 +104,7 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
     for (const n of maxSeen.values()) expect(n).toBeLessThanOrEqual(LIMIT);
     // every socket still logged in is listed, and nothing else is
     const ops = await TimAdminClient.connect(gws[0]!.adminUrl, ADMIN);
-    onCleanup(async () => ops.ws.terminate());
+    onCleanup(async () => ops.terminate());
     const listed = async (): Promise<string[]> => (await ops.online('', names)).flatMap((a) => a.sessions.map((s) => s.ssid)).sort();
     const wanted = [held.n2!, ...[...open.values()].map((o) => o.ssid)].sort();
     await waitFor(async () => JSON.stringify(await listed()) === JSON.stringify(wanted), 10_000, 'the table to list exactly the logged-in sockets');

@@ -82,7 +82,7 @@ describe.skipIf(!redisSuitesEnabled() || !sentinelAvailable)('Sentinel (master +
     // every socket that was logged in (before the kill or in the burst) is still logged in and in the table
     const logged = [...before, ...during].filter((r) => r.ack?.ok);
     const ops = await TimAdminClient.connect(gws[0]!.adminUrl, ADMIN);
-    onCleanup(async () => ops.ws.terminate());
+    onCleanup(async () => ops.terminate());
     const listed = async (): Promise<Map<string, string[]>> => {
       const accounts = await ops.online('', names.slice(0, 80));
       return new Map(accounts.map((a) => [a.name, a.sessions.map((s) => s.ssid)]));

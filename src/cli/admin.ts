@@ -6,7 +6,8 @@
  * refuses (the error code and text go to stderr).
  */
 import type { Argv } from 'yargs';
-import { AdminError, TimAdminClient } from '../client/admin-client.js';
+import { TimAdminClient } from '../client/admin-client.js';
+import { AdminError } from '../client/admin-types.js';
 import { NoticeKind, type AdmAccount, type AdmEvent, type AdmStats } from '../protocol/types.js';
 import { readSecret } from './stdin.js';
 
@@ -36,7 +37,7 @@ function parseExtend(pairs: readonly string[]): Record<string, string> {
 async function run<T>(o: Common, work: (admin: TimAdminClient) => Promise<T>, text: (result: T) => string): Promise<void> {
   try {
     const pwd = process.env.TIM_ADMIN_PASSWORD ?? (await readSecret('Admin password: '));
-    const admin = await TimAdminClient.connect(o.url, { name: o.name, pwd });
+    const admin = await TimAdminClient.connect(o.url, { name: o.name, pwd, reconnect: false }); // one-shot commands and watch end with the socket
     try {
       const result = await work(admin);
       console.log(o.json ? JSON.stringify(result) : text(result));

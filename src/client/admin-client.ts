@@ -12,103 +12,131 @@
  * ADMONLINE (42) and ADMSTATS (43): such a frame counts as an error when its
  * payload decodes as an AdmAck with ok=false, admType = the request's code and
  * an error code (an AdmOnlineReply or AdmStats never decodes that way).
+ *
+ * After a drop, a 1001 shutdown or a 4004 (not after close() or terminate()),
+ * a client made by connect() connects again with exponential backoff and full
+ * jitter (backoff.ts), authenticates with the same credentials and subscribes
+ * again every domain it had subscribed (events `reconnecting`, `reconnected`,
+ * or `reconnectFailed` when ADMAUTH is refused other than with 5105). Requests
+ * made meanwhile reject at once.
  */
 import type WebSocket from 'ws';
-import { decodeFrame, decodePayload, encodeAs, isUndecodable, nameOf } from '../protocol/codec.js';
+import { reconnectAfter } from '../errors.js';
+import { decodeFrame, encodeAs, isUndecodable, nameOf } from '../protocol/codec.js';
 import { AdminType, type CodeOf, type PayloadOf } from '../protocol/type-codes.js';
-import { NoticeKind, type AdmAccount, type AdmAck, type AdmEvent, type AdmKick, type AdmNotice, type AdmStats } from '../protocol/types.js';
+import { NoticeKind, type AdmAccount, type AdmAck, type AdmKick, type AdmNotice, type AdmStats } from '../protocol/types.js';
+import { AdminError, errorOf, type AdminClientEvents, type AdminClientOptions, type LoginToken } from './admin-types.js';
+import { backoffDelay, defaultBackoff } from './backoff.js';
+import type { ReconnectOptions } from './client-types.js';
 import { Emitter } from './emitter.js';
-import { nodeWebSocket, type NodeSocketOptions } from './node-socket.js';
+import { nodeWebSocket } from './node-socket.js';
 import { ReplyQueue } from './replies.js';
 import { messageData, openSocket, OPEN, type CloseInfo, type Opening } from './web-socket.js';
 
-/** Options of TimAdminClient.connect. */
-export interface AdminClientOptions extends Pick<NodeSocketOptions, 'ws'> {
-  /** Operator name (an entry of `admins` in tim.json). */
-  readonly name: string;
-  readonly pwd: string;
-  /** Milliseconds to wait for each reply before giving up and closing the socket (default 10000). */
-  readonly timeoutMs?: number;
-}
-
-/** A refused admin request: the AdmAck's error. */
-export class AdminError extends Error {
-  constructor(
-    readonly code: number,
-    readonly info: string,
-    readonly admType: number,
-  ) {
-    super(`admin request ${admType} failed: ${code} ${info}`);
-    this.name = 'AdminError';
-  }
-}
-
-/** A single-use login token issued by ADMTOKEN. */
-export interface LoginToken {
-  readonly token: string;
-  /** ms since epoch. */
-  readonly expires: number;
-}
-
-/** Events of an admin client: presence events after subscribe, and the close. */
-export interface AdminClientEvents {
-  event: AdmEvent;
-  close: CloseInfo;
-}
-
-/** The AdmAck error carried by a reply frame of `type`, if it is one. */
-function errorOf(type: number, frame: Uint8Array): AdminError | null {
-  let ack: AdmAck;
-  try {
-    ack = decodePayload('AdmAck', frame.subarray(1)); // byte 0 is the type code
-  } catch {
-    return null;
-  }
-  if (ack.ok || ack.admType !== type || !ack.error?.code) return null;
-  return new AdminError(ack.error.code, ack.error.info, type);
-}
-
-/** An authenticated admin socket. */
+/** An authenticated admin socket, connected again after a drop unless turned off. */
 export class TimAdminClient extends Emitter<AdminClientEvents> {
-  /** Id of the gateway node this socket is connected to (ADMAUTH reply `n`). */
+  /** Id of the gateway node this socket is connected to (ADMAUTH reply `n`; the new node's after a reconnect). */
   gateway = '';
   private readonly replies: ReplyQueue<Uint8Array>;
-  private closeInfo: CloseInfo | null = null;
+  private current: Opening<WebSocket>;
+  /** Domains subscribed so far, subscribed again after a reconnect. */
+  private readonly domains = new Set<string>();
+  private retry: ReconnectOptions | null = null;
+  /** No more reconnects: closed by the caller, or ADMAUTH refused. */
+  private stopped = false;
+  /** A reconnect loop owns the socket: requests of the caller are refused until it has authenticated and subscribed. */
+  private reconnecting = false;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(private readonly opening: Opening<WebSocket>, timeoutMs: number) {
+  private constructor(
+    private readonly url: string,
+    private readonly options: Partial<AdminClientOptions>,
+  ) {
     super();
-    this.replies = new ReplyQueue(timeoutMs, () => this.terminate());
-    opening.socket.addEventListener('message', (ev) => this.receive(messageData(ev.data)));
-    void opening.closed.then((info) => {
-      this.closeInfo = info;
-      this.replies.failAll(new Error(`admin socket closed (${info.code})`));
-      this.emit('close', info);
-    });
+    this.replies = new ReplyQueue(options.timeoutMs ?? 10_000, () => this.current.socket.terminate());
+    this.current = this.attach();
   }
 
   /** The socket (tests drop it with terminate()). */
   get ws(): WebSocket {
-    return this.opening.socket;
+    return this.current.socket;
   }
 
-  /** Resolves when the socket has closed. */
+  /** Resolves when the current socket has closed. */
   get closed(): Promise<CloseInfo> {
-    return this.opening.closed;
+    return this.current.closed;
   }
 
   /** Opens ws://host:port/admin and authenticates; rejects with AdminError (4105, 5105) when refused. */
   static async connect(url: string, options: AdminClientOptions): Promise<TimAdminClient> {
     const client = await TimAdminClient.open(url, options);
-    const ack = await client.ack(AdminType.AUTH, { name: options.name, pwd: options.pwd });
-    client.gateway = ack.n ?? '';
+    await client.authenticate();
+    const r = options.reconnect ?? true;
+    client.retry = r === false ? null : { ...defaultBackoff, maxAttempts: Infinity, ...(r === true ? {} : r) };
     return client;
   }
 
-  /** Opens the socket without authenticating (tests of the ADMAUTH-first rule). */
+  /** Opens the socket without authenticating (tests of the ADMAUTH-first rule); such a client never reconnects. */
   static async open(url: string, options: Partial<AdminClientOptions> = {}): Promise<TimAdminClient> {
-    const client = new TimAdminClient(openSocket(nodeWebSocket({ ws: options.ws }), url), options.timeoutMs ?? 10_000);
-    await client.opening.opened;
+    const client = new TimAdminClient(url, options);
+    await client.current.opened;
     return client;
+  }
+
+  /** A new socket to `url`, made the current one. */
+  private attach(): Opening<WebSocket> {
+    const opening = openSocket(nodeWebSocket({ ws: this.options.ws }), this.url);
+    this.current = opening;
+    opening.socket.addEventListener('message', (ev) => this.receive(messageData(ev.data)));
+    void opening.closed.then((info) => this.socketClosed(opening, info));
+    return opening;
+  }
+
+  private async authenticate(): Promise<void> {
+    const ack = await this.ack(AdminType.AUTH, { name: this.options.name, pwd: this.options.pwd }, true);
+    this.gateway = ack.n ?? '';
+  }
+
+  private socketClosed(opening: Opening<WebSocket>, info: CloseInfo): void {
+    if (opening !== this.current) return;
+    this.replies.failAll(new Error(`admin socket closed (${info.code})`));
+    if (this.reconnecting) return; // the reconnect loop sees it through its failed request
+    const again = !this.stopped && this.retry !== null && reconnectAfter(info.code) !== 'never';
+    this.emit('close', { ...info, reconnect: again });
+    if (again) this.scheduleReconnect(0);
+  }
+
+  private scheduleReconnect(attempt: number): void {
+    if (this.stopped || !this.retry) return;
+    if (attempt >= this.retry.maxAttempts) return this.giveUp(0, 'attempts');
+    this.reconnecting = true;
+    const delayMs = backoffDelay(attempt, this.retry);
+    this.reconnectTimer = setTimeout(() => void this.reconnect(attempt), delayMs);
+    this.emit('reconnecting', { attempt: attempt + 1, delayMs }); // after the timer: a listener may call close()
+  }
+
+  /** One reconnect attempt: a new socket, ADMAUTH, ADMSUB of every subscribed domain. */
+  private async reconnect(attempt: number): Promise<void> {
+    try {
+      await this.attach().opened;
+      await this.authenticate();
+      for (const domain of this.domains) await this.ack(AdminType.SUB, { domain }, true);
+    } catch (e) {
+      if (this.stopped) return;
+      if (e instanceof AdminError && e.admType === AdminType.AUTH && e.code !== 5105) return this.giveUp(e.code, `refused (${e.code} ${e.info})`);
+      if (this.current.socket.readyState <= OPEN) this.current.socket.close(1000);
+      return this.scheduleReconnect(attempt + 1); // could not open, throttled (5105), or closed or timed out before the replies
+    }
+    if (this.stopped) return;
+    this.reconnecting = false;
+    this.emit('reconnected', { gateway: this.gateway });
+  }
+
+  private giveUp(code: number, reason: string): void {
+    this.reconnecting = false;
+    this.stopped = true;
+    if (this.current.socket.readyState <= OPEN) this.current.socket.close(1000);
+    this.emit('reconnectFailed', { code, reason });
   }
 
   private receive(data: string | Uint8Array): void {
@@ -124,13 +152,25 @@ export class TimAdminClient extends Emitter<AdminClientEvents> {
 
   /** Sends raw bytes (or a text message) and resolves with the whole reply frame of type `replyType` (tests of bad input). */
   sendRaw(bytes: Uint8Array | string, replyType: number): Promise<Uint8Array> {
-    if (this.closeInfo || this.ws.readyState !== OPEN) return Promise.reject(new Error(`admin socket closed (${this.closeInfo?.code ?? 'closing'})`));
-    return this.replies.wait([replyType], () => this.ws.send(bytes));
+    return this.exchange(bytes, replyType, false);
+  }
+
+  /** Sends and waits for the reply; refused at once while the socket is not open, or (unless `internal`) while a reconnect is under way. */
+  private exchange(bytes: Uint8Array | string, replyType: number, internal: boolean): Promise<Uint8Array> {
+    const socket = this.current.socket;
+    if (this.reconnecting && !internal) return Promise.reject(new Error('admin socket reconnecting: request not sent'));
+    if (socket.readyState !== OPEN) return Promise.reject(new Error(`admin socket closed (${this.stopped ? 'closed' : 'not open'})`));
+    return this.replies.wait([replyType], () => socket.send(bytes));
   }
 
   /** Sends a request and resolves with its success payload; rejects with AdminError when it failed. */
-  async request<K extends CodeOf<'adminIn'>>(type: K, payload: Partial<PayloadOf<'adminIn', K>>): Promise<object> {
-    const frame = await this.sendRaw(encodeAs(nameOf('adminIn', type), type, payload, 'binary'), type);
+  request<K extends CodeOf<'adminIn'>>(type: K, payload: Partial<PayloadOf<'adminIn', K>>): Promise<object> {
+    return this.call(type, payload, false);
+  }
+
+  /** A request; `internal` ones (the reconnect's ADMAUTH and ADMSUB) may be sent while a reconnect is under way. */
+  private async call<K extends CodeOf<'adminIn'>>(type: K, payload: Partial<PayloadOf<'adminIn', K>>, internal: boolean): Promise<object> {
+    const frame = await this.exchange(encodeAs(nameOf('adminIn', type), type, payload, 'binary'), type, internal);
     const error = errorOf(type, frame);
     if (error) throw error;
     const decoded = decodeFrame('adminOut', frame);
@@ -139,8 +179,8 @@ export class TimAdminClient extends Emitter<AdminClientEvents> {
   }
 
   /** A request whose success reply is an AdmAck. */
-  private async ack<K extends CodeOf<'adminIn'>>(type: K, payload: Partial<PayloadOf<'adminIn', K>>): Promise<AdmAck> {
-    return (await this.request(type, payload)) as AdmAck;
+  private async ack<K extends CodeOf<'adminIn'>>(type: K, payload: Partial<PayloadOf<'adminIn', K>>, internal = false): Promise<AdmAck> {
+    return (await this.call(type, payload, internal)) as AdmAck;
   }
 
   /** ADMPING: resolves when the gateway answers. */
@@ -151,6 +191,7 @@ export class TimAdminClient extends Emitter<AdminClientEvents> {
   /** ADMSUB: presence events of `domain` ("" = every domain) arrive as `event` from now on. */
   async subscribe(domain = ''): Promise<void> {
     await this.ack(AdminType.SUB, { domain });
+    this.domains.add(domain);
   }
 
   /** ADMNOTICE: a notice (INFO unless odType says 2, LOGOUT_REQUEST) to named accounts and/or ssids; resolves with the sessions reached. */
@@ -180,14 +221,22 @@ export class TimAdminClient extends Emitter<AdminClientEvents> {
     return { token: ack.n2 ?? '', expires: ack.t2 ?? 0 };
   }
 
-  /** Closes the socket (1000) and waits for the close. */
+  /** Closes the socket (1000), stops reconnecting, and waits for the close. */
   async close(): Promise<CloseInfo> {
-    if (!this.closeInfo && this.ws.readyState <= OPEN) this.ws.close(1000);
+    this.stop();
+    if (this.ws.readyState <= OPEN) this.ws.close(1000);
     return this.closed;
   }
 
-  /** Drops the socket without a close handshake. */
+  /** Drops the socket without a close handshake; no reconnect. */
   terminate(): void {
+    this.stop();
     this.ws.terminate();
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    this.reconnecting = false;
+    clearTimeout(this.reconnectTimer);
   }
 }
