@@ -10,7 +10,7 @@ import { TimAdminClient } from '../src/client/admin-client.js';
 import type { AdminClientEvents, AdminClientOptions } from '../src/client/admin-types.js';
 import type { Gateway } from '../src/gateway.js';
 import { EventKind, type AdmEvent } from '../src/protocol/types.js';
-import { ADMIN, adminGateway } from './admin-helpers.js';
+import { ADMIN, adminGateway, authCode } from './admin-helpers.js';
 import { connect, onCleanup, PWD, pwdHash, tempDir, writeUsers } from './helpers.js';
 import { cheapHash } from './support/cheap-hash.js';
 import { freePort } from './support/free-port.js';
@@ -116,6 +116,28 @@ describe('admin client reconnect', () => {
     const bob = await connect(gw);
     expect((await bob.login({ name: 'bob', pwd: PWD, termtyp: 1 })).ok).toBe(true);
     expect(await online).toMatchObject({ kind: EventKind.ONLINE, name: 'bob' });
+  });
+
+  it('keeps retrying with the backoff while ADMAUTH answers 5105 (throttled), and gets in once the throttle lets it', async () => {
+    const gw = await adminGateway({ admin_auth_failures: { per_second: 0.5, burst: 1 } });
+    const { a, proxy } = await behindProxy(gw, { baseMs: 50, maxMs: 100 });
+    await a.subscribe('');
+    const attempts: number[] = [];
+    const failed: unknown[] = [];
+    a.on('reconnecting', (r) => attempts.push(r.attempt));
+    a.on('reconnectFailed', (f) => failed.push(f));
+    expect(await authCode(gw, 'wrong')).toBe(4105); // empties 127.0.0.1's bucket: the next ADMAUTH from here gets 5105 for about 2 s
+    const reconnected = next(a, 'reconnected');
+    const gaveUp = next(a, 'reconnectFailed');
+    proxy.dropAll();
+    expect(await Promise.race([reconnected, gaveUp])).toEqual({ gateway: gw.id });
+    expect(failed).toEqual([]);
+    expect(attempts.length).toBeGreaterThanOrEqual(2); // the first attempt was refused with 5105 and retried
+    expect(attempts).toEqual(attempts.map((_, i) => i + 1));
+    const online = eventOf(a, 'carol');
+    const carol = await connect(gw);
+    expect((await carol.login({ name: 'carol', pwd: PWD, termtyp: 1 })).ok).toBe(true);
+    expect(await online).toMatchObject({ kind: EventKind.ONLINE, name: 'carol' });
   });
 
   it('never reconnects after close() or terminate(); reconnect: false closes for good', async () => {
