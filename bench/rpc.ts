@@ -136,3 +136,25 @@ export function killAllChildren(): void {
   for (const p of live) p.kill('SIGKILL');
   live.clear();
 }
+
+/** Runs a bench's `main` as the process: its children are killed however it ends (done 0, failed 1, SIGINT/SIGTERM 130). */
+export function runBench(name: string, main: () => Promise<void>): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+  process.on('exit', killAllChildren);
+  main().then(
+    () => {
+      killAllChildren();
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(`${name} failed:`, e);
+      killAllChildren();
+      process.exit(1);
+    },
+  );
+}

@@ -22,7 +22,7 @@ import { summarizeProfile } from './profile-summary.js';
 import { load, machine, table, type Row } from './report.js';
 import { startRedis, type RedisProcess } from './redis-server.js';
 import { redisTopologyBench } from './redis-topology-bench.js';
-import { Child, killAllChildren } from './rpc.js';
+import { Child, runBench } from './rpc.js';
 import {
   allAccountNames,
   alternate,
@@ -364,13 +364,6 @@ async function main(): Promise<void> {
   log(`\nwrote ${out}`);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-process.on('exit', killAllChildren);
 /** A bound against a hung run, not a time budget: at load averages of 10-15 (other engineers' suites) a full run takes over 20 minutes. */
 const DEADLINE_MIN = 45;
 const deadline = setTimeout(() => {
@@ -378,14 +371,4 @@ const deadline = setTimeout(() => {
   process.exit(1);
 }, DEADLINE_MIN * 60_000);
 deadline.unref();
-main().then(
-  () => {
-    killAllChildren();
-    process.exit(0);
-  },
-  (e: unknown) => {
-    console.error('bench failed:', e);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runBench('bench', main);

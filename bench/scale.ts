@@ -25,7 +25,7 @@ import { Redis } from 'ioredis';
 import { packageRoot } from '../src/package-root.js';
 import { load, machine } from './report.js';
 import { startRedis } from './redis-server.js';
-import { Child, killAllChildren } from './rpc.js';
+import { Child, runBench } from './rpc.js';
 import { holdScale, type HoldFigures } from './scale-hold.js';
 import { stormScale, type StormFigures } from './scale-storm.js';
 import type { Scale } from './scale-parts.js';
@@ -139,21 +139,4 @@ function bounded<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than 10 minutes`)), 10 * 60_000)))]).finally(() => clearTimeout(timer));
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-process.on('exit', killAllChildren);
-main().then(
-  () => {
-    killAllChildren();
-    process.exit(0);
-  },
-  (e: unknown) => {
-    console.error('bench:scale failed:', e);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runBench('bench:scale', main);

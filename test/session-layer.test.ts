@@ -139,6 +139,17 @@ function auth(name: string, extra: Partial<TimAuth> = {}): TimAuth {
   return { name, pwd: PWD, domain: '', resource: 'phone', termtyp: 1, token: '', extend: {}, kick: [], ...extra };
 }
 
+
+/** A session layer where `name` logged in on socket c1 and its LOGOUT failed because the table was unreachable (reachable again now). */
+async function unrecordedLogout(name: string) {
+  const layer = await sessionLayer();
+  const sock = layer.socket('c1');
+  const ack = await layer.service.login(sock, auth(name));
+  layer.registry.unreachable = true;
+  await expect(layer.service.logout(sock)).rejects.toThrow('unreachable');
+  layer.registry.unreachable = false;
+  return { ...layer, ack };
+}
 describe('session layer (fake sockets, memory registry, fake clock)', () => {
   it('a socket that closes while the table decides its login leaves no session, and its login is answered as failed', async () => {
     const { registry, service, socket, events } = await sessionLayer();
@@ -274,12 +285,7 @@ describe('session layer (fake sockets, memory registry, fake clock)', () => {
   });
 
   it('a LOGOUT the table could not record is retried by a reconcile within resume_timeout, and its resume token then dies', async () => {
-    const { clock, registry, service, socket, events } = await sessionLayer();
-    const sock = socket('c1');
-    const ack = await service.login(sock, auth('u3'));
-    registry.unreachable = true;
-    await expect(service.logout(sock)).rejects.toThrow('unreachable');
-    registry.unreachable = false;
+    const { clock, registry, service, events, ack } = await unrecordedLogout('u3');
     expect(await registry.getResumeToken('', 'u3', ack.n2!, clock.now())).not.toBeNull();
 
     clock.advance(RESUME_TIMEOUT_S * 1000 - 1000);
@@ -290,12 +296,7 @@ describe('session layer (fake sockets, memory registry, fake clock)', () => {
   });
 
   it('a LOGOUT the table could not record for resume_timeout is dropped (its token has expired by then): no reconcile retries it', async () => {
-    const { clock, registry, service, socket, events } = await sessionLayer();
-    const sock = socket('c1');
-    const ack = await service.login(sock, auth('u4'));
-    registry.unreachable = true;
-    await expect(service.logout(sock)).rejects.toThrow('unreachable');
-    registry.unreachable = false;
+    const { clock, registry, service, events, ack } = await unrecordedLogout('u4');
 
     clock.advance(RESUME_TIMEOUT_S * 1000);
     await service.reconcile();
