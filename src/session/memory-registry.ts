@@ -5,7 +5,7 @@
  */
 import { sameString } from '../constant-time.js';
 import { decideLogin } from '../policy/login-policy.js';
-import { dropExpiredTokens, emptyAccount, storeToken, type Account } from './memory-account.js';
+import { Account, dropExpiredTokens, storeToken, type Slot } from './memory-account.js';
 import { type LoginRequest, type LoginResult, type RegistryStats, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
 
 /** The empty list of a result (shared: results are read-only). */
@@ -14,6 +14,9 @@ const NONE: readonly SessionInfo[] = Object.freeze([]);
 const refused = (code: 4110 | 4111 | 4115, blocking: readonly SessionInfo[], removed: readonly SessionInfo[]): LoginResult => ({ ok: false, code, blocking, removed });
 
 const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : 1);
+
+/** The records of `slots` of `acc` (NONE for none). */
+const records = (acc: Account, slots: readonly Slot[]): readonly SessionInfo[] => (slots.length === 0 ? NONE : slots.map((s) => acc.record(s)));
 
 /** In-memory SessionRegistry for the single-node (embedded) mode. */
 export class MemoryRegistry implements SessionRegistry {
@@ -28,7 +31,7 @@ export class MemoryRegistry implements SessionRegistry {
   /** Removes expired tokens (and accounts left empty); returns how many tokens. */
   private sweep(now: number): number {
     let removed = 0;
-    for (const [domain, accs] of this.domains) for (const name of accs.keys()) removed += this.prune(domain, name, now);
+    for (const accs of this.domains.values()) for (const acc of accs.values()) removed += this.prune(acc, now);
     for (const [k, t] of this.loginTokens) if (t.expires <= now && this.loginTokens.delete(k)) removed++;
     return removed;
   }
@@ -44,35 +47,34 @@ export class MemoryRegistry implements SessionRegistry {
     }
     let acc = accounts.get(name);
     if (!acc && create) {
-      acc = emptyAccount();
+      acc = new Account(domain, name);
       accounts.set(name, acc);
     }
     return acc;
   }
 
   /** Drops the account's expired tokens, then the account if it holds nothing any more, and its domain when empty; returns how many tokens. */
-  private prune(domain: string, name: string, now = this.now()): number {
-    const accounts = this.domains.get(domain);
-    const acc = accounts?.get(name);
-    if (!accounts || !acc) return 0;
+  private prune(acc: Account, now = this.now()): number {
     const removed = dropExpiredTokens(acc, now);
-    if (acc.sessions.size === 0 && acc.tokens.size === 0 && acc.blockedUntil <= now) {
-      accounts.delete(name);
-      if (accounts.size === 0) this.domains.delete(domain);
+    if (acc.empty(now)) {
+      const accounts = this.domains.get(acc.domain);
+      if (accounts?.get(acc.name) === acc) accounts.delete(acc.name);
+      if (accounts?.size === 0) this.domains.delete(acc.domain);
     }
     return removed;
   }
 
+  /** Logs out the listed sessions of `ssids` (revoking their tokens with `revoke`); returns their records. */
   private take(acc: Account, ssids: readonly string[], revoke: boolean): SessionInfo[] {
     const out: SessionInfo[] = [];
     for (let i = 0; i < ssids.length; i++) {
-      const ssid = ssids[i]!;
-      const s = acc.sessions.get(ssid);
-      if (s) {
-        acc.sessions.delete(ssid);
-        out.push(s);
+      const s = acc.find(ssids[i]!);
+      if (!s) continue;
+      if (s.listed) {
+        out.push(acc.record(s));
+        s.listed = false;
       }
-      if (revoke) acc.tokens.delete(ssid);
+      if (revoke) s.dropToken();
     }
     return out;
   }
@@ -83,62 +85,63 @@ export class MemoryRegistry implements SessionRegistry {
     try {
       if (acc.blockedUntil > now) return refused(4110, NONE, NONE);
       if (req.resumeHash !== undefined) {
-        const t = acc.tokens.get(session.ssid);
-        if (!t || t.expires <= now || !sameString(t.hash, req.resumeHash)) return refused(4115, NONE, NONE);
+        const t = acc.find(session.ssid);
+        if (!t || t.tokenHash === '' || t.tokenExpires <= now || !sameString(t.tokenHash, req.resumeHash)) return refused(4115, NONE, NONE);
       }
       const removed = req.kick.length === 0 ? NONE : this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
-      const existing = acc.sessions.get(session.ssid);
+      const existing = acc.session(session.ssid);
       // A resume of a listed ssid replaces it in place (keeping loginTime), but
       // its termtyp may differ: it is decided next to the others like any login.
-      const inPlace = existing !== undefined && req.resumeHash !== undefined;
-      const others: SessionInfo[] = [];
-      for (const s of acc.sessions.values()) if (s.ssid !== session.ssid) others.push(s);
+      const replaced = existing !== undefined && req.resumeHash !== undefined ? acc.record(existing) : null;
+      const others: Slot[] = [];
+      for (const s of acc.slots) if (s.listed && s.ssid !== session.ssid) others.push(s);
       const decision = decideLogin(others, session.termtyp, req.limits, now);
-      if (!decision.accept) return refused(4111, decision.blocking, removed);
-      acc.sessions.set(session.ssid, inPlace ? { ...session, loginTime: existing.loginTime } : session);
-      storeToken(acc, req.token);
-      // The evicted (other ssids of this table) go after the insert: a Map
-      // emptied shrinks and grows again at once, two runtime calls that were
-      // most of a decision's time in kick mode.
+      if (!decision.accept) return refused(4111, records(acc, decision.blocking), removed);
+      const evicted = records(acc, decision.evict);
+      // the evicted go first: the new session takes the slot one of them frees (kick mode allocates no slot)
       for (const s of decision.evict) {
-        acc.sessions.delete(s.ssid);
-        acc.tokens.delete(s.ssid);
+        s.listed = false;
+        s.dropToken();
       }
-      return { ok: true, removed, evicted: decision.evict, replaced: inPlace ? existing : null };
+      const slot = acc.claim(session.ssid);
+      slot.list(session);
+      if (replaced) slot.loginTime = replaced.loginTime;
+      storeToken(acc, req.token);
+      return { ok: true, removed, evicted, replaced };
     } finally {
-      this.prune(session.domain, session.name, now);
+      this.prune(acc, now);
     }
   }
 
   async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
     const acc = this.account(domain, name);
-    const s = acc?.sessions.get(ssid);
+    const s = acc?.session(ssid);
     if (!acc || !s || s.connId !== connId) return null;
-    acc.sessions.delete(ssid);
-    this.prune(domain, name);
-    return s;
+    const r = acc.record(s);
+    s.listed = false;
+    this.prune(acc);
+    return r;
   }
 
   async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
     const acc = this.account(domain, name);
     if (!acc) return [];
-    const out = this.take(acc, ssids ?? [...acc.sessions.keys()], true);
-    if (ssids === null) acc.tokens.clear();
-    this.prune(domain, name);
+    const out = this.take(acc, ssids ?? acc.slots.map((s) => s.ssid), true);
+    this.prune(acc);
     return out.sort(byAge);
   }
 
   async list(domain: string, name: string): Promise<SessionInfo[]> {
-    return [...(this.account(domain, name)?.sessions.values() ?? [])].sort(byAge);
+    const acc = this.account(domain, name);
+    return acc ? acc.slots.filter((s) => s.listed).map((s) => acc.record(s)).sort(byAge) : [];
   }
 
   async touch(touches: readonly Touch[]): Promise<Touch[]> {
     const missing: Touch[] = [];
     for (const t of touches) {
-      const acc = this.account(t.domain, t.name);
-      const s = acc?.sessions.get(t.ssid);
-      if (!acc || !s || s.connId !== t.connId) missing.push(t);
-      else if (t.time > s.refreshTime) acc.sessions.set(t.ssid, { ...s, refreshTime: t.time });
+      const s = this.account(t.domain, t.name)?.session(t.ssid);
+      if (!s || s.connId !== t.connId) missing.push(t);
+      else if (t.time > s.refreshTime) s.refreshTime = t.time;
     }
     return missing;
   }
@@ -152,10 +155,15 @@ export class MemoryRegistry implements SessionRegistry {
     for (const [domain, accs] of this.domains) {
       let n = 0;
       for (const acc of accs.values()) {
-        if (acc.sessions.size > 0) accounts++;
-        n += acc.sessions.size;
-        storedTokens += acc.tokens.size;
-        for (const t of acc.tokens.values()) if (t.expires > now) tokens++;
+        let listed = 0;
+        for (const s of acc.slots) {
+          if (s.listed) listed++;
+          if (s.tokenHash === '') continue;
+          storedTokens++;
+          if (s.tokenExpires > now) tokens++;
+        }
+        if (listed > 0) accounts++;
+        n += listed;
       }
       sessions += n;
       if (n > 0) perDomain[domain] = n;
@@ -170,15 +178,16 @@ export class MemoryRegistry implements SessionRegistry {
   }
 
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
-    const t = this.account(domain, name)?.tokens.get(ssid);
-    return t && t.expires > now ? t : null;
+    const acc = this.account(domain, name);
+    const s = acc?.find(ssid);
+    return acc && s && s.tokenHash !== '' && s.tokenExpires > now ? acc.token(s) : null;
   }
 
   async findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]> {
     const wanted = new Set(ssids);
     const out: SessionInfo[] = [];
     for (const acc of this.domains.get(domain)?.values() ?? []) {
-      for (const s of acc.sessions.values()) if (wanted.has(s.ssid)) out.push(s);
+      for (const s of acc.slots) if (s.listed && wanted.has(s.ssid)) out.push(acc.record(s));
     }
     return out.sort(byAge);
   }
@@ -195,8 +204,9 @@ export class MemoryRegistry implements SessionRegistry {
   }
 
   async block(domain: string, name: string, until: number): Promise<void> {
-    this.account(domain, name, true).blockedUntil = until;
-    this.prune(domain, name);
+    const acc = this.account(domain, name, true);
+    acc.blockedUntil = until;
+    this.prune(acc);
   }
 
   async close(): Promise<void> {
