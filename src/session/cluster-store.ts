@@ -12,7 +12,7 @@ import { presenceEvent } from './bus.js';
 import type { ClusterRegistry } from './cluster-registry.js';
 import { NodeLease } from './lease.js';
 import { RedisBus } from './redis-bus.js';
-import { connectRedis, describeRedis } from './redis-connect.js';
+import { closeRedis, connectRedis, describeRedis } from './redis-connect.js';
 import { RedisKeys } from './redis-keys.js';
 import { Reconciler } from './reconciler.js';
 import { listNodes } from './redis-nodes.js';
@@ -28,7 +28,7 @@ export async function createClusterStore(config: Config, redis: NonNullable<Conf
   const rlog = log.child({ redis: describeRedis(redis) });
   const client = await connectRedis(redis, rlog, 'commands');
   const sub = await connectRedis(redis, rlog, 'pub/sub', true).catch((e: unknown) => {
-    client.disconnect();
+    closeRedis(client);
     throw e;
   });
   const keys = new RedisKeys(prefix, redis.cluster !== undefined);
@@ -78,8 +78,8 @@ export async function createClusterStore(config: Config, redis: NonNullable<Conf
     close: async () => {
       await reconciler.stop();
       await lease.stop();
-      client.disconnect();
-      sub.disconnect();
+      closeRedis(client);
+      closeRedis(sub);
     },
   };
 }

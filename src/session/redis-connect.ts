@@ -43,6 +43,11 @@ const hostPort = (a: string): { host: string; port: number } => {
   return { host, port };
 };
 
+/** The longest pause between reconnection attempts. */
+const RECONNECT_MS = 1000;
+/** The pause before reconnection attempt `attempt` (1, 2, …): 100 ms more each time, up to RECONNECT_MS. */
+const backoff = (attempt: number): number => Math.min(attempt * 100, RECONNECT_MS);
+
 /** Builds (not yet connected) a client for the configured topology; `subscriber` = the pub/sub connection (sharded on Redis Cluster). */
 function build(opts: RedisOptions, subscriber: boolean): RedisClient {
   const timeoutMs = (opts.command_timeout ?? redisDefaults.command_timeout) * 1000;
@@ -52,7 +57,7 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
     maxRetriesPerRequest: 0,
     commandTimeout: timeoutMs,
     connectTimeout: timeoutMs,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+    retryStrategy: backoff,
   };
   if (opts.cluster) {
     const { retryStrategy: _r, enableOfflineQueue: _q, ...redisOptions } = base;
@@ -61,9 +66,9 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
       enableOfflineQueue: false,
       shardedSubscribers: subscriber,
       redisOptions: { ...redisOptions, ...(opts.password ? { password: opts.password } : {}) },
-      clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      clusterRetryStrategy: backoff,
       // a node that restarts without slot changes comes back without waiting for a MOVED
-      clusterNodeRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      clusterNodeRetryStrategy: backoff,
       retryDelayOnTryAgain: 50,
       retryDelayOnMoved: 0,
       retryDelayOnFailover: 100,
@@ -81,7 +86,7 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
       sentinels: opts.sentinels.map(hostPort),
       name: opts.name!,
       ...(opts.password ? { password: opts.password, sentinelPassword: opts.password } : {}),
-      sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      sentinelRetryStrategy: backoff,
       // reconnect at once when the sentinels announce +switch-master
       failoverDetector: true,
     });
@@ -89,7 +94,19 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
   return new Redis(opts.url!, base);
 }
 
-/** Connects one client of the configured topology; throws naming the tim.json key when it cannot. */
+/** Clients closed on purpose (closeRedis): their end is final. */
+const closedOnPurpose = new WeakSet<RedisClient>();
+
+/** Closes a client of connectRedis for good (it does not reconnect). */
+export function closeRedis(client: RedisClient): void {
+  closedOnPurpose.add(client);
+  client.disconnect();
+}
+
+/**
+ * Connects one client of the configured topology; throws naming the tim.json
+ * key when it cannot. Once connected it keeps reconnecting until closeRedis.
+ */
 export async function connectRedis(opts: RedisOptions, log: Logger, role: string, subscriber = false): Promise<RedisClient> {
   const client = build(opts, subscriber);
   let down = false;
@@ -118,5 +135,15 @@ export async function connectRedis(opts: RedisOptions, log: Logger, role: string
   } finally {
     clearTimeout(timer);
   }
+  // ioredis gives a client up for good when a reconnect is cut short: behind
+  // Sentinel, the +switch-master of a failover arriving while it asks a
+  // sentinel for the master (seen under load: the node then never rejoined)
+  client.on('end', () => {
+    if (closedOnPurpose.has(client)) return;
+    log.warn({ role }, 'Redis client stopped reconnecting: connecting it again');
+    setTimeout(() => {
+      if (!closedOnPurpose.has(client)) client.connect().catch(() => {}); // a failure ends it again, and this runs again
+    }, RECONNECT_MS);
+  });
   return client;
 }
