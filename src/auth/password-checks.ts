@@ -13,8 +13,10 @@ import { refuse, type AuthOutcome, type Authenticator, type Credentials } from '
 
 /** The answer to a password check beyond the bound (5105). */
 export const checksBusy = failure(ErrorCode.FREQ_LIMIT, 'too many password checks in flight, retry later');
+/** The answer to a check dropped because its caller went away (nobody reads it). */
+export const checksDropped = failure(ErrorCode.UNDEFINED, 'socket closed');
 const busy = refuse(checksBusy, 'checks_busy');
-const dropped = refuse(failure(ErrorCode.UNDEFINED, 'socket closed'), 'socket_closed');
+const dropped = refuse(checksDropped, 'socket_closed');
 
 /**
  * The node's one bound on password checks (tim.json `password_checks`) with
@@ -23,14 +25,15 @@ const dropped = refuse(failure(ErrorCode.UNDEFINED, 'socket closed'), 'socket_cl
  */
 export class PasswordCheckLimiter {
   private readonly limiter: ConcurrencyLimiter;
+  private readonly outcomes: Counter;
 
   constructor(limits: Readonly<ConcurrencyLimits>, metrics: Registry) {
-    const outcomes = new Counter({
+    const outcomes = (this.outcomes = new Counter({
       name: 'tim_password_checks_total',
       help: 'Password checks by outcome: run, busy (refused with 5105 over a bound), dropped (its socket closed while it waited)',
       labelNames: ['outcome'],
       registers: [metrics],
-    });
+    }));
     for (const outcome of ['run', 'busy', 'dropped']) outcomes.labels({ outcome }).inc(0);
     this.limiter = new ConcurrencyLimiter(limits, (outcome) => outcomes.inc({ outcome }));
     const limiter = this.limiter;
@@ -38,9 +41,14 @@ export class PasswordCheckLimiter {
     new Gauge({ name: 'tim_password_checks_waiting', help: 'Password checks waiting for a slot now', registers: [metrics], collect() { this.set(limiter.waiting); } });
   }
 
-  /** Runs one check for the peer `ip` within the bound; a waiting check is dropped once `live` says its caller went away. */
-  run<T>(ip: string, live: () => boolean, check: () => Promise<T>): Promise<Limited<T>> {
-    return this.limiter.run(ip, live, check);
+  /**
+   * Runs one check for the peer `ip` within the bound. A check whose caller
+   * went away (`live` false) is dropped: at once, or when its turn comes.
+   */
+  async run<T>(ip: string, live: () => boolean, check: () => Promise<T>): Promise<Limited<T>> {
+    if (live()) return this.limiter.run(ip, live, check);
+    this.outcomes.inc({ outcome: 'dropped' });
+    return { ran: false, why: 'dropped' };
   }
 }
 

@@ -82,9 +82,13 @@ export class AdminService {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Checks an operator's name and password (ADMAUTH); null when right, 4105 or (throttled) 5105 otherwise. */
-  authenticate(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
-    return this.operators.authenticate(ip, name, pwd);
+  /**
+   * Checks an operator's name and password (ADMAUTH); null when right, 4105
+   * or (throttled) 5105 otherwise. A check still waiting when `live` turns
+   * false (its socket closed) is dropped.
+   */
+  authenticate(ip: string, name: string, pwd: string, live?: () => boolean): Promise<TimFailure | null> {
+    return this.operators.authenticate(ip, name, pwd, live);
   }
 
   /** Checks an API key (HTTP API, dashboard sign-in) against the same per-address failure bucket as ADMAUTH. */

@@ -8,7 +8,7 @@
  * next to client logins: beyond it the answer is 5105 without a check.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { checksBusy, type PasswordCheckLimiter } from '../auth/password-checks.js';
+import { checksBusy, checksDropped, type PasswordCheckLimiter } from '../auth/password-checks.js';
 import { verifyPassword } from '../auth/password-hash.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, type TimFailure } from '../errors.js';
@@ -47,10 +47,12 @@ export class OperatorAuth {
    * unknown name costs the same as a wrong password (one scrypt either way).
    * Attempts from one IP are checked one at a time, each only while the IP's
    * failure bucket has a token (else 5105 without a check), so attempts made
-   * at once cannot all be checked before the failures are counted.
+   * at once cannot all be checked before the failures are counted. An attempt
+   * whose caller went away (`live` false: its admin socket closed) while it
+   * waited is dropped without a check.
    */
-  authenticate(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
-    const run = (this.queues.get(ip) ?? Promise.resolve()).then(() => this.check(ip, name, pwd));
+  authenticate(ip: string, name: string, pwd: string, live: () => boolean = () => true): Promise<TimFailure | null> {
+    const run = (this.queues.get(ip) ?? Promise.resolve()).then(() => this.check(ip, name, pwd, live));
     const tail = run.then(
       () => {},
       () => {},
@@ -75,10 +77,10 @@ export class OperatorAuth {
     return failure(ErrorCode.PERMISSION_DENIED, 'permission denied: unknown API key');
   }
 
-  private async check(ip: string, name: string, pwd: string): Promise<TimFailure | null> {
+  private async check(ip: string, name: string, pwd: string, live: () => boolean): Promise<TimFailure | null> {
     if (!this.failures.has(ip, Date.now())) return failure(ErrorCode.FREQ_LIMIT);
-    const verified = await this.checks.run(ip, () => true, () => verifyPassword(pwd, findDigest(this.admins, digest(name))?.pwd));
-    if (!verified.ran) return checksBusy;
+    const verified = await this.checks.run(ip, live, () => verifyPassword(pwd, findDigest(this.admins, digest(name))?.pwd));
+    if (!verified.ran) return verified.why === 'busy' ? checksBusy : checksDropped;
     if (verified.value) return null;
     this.failures.take(ip, Date.now());
     return failure(ErrorCode.PERMISSION_DENIED);

@@ -81,7 +81,8 @@ export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
     const type = replyType(frame);
     if (isUndecodable(frame) || frame.type !== AdminType.AUTH) return this.refuse(type, failure(ErrorCode.PERMISSION_DENIED, 'permission denied: ADMAUTH must come first'));
     const auth = frame.payload;
-    const problem = await this.admin.authenticate(this.ip, auth.name, auth.pwd);
+    const problem = await this.admin.authenticate(this.ip, auth.name, auth.pwd, () => !this.closed);
+    if (this.closed) return;
     if (problem) return this.refuse(type, problem);
     this.stopAuthTimer();
     this.operator = auth.name;
