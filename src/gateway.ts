@@ -6,8 +6,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LoginAuthenticator } from './auth/login-authenticator.js';
-import { MemoryRevocations } from './auth/jwt-revocations.js';
 import { PasswordCheckLimiter } from './auth/password-checks.js';
+import type { Clock } from './clock.js';
 import type { Config } from './config/defaults.js';
 import { CloseCode } from './errors.js';
 import { createLogger } from './logger.js';
@@ -16,7 +16,6 @@ import { TrafficSummary } from './traffic-summary.js';
 import { SessionService } from './session/session-service.js';
 import { createStore, type Store, type StoreHooks } from './session/store.js';
 import { ResumeTokens } from './session/introspection.js';
-import { MemoryTokenIndex } from './session/token-index.js';
 import { TokenUpkeep } from './session/token-upkeep.js';
 import { AdminService } from './session/admin-service.js';
 import { addDashboard } from './dashboard/dashboard.js';
@@ -37,6 +36,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** A store to use instead of the one the config asks for. */
   readonly store?: Store;
+  /** The time of the session layer, admin operations and store (ms since epoch); default Date.now (tests move their own). */
+  readonly clock?: Clock;
 }
 
 /** A running gateway node. */
@@ -88,9 +89,10 @@ export class Gateway {
     const log = (options.logger ?? createLogger(config.log_level, config.log_pretty)).child({ gateway: id });
     const unwind = new Unwind(log);
     return unwind.run(async () => {
-      const store = options.store ?? (await unwind.step('store', () => createStore(config, id, log), closeStore));
+      const clock = options.clock ?? Date.now;
+      const store = options.store ?? (await unwind.step('store', () => createStore(config, id, log, clock), closeStore));
       const metrics = await unwind.step('metrics', () => new Metrics(), (m) => m.close());
-      const revocations = store.revocations ?? new MemoryRevocations();
+      const { revocations, tokenIndex } = store;
       const passwordChecks = new PasswordCheckLimiter(config.password_checks, metrics.registry);
       const authenticator = await unwind.step(
         'authenticator',
@@ -99,20 +101,19 @@ export class Gateway {
       );
       const webhooks = await unwind.step('webhooks', () => new Webhooks(config, id, log, metrics.registry), (w) => w.close());
       store.bus.onEvent((event, local) => webhooks.handle(event, local));
-      const tokenIndex = store.tokenIndex ?? new MemoryTokenIndex();
-      const service = new SessionService({ config, gatewayId: id, registry: store.registry, tokenIndex, bus: store.bus, authenticator, metrics, log });
+      const service = new SessionService({ config, gatewayId: id, registry: store.registry, tokenIndex, bus: store.bus, authenticator, metrics, log, now: clock });
       const hooks: StoreHooks = {
         liveSessions: () => service.hub.sessions(),
         lostPlace: (s, reason) => service.lostPlace(s, reason),
       };
-      await unwind.step('store start', () => store.start?.(hooks), () => store.leave?.());
+      await unwind.step('store start', () => store.membership.start(hooks), () => store.membership.leave());
       const tokens = new ResumeTokens(store.registry, tokenIndex);
       const meApi = createMeApi({ config, log, service, tokens, fallback: clientHttpHandler(config) });
       const clientListener = await unwind.step('client_listen', () => listen('client_listen', config, true, meApi.handle, metrics), closeServer);
       const built: { gateway?: Gateway } = {};
-      const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, passwordChecks, connections: () => built.gateway?.clients.connections.size ?? 0 });
+      const admin = new AdminService({ config, registry: store.registry, bus: store.bus, sessions: service, log, passwordChecks, connections: () => built.gateway?.clients.connections.size ?? 0, now: clock });
       const adminApi = createAdminApi({ config, log, admin, tokens, upkeep: new TokenUpkeep(store.registry, log), metrics, health: () => built.gateway!.health() });
-      const nodes = new GatewayNodes(store, id, () => service.local.size);
+      const nodes = new GatewayNodes(store);
       const dashboard = addDashboard(adminApi, { config, admin, nodes, secure: config.admin_tls && config.ssl_certificate !== undefined });
       const adminListener = await unwind.step('admin_listen', () => listen('admin_listen', config, config.admin_tls, adminApi.handle, metrics), closeServer);
       const clients = await unwind.step('clients', () => new ClientServer(clientListener, config, service, metrics, log), (c) => c.closeAll(CloseCode.SHUTDOWN));
@@ -152,7 +153,7 @@ export class Gateway {
       this.clients.closeAll(CloseCode.SHUTDOWN);
       this.admins.closeAll(CloseCode.SHUTDOWN);
       await this.service.drain();
-      await this.store.leave?.().catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
+      await this.store.membership.leave().catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
       await closeStore(this.store);
       this.metrics.close();
@@ -167,7 +168,7 @@ export class Gateway {
 async function closeStore(store: Store): Promise<void> {
   await store.registry.close();
   await store.bus.close();
-  await store.close?.();
+  await store.close();
 }
 
 function closeServer(l: Listener): Promise<void> {

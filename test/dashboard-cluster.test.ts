@@ -57,7 +57,7 @@ describe.skipIf(!enabled)('dashboard: gateway nodes in cluster mode', () => {
     const prefix = `x${Date.now()}:`;
     const config = buildConfig({ redis: { url: redis.url, prefix }, log_level: 'silent' }, '', tempDir());
     const store = await createStore(config, 'observer', createLogger('silent', false));
-    onCleanup(() => store.close!());
+    onCleanup(() => store.close());
     const direct = new Redis(redis.url);
     onCleanup(async () => direct.disconnect());
     const keys = new RedisKeys(prefix);
@@ -69,7 +69,7 @@ describe.skipIf(!enabled)('dashboard: gateway nodes in cluster mode', () => {
     await direct.sadd(keys.nodeIndex('gone-node', 0), keys.tag('', 'alice'));
     await direct.sadd(keys.nodeIndex('live-node', 0), keys.tag('', 'alice'), keys.tag('acme', 'bob'));
 
-    const listed = await new GatewayNodes(store, 'observer', () => 0).list(Date.now());
+    const listed = await new GatewayNodes(store).list(Date.now());
     expect(listed.gateways.map(({ id, sessions, lease }) => ({ id, sessions, lease }))).toEqual([
       { id: 'gone-node', sessions: 2, lease: 'expired' },
       { id: 'live-node', sessions: 2, lease: 'live' },

@@ -11,7 +11,7 @@ import { NodeLease } from '../src/session/lease.js';
 import { RedisKeys } from '../src/session/redis-keys.js';
 import { RedisRegistry } from '../src/session/redis-registry.js';
 import { MemoryRegistry } from '../src/session/memory-registry.js';
-import { LocalBus } from '../src/session/bus.js';
+import { createEmbeddedStore } from '../src/session/embedded-store.js';
 import { connect, loggedIn, onCleanup, PWD, serveGateway, startGateway, waitFor } from './helpers.js';
 import { rawUpgrade } from './raw-upgrade.js';
 import { redisSuitesEnabled, RedisServer } from './support/redis-server.js';
@@ -52,7 +52,7 @@ describe('graceful shutdown of a served process', () => {
 describe('graceful shutdown in code', () => {
   it('removes the node\'s sessions from the table, closes clients with 1001 and stops accepting', async () => {
     const registry = new MemoryRegistry();
-    const gw = await startGateway({ device_limit: 2, gateway_id: 'node-a' }, { store: { registry, bus: new LocalBus('node-a'), mode: 'embedded' } });
+    const gw = await startGateway({ device_limit: 2, gateway_id: 'node-a' }, { store: createEmbeddedStore('node-a', { registry }) });
     const clients = await Promise.all([loggedIn(gw, { name: 'alice' }), loggedIn(gw, { name: 'alice' }), loggedIn(gw, { name: 'bob', domain: 'acme' })]);
     expect(await registry.list('', 'alice')).toHaveLength(2);
     await gw.close();

@@ -24,17 +24,11 @@ export interface GatewayNodesAnswer {
 
 /** Lists the gateway nodes of this node's store. */
 export class GatewayNodes {
-  constructor(
-    private readonly store: Store,
-    private readonly selfId: string,
-    /** Sessions this node holds (the embedded answer). */
-    private readonly localSessions: () => number,
-  ) {}
+  constructor(private readonly store: Store) {}
 
   /** The nodes at time `now`. */
   async list(now: number): Promise<GatewayNodesAnswer> {
-    if (!this.store.nodes) return { mode: this.store.mode, gateways: [{ id: this.selfId, sessions: this.localSessions(), lease: 'none', expires: 0 }] };
-    const nodes = await this.store.nodes();
+    const nodes = await this.store.membership.nodes();
     return {
       mode: this.store.mode,
       gateways: nodes.map((n) => ({ id: n.id, sessions: n.sessions, lease: n.expires === 0 ? 'none' : n.expires >= now ? 'live' : 'expired', expires: n.expires })),

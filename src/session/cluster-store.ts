@@ -5,6 +5,7 @@
  * (README, "Cluster mode").
  */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import { redisDefaults, type Config } from '../config/defaults.js';
 import { limitsFor } from '../policy/limits.js';
 import { EventKind } from '../protocol/types.js';
@@ -22,8 +23,13 @@ import type { SessionInfo } from './registry.js';
 import type { Store, StoreHooks } from './store.js';
 import { RedisTokenIndex } from './token-index.js';
 
-/** Builds cluster mode's store on the Redis that `redis` (tim.json) names. */
-export async function createClusterStore(config: Config, redis: NonNullable<Config['redis']>, gatewayId: string, log: Logger): Promise<Store> {
+/**
+ * Builds cluster mode's store on the Redis that `redis` (tim.json) names;
+ * `clock` dates its presence events. Lease times and the rejoin's stay on
+ * Date.now: they are compared with the registration times the Redis registry
+ * and the lease write, which go by Date.now.
+ */
+export async function createClusterStore(config: Config, redis: NonNullable<Config['redis']>, gatewayId: string, log: Logger, clock: Clock = Date.now): Promise<Store> {
   const { prefix = redisDefaults.prefix, lease_ttl = redisDefaults.lease_ttl, reconcile_interval = redisDefaults.reconcile_interval } = redis;
   const rlog = log.child({ redis: describeRedis(redis) });
   const client = await connectRedis(redis, rlog, 'commands');
@@ -41,7 +47,7 @@ export async function createClusterStore(config: Config, redis: NonNullable<Conf
     // a node that started after the lease table was read registers sessions newer than a lease TTL ago
     orphans: async () => ({ leased: await lease.leased(), before: Date.now() - lease_ttl * 1000 }),
     reaped: async (raws) => {
-      for (const s of await registry.forgetOrphans(raws)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost'));
+      for (const s of await registry.forgetOrphans(raws)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost', clock()));
     },
   });
   // Every reconnect may come back to a Redis that lost writes (a restart from
@@ -56,25 +62,27 @@ export async function createClusterStore(config: Config, redis: NonNullable<Conf
   // again until the cluster answers for every slot).
   client.on('node error', () => lease.storeFailed());
   return {
+    mode: 'cluster',
     registry,
     bus,
-    mode: 'cluster',
     revocations: new RedisRevocations(client, keys),
-    nodes: () => listNodes(client, keys, registry.index),
     tokenIndex: new RedisTokenIndex(client, keys),
-    start: async (hooks) => {
-      reconciler.start();
-      await lease.start({
-        reap: async (gateway, before) => {
-          for (const s of await registry.reap(gateway, before)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost'));
-        },
-        rejoin: (awayMs) => {
-          registry.index.forgetListedSlots();
-          return rejoin(registry, gatewayId, config, hooks, awayMs > revocationMs);
-        },
-      });
+    membership: {
+      start: async (hooks) => {
+        reconciler.start();
+        await lease.start({
+          reap: async (gateway, before) => {
+            for (const s of await registry.reap(gateway, before)) bus.publish(presenceEvent(EventKind.OFFLINE, s, 'node_lost', clock()));
+          },
+          rejoin: (awayMs) => {
+            registry.index.forgetListedSlots();
+            return rejoin(registry, gatewayId, config, hooks, awayMs > revocationMs);
+          },
+        });
+      },
+      nodes: () => listNodes(client, keys, registry.index),
+      leave: async () => void (await registry.reap(gatewayId, Number.MAX_SAFE_INTEGER)),
     },
-    leave: async () => void (await registry.reap(gatewayId, Number.MAX_SAFE_INTEGER)),
     close: async () => {
       await reconciler.stop();
       await lease.stop();

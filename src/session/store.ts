@@ -1,17 +1,20 @@
 /**
- * Chooses the session store: the embedded in-memory table, or (when `redis` is
- * set in tim.json) cluster mode's shared table, bus and node lease
- * (src/session/cluster-store.ts; README, "Cluster mode").
+ * The store seam of a gateway node: what both modes give it (Store), and its
+ * membership of the gateway nodes (Membership: lease, reaping and rejoin in
+ * cluster mode; a node alone in embedded mode). createStore chooses the
+ * embedded in-memory store or (when `redis` is set in tim.json) cluster
+ * mode's (src/session/cluster-store.ts; README, "Cluster mode").
  */
 import type { Logger } from 'pino';
-import { MemoryRevocations, type JwtRevocations } from '../auth/jwt-revocations.js';
+import type { JwtRevocations } from '../auth/jwt-revocations.js';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/defaults.js';
-import { LocalBus, type Bus } from './bus.js';
+import type { Bus } from './bus.js';
 import type { LostPlace, NodeView } from './cluster-registry.js';
 import { createClusterStore } from './cluster-store.js';
-import { MemoryRegistry } from './memory-registry.js';
+import { createEmbeddedStore } from './embedded-store.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
-import { MemoryTokenIndex, type TokenIndex } from './token-index.js';
+import type { TokenIndex } from './token-index.js';
 
 /** What the store needs from the gateway it serves. */
 export interface StoreHooks {
@@ -24,32 +27,36 @@ export interface StoreHooks {
   lostPlace(s: SessionInfo, reason: LostPlace['reason']): void;
 }
 
-/** The registry and bus a gateway node works with. */
-export interface Store {
-  readonly registry: SessionRegistry;
-  readonly bus: Bus;
-  readonly mode: 'embedded' | 'cluster';
-  /** Revoked JWTs (cluster mode: shared in Redis); absent = kept in memory by the gateway. */
-  readonly revocations?: JwtRevocations;
-  /** The ssid → account pointers of resume tokens; absent = an in-memory one (stores built in tests). */
-  readonly tokenIndex?: TokenIndex;
-  /** Starts background work (cluster mode: the node lease and reaper); none in embedded mode. */
-  start?(hooks: StoreHooks): Promise<void>;
-  /** Cluster mode: the nodes of the lease table with their session counts (the dashboard's node list). */
-  nodes?(): Promise<NodeView[]>;
+/** This node's place among the gateway nodes that share its session table. */
+export interface Membership {
+  /** Starts the background work of membership (cluster mode: the node lease, the reaper, the rejoin). */
+  start(hooks: StoreHooks): Promise<void>;
+  /** The nodes with their session counts (the dashboard's node list); `expires` 0 = no lease (embedded mode). */
+  nodes(): Promise<NodeView[]>;
   /**
-   * Cluster mode: removes every session the shared table still lists for
-   * this node (its shutdown after its sockets closed, or a start that failed).
-   * The embedded table needs none: its sessions go with their sockets.
+   * Removes every session the table still lists for this node (its shutdown
+   * after its sockets closed, or a start that failed). Embedded mode has
+   * nothing to remove: its sessions go with their sockets.
    */
-  leave?(): Promise<void>;
-  /** Releases the store after registry.close() and bus.close() (cluster mode: lease and connections). */
-  close?(): Promise<void>;
+  leave(): Promise<void>;
 }
 
-/** Builds the store for a config. */
-export async function createStore(config: Config, gatewayId: string, log: Logger): Promise<Store> {
-  if (config.redis) return createClusterStore(config, config.redis, gatewayId, log);
-  const tokenIndex = new MemoryTokenIndex();
-  return { registry: new MemoryRegistry(), bus: new LocalBus(gatewayId), mode: 'embedded', revocations: new MemoryRevocations(), tokenIndex, close: async () => tokenIndex.close() };
+/** The session table, bus, JWT revocations and resume-token index of a gateway node, in either mode. */
+export interface Store {
+  readonly mode: 'embedded' | 'cluster';
+  readonly registry: SessionRegistry;
+  readonly bus: Bus;
+  /** Revoked JWTs (cluster mode: shared in Redis). */
+  readonly revocations: JwtRevocations;
+  /** The ssid → account pointers of resume tokens. */
+  readonly tokenIndex: TokenIndex;
+  readonly membership: Membership;
+  /** Releases the store after registry.close() and bus.close() (cluster mode: lease and connections). */
+  close(): Promise<void>;
+}
+
+/** Builds the store for a config; `clock` is the time of the memory registry and of presence events. */
+export async function createStore(config: Config, gatewayId: string, log: Logger, clock: Clock = Date.now): Promise<Store> {
+  if (config.redis) return createClusterStore(config, config.redis, gatewayId, log, clock);
+  return createEmbeddedStore(gatewayId, { clock });
 }
