@@ -11,10 +11,10 @@ import { encodeFrame, decodePayload } from '../src/protocol/codec.js';
 import { EventKind, NoticeKind, type AdmAck, type AdmEvent } from '../src/protocol/types.js';
 import { ADMIN, adminGateway, adminOf } from './admin-helpers.js';
 import { connect, loggedIn, PWD, waitFor } from './helpers.js';
+import { ManualClock } from './support/manual-clock.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const ssidOf = (c: TimClient): string => c.lastLogin!.n2!;
-const sleepUntil = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 
 describe('ADMNOTICE', () => {
   it('reaches every session of the named accounts of a domain, or chosen ssids, with text and extend', async () => {
@@ -67,12 +67,12 @@ describe('ADMKICK', () => {
   });
 
   it('blockSeconds refuses logins of the named accounts with 4110 for that long, then lets them in', async () => {
-    const gw = await adminGateway();
+    const clock = new ManualClock(); // the gateway's time: it moves only when the test moves it
+    const gw = await adminGateway({}, { clock: clock.now });
     await loggedIn(gw, { name: 'alice' });
     const admin = await adminOf(gw);
 
     expect(await admin.kick({ names: ['alice'], blockSeconds: 1 })).toBe(1);
-    const blockedUntil = Date.now() + 1000;
     expect(await admin.kick({ names: ['carol'], blockSeconds: 60 })).toBe(0); // an offline account can be blocked too
 
     for (const name of ['alice', 'carol']) {
@@ -82,7 +82,9 @@ describe('ADMKICK', () => {
     await loggedIn(gw, { name: 'carol', domain: 'acme' }); // the block is per domain+name
     await loggedIn(gw, { name: 'bob' });
 
-    await sleepUntil(blockedUntil + 50);
+    clock.t += 999;
+    expect((await (await connect(gw)).login({ name: 'alice', pwd: PWD })).error?.code).toBe(4110);
+    clock.t += 1;
     await loggedIn(gw, { name: 'alice' });
     const c = await connect(gw);
     expect((await c.login({ name: 'carol', pwd: PWD })).error?.code).toBe(4110);
@@ -112,13 +114,12 @@ describe('ADMONLINE and ADMSTATS', () => {
 
 describe('ADMTOKEN', () => {
   it('issues a single-use login token bound to domain+name; reuse, another name or expiry answer 4115', async () => {
-    const gw = await adminGateway();
+    const clock = new ManualClock(); // the gateway's time: it moves only when the test moves it
+    const gw = await adminGateway({}, { clock: clock.now });
     const admin = await adminOf(gw);
-    const before = Date.now();
     const t = await admin.token('acme', 'alice');
     expect(t.token).toMatch(/^l\./);
-    expect(t.expires).toBeGreaterThanOrEqual(before + 60_000); // token_timeout default
-    expect(t.expires).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(t.expires).toBe(clock.t + 60_000); // token_timeout default
 
     const first = await connect(gw);
     expect(await first.login({ name: 'alice', domain: 'acme', token: t.token })).toMatchObject({ ok: true });
@@ -135,8 +136,12 @@ describe('ADMTOKEN', () => {
     const wrongName = await connect(gw);
     expect((await wrongName.login({ name: 'carol', domain: 'acme', token: forBob.token })).error?.code).toBe(4115);
 
-    const short = await admin.token('', 'carol', 1);
-    await sleepUntil(short.expires + 50);
+    // two tokens living one second: the first logs in a millisecond before the end, the second at the end is refused
+    const [inTime, short] = [await admin.token('', 'carol', 1), await admin.token('', 'carol', 1)];
+    expect(short.expires).toBe(clock.t + 1000);
+    clock.t += 999;
+    expect(await (await connect(gw)).login({ name: 'carol', token: inTime.token })).toMatchObject({ ok: true });
+    clock.t += 1;
     const late = await connect(gw);
     expect((await late.login({ name: 'carol', token: short.token })).error?.code).toBe(4115);
   });

@@ -19,12 +19,7 @@ import { MemoryRegistry } from '../src/session/memory-registry.js';
 import type { LoginResult, SessionInfo } from '../src/session/registry.js';
 import { SessionService } from '../src/session/session-service.js';
 import { MemoryTokenIndex } from '../src/session/token-index.js';
-
-/** A clock the test moves by hand. */
-class ManualClock {
-  t = Date.now();
-  readonly now = (): number => this.t;
-}
+import { ManualClock } from './support/manual-clock.js';
 
 const limits = { deviceLimit: 5, typeLimit: 5, mode: 'reject' as const, minAgeMs: 0 };
 let seq = 0;
