@@ -3,7 +3,9 @@
  * registry and the admin service read time through a `now()` dependency, so
  * a test moves time forward instead of sleeping past a block or an expiry.
  * Everything here is the real thing (registry, admin and session services,
- * bus, authenticator); only the clock is the test's.
+ * bus, authenticator); only the clock is the test's. In cluster mode (a real
+ * redis-server and a gateway process that is killed) the presence events of
+ * the store are dated by the injected clock too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRevocations } from '../src/auth/jwt-revocations.js';
@@ -19,7 +21,11 @@ import { MemoryRegistry } from '../src/session/memory-registry.js';
 import type { LoginResult, SessionInfo } from '../src/session/registry.js';
 import { SessionService } from '../src/session/session-service.js';
 import { MemoryTokenIndex } from '../src/session/token-index.js';
+import { EventKind, type AdmEvent } from '../src/protocol/types.js';
+import { adminGateway, adminOf } from './admin-helpers.js';
+import { loggedIn, onCleanup, serveGateway, waitFor } from './helpers.js';
 import { ManualClock } from './support/manual-clock.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const limits = { deviceLimit: 5, typeLimit: 5, mode: 'reject' as const, minAgeMs: 0 };
 let seq = 0;
@@ -85,5 +91,25 @@ describe('injected clocks instead of sleeps', () => {
     expect((await registry.stats(clock.t)).storedTokens).toBe(1); // expired, still stored
     await registry.block('', 'bob', 0); // a write to the account prunes it as of the registry's clock
     expect((await registry.stats(clock.t)).storedTokens).toBe(0);
+  });
+});
+
+describe.skipIf(!redisSuitesEnabled())('injected clock in cluster mode', () => {
+  it('the OFFLINE event of a session reaped from a dead node carries the reaping node\'s clock', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const cluster = { redis: { url: redis.url, lease_ttl: 1 } };
+    const doomed = await serveGateway({ ...cluster, gateway_id: 'node-doomed' });
+    const clock = new ManualClock();
+    clock.t = Date.UTC(2030, 0, 1); // a time no real clock gives now
+    const reaper = await adminGateway({ ...cluster, gateway_id: 'node-reaper' }, { clock: clock.now });
+    const ops = await adminOf(reaper);
+    const events: AdmEvent[] = [];
+    ops.on('event', (e: AdmEvent) => events.push(e));
+    await ops.subscribe('');
+    const ghost = (await loggedIn(doomed.clientUrl, { name: 'alice' })).lastLogin!.n2!;
+    await doomed.stop('SIGKILL');
+    await waitFor(() => events.some((e) => e.ssid === ghost && e.kind === EventKind.OFFLINE), 30_000, 'the dead node\'s session to be reaped');
+    expect(events.find((e) => e.ssid === ghost && e.kind === EventKind.OFFLINE)).toMatchObject({ reason: 'node_lost', time: clock.t });
   });
 });
