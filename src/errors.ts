@@ -18,6 +18,7 @@ export const ErrorCode = {
   HEAVY_LOAD: 5104,
   FREQ_LIMIT: 5105,
 } as const;
+/** One of the error codes. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Default `TimError.info` text of each error code (Tim's wording). */
@@ -49,6 +50,7 @@ export const CloseCode = {
   /** Extension: the socket's send buffer passed `max_buffered` (slow consumer). */
   SLOW_CONSUMER: 4006,
 } as const;
+/** One of the close codes. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** What a client should do after a close: resume its session with the resume token, log in afresh, or stay away. */
@@ -102,6 +104,7 @@ export const KickReason = {
   /** Extension: it lost its place in the table while its node was away from the cluster. */
   DISPLACED: 'displaced',
 } as const;
+/** One of the kick reasons. */
 export type KickReason = (typeof KickReason)[keyof typeof KickReason];
 
 /** The KICKED notice text (dataString) of each kick reason. Every kick closes with 4001: the client must not reconnect. */

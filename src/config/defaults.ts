@@ -6,6 +6,7 @@
  */
 import type { JwtOptions, WebhookOptions } from './identity-options.js';
 
+/** Every tim.json key with its default value. */
 export const defaults = {
   /** Client socket address, "host:port"; an empty host listens on all interfaces. */
   client_listen: ':20003',
@@ -179,6 +180,7 @@ export interface ConcurrencyLimits {
   per_ip: number;
 }
 
+/** A pino log level (tim.json log_level); silent logs nothing. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** The validated, frozen configuration the gateway runs with. */

@@ -7,6 +7,7 @@
 /** The empty payload (PING, LOGOUT, SESSIONS request, ADMPING, ADMSTATS request). */
 export type Empty = Record<string, never>;
 
+/** AUTH (type 16): a login with name and password, a token, or a resume token; `kick` lists ssids to log out to make room. */
 export interface TimAuth {
   name: string;
   pwd: string;
@@ -18,11 +19,13 @@ export interface TimAuth {
   kick: string[];
 }
 
+/** The error of a refused request: a code of src/errors.ts and its text. */
 export interface TimError {
   code: number;
   info: string;
 }
 
+/** One session of an account as clients and operators see it. */
 export interface TimSession {
   ssid: string;
   resource: string;
@@ -35,6 +38,7 @@ export interface TimSession {
   extend?: Record<string, string>;
 }
 
+/** The answer to a client request (ACK): ok or an error, with the fields the request type fills (PROTOCOL.md). */
 export interface TimAck {
   ok: boolean;
   timType: number;
@@ -47,15 +51,18 @@ export interface TimAck {
   sessions?: TimSession[];
 }
 
+/** The SESSIONS answer: this socket's own session and the account's others. */
 export interface TimSessions {
   self: TimSession | null;
   online: TimSession[];
 }
 
+/** KICK: the ssids of the account's own sessions to log out. */
 export interface TimKick {
   ssid: string[];
 }
 
+/** A system notice pushed to a client (INFO, LOGOUT_REQUEST, KICKED). */
 export interface TimMessage {
   msType: number;
   odType: number;
@@ -65,15 +72,18 @@ export interface TimMessage {
   extend: Record<string, string>;
 }
 
+/** ADMAUTH: an operator's name and password, the first frame of an admin socket. */
 export interface AdmAuth {
   name: string;
   pwd: string;
 }
 
+/** ADMSUB: subscribes the admin socket to presence events of a domain ("" = all). */
 export interface AdmSub {
   domain: string;
 }
 
+/** ADMNOTICE: a notice to every session of the named accounts and to the listed ssids. */
 export interface AdmNotice {
   domain: string;
   names: string[];
@@ -83,6 +93,7 @@ export interface AdmNotice {
   extend: Record<string, string>;
 }
 
+/** ADMKICK: logs out the named accounts and listed ssids, blocking the named ones for blockSeconds. */
 export interface AdmKick {
   domain: string;
   names: string[];
@@ -91,21 +102,25 @@ export interface AdmKick {
   blockSeconds: number;
 }
 
+/** ADMONLINE: the sessions of the named accounts of a domain. */
 export interface AdmOnline {
   domain: string;
   names: string[];
 }
 
+/** One account of an ADMONLINE answer with its sessions. */
 export interface AdmAccount {
   domain: string;
   name: string;
   sessions: TimSession[];
 }
 
+/** The ADMONLINE answer: each named account with its sessions. */
 export interface AdmOnlineReply {
   accounts: AdmAccount[];
 }
 
+/** The ADMSTATS answer: table-wide counts and this node's open client sockets. */
 export interface AdmStats {
   sessions: number;
   accounts: number;
@@ -115,6 +130,7 @@ export interface AdmStats {
   tokens: number;
 }
 
+/** ADMTOKEN: asks for a single-use login token of domain+name living ttlSeconds. */
 export interface AdmToken {
   domain: string;
   name: string;
@@ -122,6 +138,7 @@ export interface AdmToken {
   extend: Record<string, string>;
 }
 
+/** The answer to an admin request (AdmAck): ok or an error, with the fields the request type fills. */
 export interface AdmAck {
   ok: boolean;
   admType: number;
@@ -132,6 +149,7 @@ export interface AdmAck {
   n2?: string;
 }
 
+/** A presence event (ONLINE, OFFLINE, KICKED, REJECTED) pushed to ADMSUB subscribers. */
 export interface AdmEvent {
   kind: number;
   domain: string;
