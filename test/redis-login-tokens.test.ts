@@ -18,7 +18,7 @@ describe.skipIf(!redisSuitesEnabled())('login token list (one Redis)', () => {
     const keys = new RedisKeys('lt:');
     const node = await registryNode(server.client(), keys, 'gw-lt', 60_000, createLogger('silent', false));
     onCleanup(() => node.close());
-    const list = keys.loginTokenList('any');
+    const list = keys.loginTokenList('', 'alice');
     // 250 tokens that expired a minute ago (their keys expired with them; only the list still names them)
     const past = Date.now() - 60_000;
     await node.client.zadd(list, ...Array.from({ length: 250 }, (_, i) => [past, `old${i}`]).flat());

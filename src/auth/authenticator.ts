@@ -33,6 +33,12 @@ export interface Revocation {
 export interface Identity {
   /** A resume token: the ssid it re-attaches to and its hash (checked again atomically by the registry). */
   readonly resume?: { readonly ssid: string; readonly hash: string };
+  /**
+   * A login token the store takes in the login step (a store that checks
+   * tokens at login, GatewayTokenStore.checksTokensAtLogin): its id and the
+   * hash of the presented secret.
+   */
+  readonly loginToken?: { readonly id: string; readonly hash: string };
   /** Extend kept on the session, over the client's. */
   readonly extend?: Readonly<Record<string, string>>;
   readonly limits?: LimitsOverride;

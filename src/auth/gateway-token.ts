@@ -5,7 +5,7 @@
  */
 import { ErrorCode, failure } from '../errors.js';
 import { accept, refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
-import { checkToken } from './token.js';
+import { checkToken, parseToken } from './token.js';
 import type { GatewayTokenStore } from './token-store.js';
 
 /** True when `token` has the shape of a gateway token (`r.…` or `l.…`), whether or not it is live. */
@@ -18,6 +18,7 @@ export class GatewayTokenAuthenticator implements Authenticator {
   constructor(private readonly registry: GatewayTokenStore) {}
 
   async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
+    if (this.registry.checksTokensAtLogin) return this.deferred(c.token);
     const check = await checkToken(this.registry, c.domain, c.name, c.token, now);
     if (check.kind === 'invalid') return refuse(failure(ErrorCode.ERROR_TOKEN), 'bad_token');
     if (check.kind === 'resume') {
@@ -26,5 +27,13 @@ export class GatewayTokenAuthenticator implements Authenticator {
       return accept({ resume: { ssid: check.ssid, hash: check.hash }, ...(listed?.limits ? { limits: listed.limits } : {}), ...(listed?.revocation ? { revocation: listed.revocation } : {}) });
     }
     return accept(check.extend ? { extend: check.extend } : {});
+  }
+
+  /** The store checks the token in the login step: it is only parsed here (no read of the store). */
+  private deferred(token: string): AuthOutcome {
+    const presented = parseToken(token);
+    if (!presented) return refuse(failure(ErrorCode.ERROR_TOKEN), 'bad_token');
+    const { kind, id, hash } = presented;
+    return accept(kind === 'r' ? { resume: { ssid: id, hash } } : { loginToken: { id, hash } });
   }
 }

@@ -44,4 +44,15 @@ export interface ListedIdentity {
 export interface GatewayTokenStore extends TokenStore {
   /** The account's listed sessions. */
   list(domain: string, name: string): Promise<readonly ListedIdentity[]>;
+  /**
+   * True when the store checks a presented token itself, in the login's one
+   * atomic step (cluster mode: inside the login script, one round trip): the
+   * strategy then only parses the token and hands on its id and hash
+   * (Identity.resume, Identity.loginToken). That step refuses a token that is
+   * unknown, expired, of another account or revoked with 4115 before anything
+   * else, takes a login token once it matches (single use, whatever the
+   * outcome), and gives a resume of a still-listed session the limits and JWT
+   * its identity brought. False or absent: the strategy checks the token first.
+   */
+  readonly checksTokensAtLogin?: boolean;
 }

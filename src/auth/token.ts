@@ -41,16 +41,30 @@ export type TokenCheck =
 /** The text of a gateway token: kind (`r` resume, `l` login), id (the ssid of a resume token), secret. */
 export const TOKEN_FORMAT = /^([rl])\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/;
 
+/** A gateway token as presented, not yet checked: its kind, id (a resume token's ssid) and the SHA-256 of its secret. */
+export interface PresentedToken {
+  readonly kind: 'r' | 'l';
+  readonly id: string;
+  readonly hash: string;
+}
+
+/** Splits a presented token; null when it does not have the shape of a gateway token. */
+export function parseToken(token: string): PresentedToken | null {
+  const m = TOKEN_FORMAT.exec(token);
+  if (!m) return null;
+  const [, kind, id, secret] = m as unknown as [string, 'r' | 'l', string, string];
+  return { kind, id, hash: hashSecret(secret) };
+}
+
 /**
  * Checks a token presented with name+domain. A login token is consumed by the
  * check (single use) whatever its outcome. A resume token is only looked up:
  * the login step re-checks it atomically (it may be revoked meanwhile).
  */
 export async function checkToken(store: TokenStore, domain: string, name: string, token: string, now: number): Promise<TokenCheck> {
-  const m = TOKEN_FORMAT.exec(token);
-  if (!m) return { kind: 'invalid' };
-  const [, kind, id, secret] = m as unknown as [string, 'r' | 'l', string, string];
-  const hash = hashSecret(secret);
+  const presented = parseToken(token);
+  if (!presented) return { kind: 'invalid' };
+  const { kind, id, hash } = presented;
   const rec = kind === 'r' ? await store.getResumeToken(domain, name, id, now) : await store.takeLoginToken(id, domain, name, hash, now);
   if (!rec || rec.domain !== domain || rec.name !== name || !sameString(rec.hash, hash)) return { kind: 'invalid' };
   return kind === 'r' ? { kind: 'resume', ssid: id, hash } : { kind: 'login', ...(rec.extend ? { extend: rec.extend } : {}) };

@@ -89,7 +89,7 @@ export class LoginFlow {
   /** The authenticated login of `conn` decided by the table, and its effects. */
   private async register(conn: SessionHolder, auth: TimAuth, identity: Identity): Promise<TimAck> {
     const { config, registry } = this.deps;
-    const { resume, extend: issuedExtend, limits: identityLimits, revocation } = identity;
+    const { resume, loginToken, extend: issuedExtend, limits: identityLimits, revocation } = identity;
     const loginTime = this.deps.now();
     const session: SessionInfo = {
       ssid: resume?.ssid ?? randomBytes(12).toString('base64url'),
@@ -117,6 +117,7 @@ export class LoginFlow {
         limits: limitsFor(config, auth.domain, identityLimits),
         kick: auth.kick,
         ...(resume ? { resumeHash: resume.hash } : {}),
+        ...(loginToken ? { loginToken } : {}),
         token: token.record,
         now: loginTime,
       });
@@ -146,13 +147,15 @@ export class LoginFlow {
       await this.takeBack(session);
       return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
     }
-    const stored = result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session;
+    const stored = result.session ?? (result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session);
     this.hub.goLive(conn, stored);
     this.hub.event(EventKind.ONLINE, stored, resume ? 'resume' : 'login');
     // before the ACK, so the token can be introspected as soon as anyone has it; a failure only makes it unknown to introspection
-    await this.deps.tokenIndex
-      .put(stored.ssid, { domain: auth.domain, name: auth.name, resource: auth.resource, termtyp: auth.termtyp }, token.record.expires)
-      .catch((err: unknown) => this.deps.log.warn({ err, ssid: stored.ssid }, 'could not index a resume token; introspection will not know it'));
+    if (!result.indexed) {
+      await this.deps.tokenIndex
+        .put(stored.ssid, { domain: auth.domain, name: auth.name, resource: auth.resource, termtyp: auth.termtyp }, token.record.expires)
+        .catch((err: unknown) => this.deps.log.warn({ err, ssid: stored.ssid }, 'could not index a resume token; introspection will not know it'));
+    }
     return {
       ok: true,
       timType: ClientType.AUTH,

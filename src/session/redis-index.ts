@@ -113,7 +113,8 @@ export class RedisIndex {
     this.listedSlots.clear();
   }
 
-  private entry(s: Pick<SessionInfo, 'domain' | 'name' | 'connId'>): string {
+  /** A session's entry in the ssid index: "<account tag> <connId>". */
+  entry(s: Pick<SessionInfo, 'domain' | 'name' | 'connId'>): string {
     return `${this.keys.tag(s.domain, s.name)} ${s.connId}`;
   }
 

@@ -120,9 +120,9 @@ export class RedisKeys {
     return `${this.slotPrefix(this.slotOfKey(wellFormed(ssid)))}x`;
   }
 
-  /** Sorted set of the login token ids of a token's slot, scored by expiry. */
-  loginTokenList(id: string): string {
-    return `${this.slotPrefix(this.slotOfKey(this.loginToken(id)))}lz`;
+  /** Sorted set of the login token ids of an account's slot, scored by expiry. */
+  loginTokenList(domain: string, name: string): string {
+    return this.slotLoginTokens(this.accountSlot(domain, name));
   }
 
   /** Sorted set of the login token ids of one slot (see loginTokenList). */
@@ -130,9 +130,18 @@ export class RedisKeys {
     return `${this.slotPrefix(slot)}lz`;
   }
 
-  /** String: a single-use login token (expires with it). */
-  loginToken(id: string): string {
-    return `${this.prefix}l:${keyPart(id)}`;
+  /**
+   * String: a single-use login token of an account (expires with it). On the
+   * account's slot, found from the AUTH that presents it (its domain and name
+   * with the token's id), so the login script takes it in the same step.
+   */
+  loginToken(domain: string, name: string, id: string): string {
+    return `${this.prefix}${this.tag(domain, name)}:l:${keyPart(id)}`;
+  }
+
+  /** String: the account of an ssid's resume token, JSON (src/session/token-index.ts; expires with the token). */
+  tokenIndex(ssid: string): string {
+    return `${this.prefix}ri:${keyPart(ssid)}`;
   }
 
   /** Sorted set: gateway id -> lease expiry (ms). */

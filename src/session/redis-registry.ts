@@ -9,7 +9,9 @@ import type { LeaseView } from './lease.js';
 import type { RedisClient } from './redis-connect.js';
 import { inBatches, RedisIndex } from './redis-index.js';
 import { type RedisKeys, wellFormed } from './redis-keys.js';
+import { byAge, decodeAll, decodeSession, encodeSession, encodeToken, isGhost, wellFormedJson } from './redis-records.js';
 import { scripts } from './redis-script.js';
+import { encodeOwner } from './token-index.js';
 import type { ClusterRegistry, LostPlace, RestoreRequest } from './cluster-registry.js';
 import type { LoginRequest, LoginResult, RegistryStats, SessionInfo, TokenRecord, Touch } from './registry.js';
 
@@ -24,33 +26,10 @@ export interface RedisRegistryDeps {
   readonly revocationMs?: number;
 }
 
-const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : 1);
-
-/** A session's JSON in Redis: the record plus `reg`, when its node (re)registered it. */
-function encodeSession(s: SessionInfo, reg: number): string {
-  const { ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, extend, limits, revocation } = s;
-  const rec = { ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, ...(extend ? { extend } : {}), ...(limits ? { limits } : {}), ...(revocation ? { revocation } : {}), reg };
-  return JSON.stringify(rec, (_k, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v));
-}
-
-function decodeSession(raw: string): SessionInfo {
-  const { reg: _reg, ...s } = JSON.parse(raw) as SessionInfo & { reg: number };
-  return s;
-}
-
-/** A resume token's JSON in Redis (the account and ssid are in the key and field). */
-const encodeToken = (rec: TokenRecord): string => JSON.stringify({ hash: rec.hash, expires: rec.expires });
-
-const decodeAll = (raws: unknown): SessionInfo[] => (raws as string[]).map(decodeSession);
-
-function isGhost(raw: string, dead: Record<string, number>): boolean {
-  const s = JSON.parse(raw) as { gateway: string; reg?: number };
-  const expiry = dead[s.gateway];
-  return expiry !== undefined && (s.reg ?? 0) < expiry;
-}
-
 /** The session table on Redis (cluster mode). */
 export class RedisRegistry implements ClusterRegistry {
+  /** Presented tokens are checked inside login.lua: a token login is one script call. */
+  readonly checksTokensAtLogin = true;
   private readonly client: RedisClient;
   private readonly keys: RedisKeys;
   private readonly revocationMs: number;
@@ -74,12 +53,27 @@ export class RedisRegistry implements ClusterRegistry {
     }
   }
 
+  /**
+   * On one Redis every key is on the one server: the scripts keep the ssid
+   * index and the token index themselves, in the same step (a token login is
+   * one call). On Redis Cluster those live on the ssids' slots: written
+   * before the login (the ssid index) and after it (the token index, by the
+   * login flow), cleaned after a removal.
+   */
+  private get inline(): boolean {
+    return !this.keys.sharded;
+  }
+
   async login(req: LoginRequest): Promise<LoginResult> {
     const { session, limits, now } = req;
-    const [deadTable] = await Promise.all([this.deps.lease.dead(now), this.write(this.index.beforeWrite(session))]);
+    const { inline } = this;
+    const [deadTable] = await Promise.all([this.deps.lease.dead(now), inline ? null : this.write(this.index.beforeWrite(session))]);
     const dead = JSON.stringify(deadTable);
-    const [sessions, tokens, counts, counters] = this.index.settleKeys(session.domain, session.name);
-    const keys = [sessions!, tokens!, this.keys.block(session.domain, session.name), counts!, counters!, this.keys.revocations(session.domain, session.name)];
+    const { domain, name, ssid } = session;
+    const [sessions, tokens, counts, counters] = this.index.settleKeys(domain, name);
+    const loginToken = req.loginToken ?? { id: '', hash: '' };
+    const keys = [sessions!, tokens!, this.keys.block(domain, name), counts!, counters!, this.keys.revocations(domain, name), this.keys.loginToken(domain, name, loginToken.id), this.keys.loginTokenList(domain, name)];
+    if (inline) keys.push(this.keys.ssidIndex(ssid), this.keys.tokenIndex(ssid));
     const reply = (await this.write(scripts.login.run(this.client, keys, [
       encodeSession(session, now),
       now,
@@ -92,24 +86,29 @@ export class RedisRegistry implements ClusterRegistry {
       encodeToken(req.token),
       req.token.expires,
       now + this.revocationMs,
+      loginToken.id,
+      loginToken.hash,
+      inline ? this.index.entry(session) : '',
+      inline ? encodeOwner(session) : '',
       ...req.kick.map(wellFormed),
     ]))) as [string, ...unknown[]];
     if (reply[0] === 'ok') {
-      const [, removed, evicted, replaced] = reply as [string, string[], string[], string];
-      const result = { ok: true as const, removed: decodeAll(removed), evicted: decodeAll(evicted), replaced: replaced ? decodeSession(replaced) : null };
-      await this.unindex([...result.removed, ...result.evicted]);
+      const [, removed, evicted, replaced, stored] = reply as [string, string[], string[], string, string];
+      const result = { ok: true as const, removed: decodeAll(removed), evicted: decodeAll(evicted), replaced: replaced ? decodeSession(replaced) : null, session: decodeSession(stored), indexed: inline };
+      if (!inline) await this.unindex([...result.removed, ...result.evicted]);
       return result;
     }
     const [, code, blocking, removed] = reply as [string, 4110 | 4111 | 4115, string[], string[]];
     // a refused resume leaves the index entry: the ssid may still be listed under its old socket
-    await this.unindex([...decodeAll(removed), ...(req.resumeHash === undefined ? [session] : [])]);
+    if (!inline) await this.unindex([...decodeAll(removed), ...(req.resumeHash === undefined ? [session] : [])]);
     return { ok: false, code, blocking: decodeAll(blocking), removed: decodeAll(removed) };
   }
 
   async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
-    const raw = await this.write(scripts.remove.run(this.client, this.index.settleKeys(domain, name), [ssid, connId, this.deps.gatewayId]));
+    const keys = [...this.index.settleKeys(domain, name), ...(this.inline ? [this.keys.ssidIndex(ssid)] : [])];
+    const raw = await this.write(scripts.remove.run(this.client, keys, [ssid, connId, this.deps.gatewayId]));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
-    if (removed) await this.unindex([removed]);
+    if (removed && !this.inline) await this.unindex([removed]);
     return removed;
   }
 
@@ -117,10 +116,11 @@ export class RedisRegistry implements ClusterRegistry {
     const now = Date.now();
     const dead = JSON.stringify(await this.deps.lease.dead(now));
     const args = [dead, ssids === null ? 'all' : 'list', now, now + this.revocationMs, ...(ssids ?? []).map(wellFormed)];
-    const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name)];
+    // (on one Redis the ssid index is one hash, whatever the ssid)
+    const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), ...(this.inline ? [this.keys.ssidIndex('')] : [])];
     const [raws, ghosts] = (await this.write(scripts.removeSessions.run(this.client, keys, args))) as [string[], string[]];
     const removed = decodeAll(raws).sort(byAge);
-    await this.unindex([...removed, ...decodeAll(ghosts)]);
+    if (!this.inline) await this.unindex([...removed, ...decodeAll(ghosts)]);
     return removed;
   }
 
@@ -190,11 +190,13 @@ export class RedisRegistry implements ClusterRegistry {
 
   async putLoginToken(id: string, rec: TokenRecord): Promise<void> {
     const ttl = rec.expires - Date.now();
-    if (ttl > 0) await scripts.putLoginToken.run(this.client, [this.keys.loginToken(id), this.keys.loginTokenList(id)], [JSON.stringify(rec), id, rec.expires, Date.now()]);
+    const keys = [this.keys.loginToken(rec.domain, rec.name, id), this.keys.loginTokenList(rec.domain, rec.name)];
+    if (ttl > 0) await scripts.putLoginToken.run(this.client, keys, [wellFormedJson(rec), id, rec.expires, Date.now()]);
   }
 
   async takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null> {
-    const raw = (await scripts.takeLoginToken.run(this.client, [this.keys.loginToken(id), this.keys.loginTokenList(id)], [domain, name, hash, id])) as string | null;
+    const keys = [this.keys.loginToken(domain, name, id), this.keys.loginTokenList(domain, name)];
+    const raw = (await scripts.takeLoginToken.run(this.client, keys, [domain, name, hash, id])) as string | null;
     if (raw === null) return null;
     const rec = JSON.parse(raw) as TokenRecord;
     return rec.expires > now ? rec : null;

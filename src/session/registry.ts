@@ -61,6 +61,14 @@ export interface LoginRequest {
    */
   readonly resumeHash?: string;
   /**
+   * Only for a store that checks tokens at login (checksTokensAtLogin): the
+   * login token to take in this step, decided before anything else (4115
+   * unless it is live for this account); its extend goes over the session's.
+   * Such a store also gives a resume of a still-listed ssid the limits and
+   * JWT of the record it replaces when the request brings none.
+   */
+  readonly loginToken?: { readonly id: string; readonly hash: string };
+  /**
    * The resume token of the new session, stored in the same atomic step as
    * the insert (replacing any token of that ssid), so that a concurrent kick
    * that revokes it can never be undone by a late token write.
@@ -79,6 +87,10 @@ export type LoginResult =
       readonly evicted: readonly SessionInfo[];
       /** A resume that replaced a still-listed session: the old record (its socket must close). */
       readonly replaced: SessionInfo | null;
+      /** The session as stored, when the store completed the request's (checksTokensAtLogin); absent: the request's, with `replaced`'s loginTime. */
+      readonly session?: SessionInfo;
+      /** True when the store also pointed the new resume token at its account (TokenIndex) in the same step; else the caller does. */
+      readonly indexed?: boolean;
     }
   | {
       readonly ok: false;

@@ -8,7 +8,7 @@
  * ACK) and expire with the token.
  */
 import type { RedisClient } from './redis-connect.js';
-import { keyPart, type RedisKeys } from './redis-keys.js';
+import type { RedisKeys } from './redis-keys.js';
 
 /** Where an ssid's resume token is, and the device it was issued to. */
 export interface TokenOwner {
@@ -17,6 +17,9 @@ export interface TokenOwner {
   readonly resource: string;
   readonly termtyp: number;
 }
+
+/** An entry's JSON in Redis (written by RedisTokenIndex, or by login.lua on one Redis). */
+export const encodeOwner = (o: TokenOwner): string => JSON.stringify({ domain: o.domain, name: o.name, resource: o.resource, termtyp: o.termtyp });
 
 /** The ssid → account pointers of resume tokens. */
 export interface TokenIndex {
@@ -75,11 +78,11 @@ export class RedisTokenIndex implements TokenIndex {
 
   /** `{prefix}ri:{ssid}`. */
   key(ssid: string): string {
-    return `${this.keys.prefix}ri:${keyPart(ssid)}`;
+    return this.keys.tokenIndex(ssid);
   }
 
   async put(ssid: string, owner: TokenOwner, expires: number): Promise<void> {
-    await this.client.set(this.key(ssid), JSON.stringify(owner), 'PXAT', expires);
+    await this.client.set(this.key(ssid), encodeOwner(owner), 'PXAT', expires);
   }
 
   async get(ssid: string): Promise<TokenOwner | null> {

@@ -337,3 +337,15 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key)
   for ssid, e in pairs(tokens) do redis.call('HSET', counts_key, 'k:' .. ssid, e) end
   return expired
 end
+
+-- One Redis only (on Redis Cluster the ssid index lives on the ssids' slots
+-- and the caller cleans it, unindex.lua): forgets the ssid index entries
+-- ("<account tag> <connId>") of sessions that left the account of
+-- `sessions_key`, each only while it still points at that socket.
+local function unindex_left(index_key, sessions_key, raws_left)
+  local tag = string.match(sessions_key, '%b{}')
+  for _, raw in ipairs(raws_left) do
+    local s = cjson.decode(raw)
+    if redis.call('HGET', index_key, s.ssid) == tag .. ' ' .. s.connId then redis.call('HDEL', index_key, s.ssid) end
+  end
+end

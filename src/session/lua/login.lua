@@ -5,14 +5,26 @@
 -- KEYS[3] block key (ms until which logins are refused)
 -- KEYS[4] the account's counts   KEYS[5] the slot's counters (lib.lua settle)
 -- KEYS[6] revocations hash (lib.lua revoke)
+-- KEYS[7] the presented login token's key (JSON {domain, name, ssid, hash, expires[, extend]})
+-- KEYS[8] the slot's login tokens (sorted set id -> expiry ms)
+-- KEYS[9], KEYS[10] (one Redis only; on Redis Cluster they live on other
+--   slots and the caller writes them) the ssid index hash and the new resume
+--   token's index key (src/session/redis-index.ts, token-index.ts): the
+--   sessions this login removes leave the ssid index, and both are written
+--   when it is accepted
 -- ARGV[1] the new session JSON (with reg)   ARGV[2] now (ms)
 -- ARGV[3] dead gateways JSON {id: lease expiry ms}
 -- ARGV[4] device limit   ARGV[5] type limit   ARGV[6] "reject" | "kick"   ARGV[7] min age (ms)
+--   (the domain's: a resume in place puts the listed record's own limits over them)
 -- ARGV[8] hash of the presented resume token ("" = not a resume)
 -- ARGV[9] the new session's resume token JSON {hash, expires}   ARGV[10] its expiry (ms)
 -- ARGV[11] until when the revocation of a session logged out here is kept (ms)
--- ARGV[12..] own ssids to log out first (AUTH kick)
--- Returns {"ok", removed[], evicted[], replaced JSON or ""} or
+-- ARGV[12] the presented login token's id   ARGV[13] its hash ("" = none)
+-- ARGV[14] the ssid index entry   ARGV[15] the token index entry (with KEYS[9], KEYS[10])
+-- ARGV[16..] own ssids to log out first (AUTH kick)
+-- The presented token (resume or login) is checked first, before the block:
+-- the gateway answers 4115 for a bad one whatever else holds.
+-- Returns {"ok", removed[], evicted[], replaced JSON or "", the stored JSON} or
 --         {"no", 4110|4111|4115, blocking[], removed[]} (session JSON strings).
 require_stable_slot()
 local now = tonumber(ARGV[2])
@@ -34,38 +46,70 @@ end
 local function refuse(code, blocking, removed)
   if own then redis.call('HDEL', KEYS[1], ssid) end
   settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+  if KEYS[9] then unindex_left(KEYS[9], KEYS[1], removed) end
   return {'no', code, blocking, removed}
 end
 
-local blocked_until = tonumber(redis.call('GET', KEYS[3]) or '0')
-if blocked_until > now then return refuse(4110, {}, {}) end
 if resume then
   local t = redis.call('HGET', KEYS[2], ssid)
   local rec = t and cjson.decode(t)
   if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return refuse(4115, {}, {}) end
+elseif ARGV[13] ~= '' then
+  -- single use: a token of this account whose secret matches is taken whatever follows
+  local t = redis.call('GET', KEYS[7])
+  local rec = t and cjson.decode(t)
+  if not rec or rec.domain ~= new.domain or rec.name ~= new.name or rec.hash ~= ARGV[13] then return refuse(4115, {}, {}) end
+  redis.call('DEL', KEYS[7])
+  redis.call('ZREM', KEYS[8], ARGV[12])
+  if rec.expires <= now then return refuse(4115, {}, {}) end
+  if type(rec.extend) == 'table' and next(rec.extend) ~= nil then
+    new.extend = type(new.extend) == 'table' and new.extend or {}
+    for k, v in pairs(rec.extend) do new.extend[k] = v end
+  end
 end
+local blocked_until = tonumber(redis.call('GET', KEYS[3]) or '0')
+if blocked_until > now then return refuse(4110, {}, {}) end
 
 local dead = cjson.decode(ARGV[3])
 drop_if_ghost(KEYS[1], ssid, dead)
 local kick = {}
-for i = 12, #ARGV do
+for i = 16, #ARGV do
   if ARGV[i] ~= ssid then kick[#kick + 1] = ARGV[i] end
 end
 local rev = { key = KEYS[6], now = now, expires = tonumber(ARGV[11]) }
 local removed = take(KEYS[1], KEYS[2], kick, rev)
 
--- A resume of a listed ssid replaces it in place (keeping loginTime), but its
--- termtyp may differ: it is decided next to the others like any login. Any
--- other record of this ssid can only be this login's own (see above).
+-- A resume of a listed ssid replaces it in place (keeping loginTime and,
+-- unless the request brings its own, the limits and JWT its identity
+-- brought), but its termtyp may differ: it is decided next to the others like
+-- any login. Any other record of this ssid can only be this login's own (see above).
 existing = redis.call('HGET', KEYS[1], ssid)
 local in_place = existing and resume
-local accept, list = decide(live_others(KEYS[1], dead, ssid), new.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), now)
+local device_limit, type_limit, mode = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+if in_place then
+  local old = cjson.decode(existing)
+  new.loginTime = old.loginTime
+  if new.limits == nil and type(old.limits) == 'table' then
+    new.limits = old.limits
+    device_limit = tonumber(old.limits.device_limit) or device_limit
+    type_limit = tonumber(old.limits.devicetype_limit) or type_limit
+    if type(old.limits.overentry) == 'string' then mode = old.limits.overentry end
+  end
+  if new.revocation == nil and old.revocation ~= nil then new.revocation = old.revocation end
+end
+local accept, list = decide(live_others(KEYS[1], dead, ssid), new.termtyp, device_limit, type_limit, mode, tonumber(ARGV[7]), now)
 if not accept then return refuse(4111, raws(list), removed) end
 local evicted = {}
 for i, s in ipairs(list) do evicted[i] = s.ssid end
 take(KEYS[1], KEYS[2], evicted, rev)
-if in_place then new.loginTime = cjson.decode(existing).loginTime end
-redis.call('HSET', KEYS[1], ssid, cjson.encode(new))
+local stored = cjson.encode(new)
+redis.call('HSET', KEYS[1], ssid, stored)
 store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
 settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
-return {'ok', removed, raws(list), in_place and existing or ''}
+if KEYS[9] then
+  unindex_left(KEYS[9], KEYS[1], removed)
+  unindex_left(KEYS[9], KEYS[1], raws(list))
+  redis.call('HSET', KEYS[9], ssid, ARGV[14])
+  redis.call('SET', KEYS[10], ARGV[15], 'PXAT', ARGV[10])
+end
+return {'ok', removed, raws(list), in_place and existing or '', stored}

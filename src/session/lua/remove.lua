@@ -1,6 +1,8 @@
 -- remove: a socket closed; its session leaves the table if that socket still holds it.
 -- KEYS[1] sessions hash (ssid -> session JSON)   KEYS[2] resume tokens hash
 -- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
+-- KEYS[5] (one Redis only) the ssid index hash: the removed session leaves it
+--   here (on Redis Cluster the caller does it, unindex.lua)
 -- ARGV[1] ssid   ARGV[2] connId   ARGV[3] gateway id of the socket
 -- Returns the removed session JSON, or false.
 require_stable_slot()
@@ -10,4 +12,5 @@ local s = cjson.decode(raw)
 if s.connId ~= ARGV[2] or s.gateway ~= ARGV[3] then return false end
 redis.call('HDEL', KEYS[1], ARGV[1])
 settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+if KEYS[5] then unindex_left(KEYS[5], KEYS[1], { raw }) end
 return raw

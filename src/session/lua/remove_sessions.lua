@@ -5,6 +5,8 @@
 -- KEYS[1] sessions hash (ssid -> session JSON)   KEYS[2] resume tokens hash
 -- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
 -- KEYS[5] revocations hash (lib.lua revoke)
+-- KEYS[6] (one Redis only) the ssid index hash: the removed sessions and
+--   ghosts leave it here (on Redis Cluster the caller does it, unindex.lua)
 -- ARGV[1] dead gateways JSON {id: lease expiry ms}
 -- ARGV[2] "all" (every session of the account) or "list"   ARGV[3] now (ms)
 -- ARGV[4] until when the revocation is kept (ms)   ARGV[5..] ssids when "list"
@@ -18,6 +20,7 @@ if ARGV[2] ~= 'all' then
   for i = 5, #ARGV do ssids[#ssids + 1] = ARGV[i] end
   local removed = take(KEYS[1], KEYS[2], ssids, rev)
   settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+  if KEYS[6] then unindex_left(KEYS[6], KEYS[1], removed) end
   return {removed, {}}
 end
 local dead = cjson.decode(ARGV[1])
@@ -35,4 +38,8 @@ local removed = take(KEYS[1], KEYS[2], ssids, rev)
 redis.call('DEL', KEYS[2])
 revoke(rev, ghost_ssids, rev.now)
 settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+if KEYS[6] then
+  unindex_left(KEYS[6], KEYS[1], removed)
+  unindex_left(KEYS[6], KEYS[1], ghosts)
+end
 return {removed, ghosts}

@@ -1,0 +1,38 @@
+/**
+ * How cluster mode's records look in Redis (src/session/redis-registry.ts):
+ * session JSON with its registration time, resume token JSON, and the checks
+ * made on them outside the scripts.
+ */
+import { wellFormed } from './redis-keys.js';
+import type { SessionInfo, TokenRecord } from './registry.js';
+
+/** Oldest first (login-policy.ts byAge). */
+export const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : 1);
+
+/** JSON of `v` with every string well-formed (as the scripts compare them with their UTF-8 arguments). */
+export const wellFormedJson = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? wellFormed(x) : x));
+
+/** A session's JSON in Redis: the record plus `reg`, when its node (re)registered it. */
+export function encodeSession(s: SessionInfo, reg: number): string {
+  const { ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, extend, limits, revocation } = s;
+  return wellFormedJson({ ssid, domain, name, resource, termtyp, loginTime, refreshTime, ip, gateway, connId, ...(extend ? { extend } : {}), ...(limits ? { limits } : {}), ...(revocation ? { revocation } : {}), reg });
+}
+
+/** A session record from its JSON in Redis. */
+export function decodeSession(raw: string): SessionInfo {
+  const { reg: _reg, ...s } = JSON.parse(raw) as SessionInfo & { reg: number };
+  return s;
+}
+
+/** A resume token's JSON in Redis (the account and ssid are in the key and field). */
+export const encodeToken = (rec: TokenRecord): string => JSON.stringify({ hash: rec.hash, expires: rec.expires });
+
+/** Session records from a script's list of JSON strings. */
+export const decodeAll = (raws: unknown): SessionInfo[] => (raws as string[]).map(decodeSession);
+
+/** True for a session of a node whose lease expired before it registered the session again (lua/lib.lua is_ghost). */
+export function isGhost(raw: string, dead: Record<string, number>): boolean {
+  const s = JSON.parse(raw) as { gateway: string; reg?: number };
+  const expiry = dead[s.gateway];
+  return expiry !== undefined && (s.reg ?? 0) < expiry;
+}
