@@ -207,7 +207,8 @@ describe.skipIf(!chromiumSuitesEnabled())('dashboard in Chromium', () => {
     const alice = await loggedIn(gw, { name: 'alice' });
     const { page, errors } = await newPage();
     await page.goto(`${gw.adminHttpUrl}/`, { waitUntil: 'domcontentloaded' });
-    await page.click('main.signin details summary');
+    // the page shows the sign-in once GET /api/v1/session answered, not at domcontentloaded
+    await clickNow(page, 'main.signin details summary');
     await page.waitForSelector('#signin-key input[name=apiKey]', { visible: true });
     await page.type('#signin-key input[name=apiKey]', 'tim_not-the-key');
     await page.click('#signin-key button[type=submit]');

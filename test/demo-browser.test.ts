@@ -186,6 +186,8 @@ describe.skipIf(!chromiumSuitesEnabled())('demo web app in Chromium', () => {
     await a.page.click('#logout-others');
     await textWhen(a.page, '#session-status', /^Logged out 1 device\(s\)\.$/);
     await textWhen(b.page, '#kicked-text', /One of your other devices logged this device out/);
+    // the page shows its status before it lists the sessions again (one more round trip): wait for the new list
+    await a.page.waitForFunction((n: number) => document.querySelectorAll('#sessions tbody tr').length === n, { polling: 'mutation', timeout: 30_000 }, 1);
     expect(await rowSsids(a.page, 'sessions')).toEqual([laptop]);
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
