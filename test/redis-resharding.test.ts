@@ -107,7 +107,11 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
     onCleanup(async () => ops.terminate());
     const listed = async (): Promise<string[]> => (await ops.online('', names)).flatMap((a) => a.sessions.map((s) => s.ssid)).sort();
     const wanted = [held.n2!, ...[...open.values()].map((o) => o.ssid)].sort();
-    await waitFor(async () => JSON.stringify(await listed()) === JSON.stringify(wanted), 10_000, 'the table to list exactly the logged-in sockets');
+    let last: string[] = [];
+    await waitFor(async () => JSON.stringify((last = await listed())) === JSON.stringify(wanted), 10_000, 'the table to list exactly the logged-in sockets').catch((e: unknown) => {
+      const warnings = gws.flatMap((g) => g.output.filter((l) => /"level":(40|50)/.test(l)).slice(-20));
+      throw new Error(`${String(e)}: listed but not logged in ${JSON.stringify(last.filter((x) => !wanted.includes(x)))}, logged in but not listed ${JSON.stringify(wanted.filter((x) => !last.includes(x)))}; gateway warnings:\n${warnings.join('\n')}`);
+    });
     // the counters moved with the slot: ADMSTATS counts exactly the listed sessions
     expect((await ops.stats()).sessions).toBe(wanted.length);
     for (const o of open.values()) await o.c.ping();
