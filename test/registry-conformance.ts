@@ -213,6 +213,15 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
       expect(await reg.getResumeToken('d', 'n', 'a', now)).not.toBeNull();
     });
 
+    it('withdraw takes back a login that was written, only while its socket holds the record', async () => {
+      const a = await admit(sess('a', 0));
+      expect(await reg.withdraw({ ...a, connId: 'someone-else' })).toBeNull();
+      expect(await listed()).toEqual(['a']);
+      expect(await reg.withdraw(a)).toEqual(a);
+      expect(await listed()).toEqual([]);
+      expect(await reg.withdraw(a)).toBeNull();
+    });
+
     it('removeSessions by ssid or for the whole account revokes the tokens of those ssids', async () => {
       await admit(sess('a', 3000));
       await admit(sess('b', 2000));
@@ -307,6 +316,19 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
     if (clusterCases) {
       /** The registry under test as a cluster table (only the cluster entry point sets clusterCases). */
       const cluster = (): ClusterRegistry => reg as ClusterRegistry;
+
+      it('a login withdrawn before the table ran it writes nothing when it runs late; another login of that socket is not affected', async () => {
+        const late = sess('a', 0);
+        expect(await reg.withdraw(late)).toBeNull(); // the node gave up on it first
+        const r = await login(late, limits(1, 1));
+        expect(r.ok).toBe(false);
+        expect(await listed()).toEqual([]);
+        expect(await reg.getResumeToken('d', 'n', 'a', now)).toBeNull();
+        // the same socket logs in again later (a new attempt, a new registration time)
+        const again = await login({ ...late, ssid: 'b', loginTime: now + 1 }, limits(1, 1), { at: now + 1 });
+        expect(again.ok).toBe(true);
+        expect(await listed()).toEqual(['b']);
+      });
 
       it('reap removes only the sessions of that node and keeps their tokens', async () => {
         await admit(sess('a', 2000, { gateway: 'other-node' }));

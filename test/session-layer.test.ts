@@ -24,7 +24,7 @@ import type { LoginRequest, LoginResult, SessionInfo } from '../src/session/regi
 import type { SessionHolder } from '../src/session/session-holder.js';
 import { SessionService } from '../src/session/session-service.js';
 import { MemoryTokenIndex } from '../src/session/token-index.js';
-import { onCleanup, PWD, tempDir, writeUsers } from './helpers.js';
+import { onCleanup, PWD, tempDir, waitFor, writeUsers } from './helpers.js';
 
 const GATEWAY = 'node-1';
 const RESUME_TIMEOUT_S = 600;
@@ -36,7 +36,7 @@ const RESUME_TIMEOUT_S = 600;
  */
 class DoorRegistry extends MemoryRegistry {
   private door: { arrived: () => void; opened: Promise<void> } | null = null;
-  /** When true, removeSessions fails (the store is unreachable). */
+  /** When true, removals fail (the store is unreachable). */
   unreachable = false;
 
   /** Holds the next login at the door: `arrived` settles when it gets there, `open()` lets it in. */
@@ -56,6 +56,11 @@ class DoorRegistry extends MemoryRegistry {
       await door.opened;
     }
     return super.login(req);
+  }
+
+  override async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
+    if (this.unreachable) throw new Error('session store unreachable');
+    return super.remove(domain, name, ssid, connId);
   }
 
   override async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
@@ -140,14 +145,13 @@ function auth(name: string, extra: Partial<TimAuth> = {}): TimAuth {
 }
 
 
-/** A session layer where `name` logged in on socket c1 and its LOGOUT failed because the table was unreachable (reachable again now). */
+/** A session layer where `name` logged in on socket c1 and its LOGOUT failed because the table was unreachable (and still is: the test makes it reachable). */
 async function unrecordedLogout(name: string) {
   const layer = await sessionLayer();
   const sock = layer.socket('c1');
   const ack = await layer.service.login(sock, auth(name));
   layer.registry.unreachable = true;
   await expect(layer.service.logout(sock)).rejects.toThrow('unreachable');
-  layer.registry.unreachable = false;
   return { ...layer, ack };
 }
 describe('session layer (fake sockets, memory registry, fake clock)', () => {
@@ -284,11 +288,42 @@ describe('session layer (fake sockets, memory registry, fake clock)', () => {
     expect((await registry.list('', 'u2')).map((s) => s.connId)).toEqual(['c1']);
   });
 
+  it('a closed socket whose removal the table refused leaves the table once it answers again, without waiting for a reconcile', async () => {
+    const { registry, service, socket, events } = await sessionLayer();
+    const sock = socket('c1');
+    expect((await service.login(sock, auth('u5'))).ok).toBe(true);
+    registry.unreachable = true;
+    sock.drop();
+    await sock.gone;
+    expect((await registry.list('', 'u5')).map((s) => s.connId)).toEqual(['c1']); // refused: still listed, and owed
+    registry.unreachable = false;
+    await waitFor(async () => (await registry.list('', 'u5')).length === 0, 10_000, 'the owed removal to be retried');
+    expect(events(EventKind.OFFLINE, 'closed').map((e) => e.name)).toEqual(['u5']);
+    expect(service.logins.owed.size).toBe(0);
+  });
+
+  it('a login whose socket closed while it was decided, and whose take-back the table refused, is taken back once it answers', async () => {
+    const { registry, service, socket } = await sessionLayer();
+    const sock = socket('c1');
+    const door = registry.holdNextLogin();
+    const pending = service.login(sock, auth('u6'));
+    await door.arrived;
+    sock.drop();
+    await sock.gone;
+    registry.unreachable = true;
+    door.open();
+    expect((await pending).error?.code).toBe(ErrorCode.UNDEFINED);
+    expect((await registry.list('', 'u6')).map((s) => s.connId)).toEqual(['c1']);
+    registry.unreachable = false;
+    await waitFor(async () => (await registry.list('', 'u6')).length === 0, 10_000, 'the take-back to be retried');
+  });
+
   it('a LOGOUT the table could not record is retried by a reconcile within resume_timeout, and its resume token then dies', async () => {
     const { clock, registry, service, events, ack } = await unrecordedLogout('u3');
     expect(await registry.getResumeToken('', 'u3', ack.n2!, clock.now())).not.toBeNull();
 
     clock.advance(RESUME_TIMEOUT_S * 1000 - 1000);
+    registry.unreachable = false;
     await service.reconcile();
 
     expect(await registry.getResumeToken('', 'u3', ack.n2!, clock.now())).toBeNull();
@@ -299,6 +334,7 @@ describe('session layer (fake sockets, memory registry, fake clock)', () => {
     const { clock, registry, service, events, ack } = await unrecordedLogout('u4');
 
     clock.advance(RESUME_TIMEOUT_S * 1000);
+    registry.unreachable = false;
     await service.reconcile();
     await service.reconcile();
 

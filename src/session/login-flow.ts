@@ -19,6 +19,7 @@ import { accountId } from './account-id.js';
 import { InFlight } from './in-flight.js';
 import type { LocalSockets } from './local-sockets.js';
 import { LoginRefusals } from './login-refusals.js';
+import { OwedRemovals } from './owed-removals.js';
 import { heldSession, UNAUTHENTICATED } from './login-state.js';
 import type { SessionInfo } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
@@ -37,6 +38,8 @@ export class LoginFlow {
   private readonly refusals: LoginRefusals;
   /** Logins being decided by the table and removals under way. */
   readonly inFlight = new InFlight();
+  /** Removals the table refused for now, retried. */
+  readonly owed: OwedRemovals;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -45,6 +48,7 @@ export class LoginFlow {
     this.ipBuckets = new TokenBuckets(deps.config.login_rate_ip);
     this.accountBuckets = new TokenBuckets(deps.config.login_rate_account);
     this.refusals = new LoginRefusals(deps, hub);
+    this.owed = new OwedRemovals(deps, hub);
   }
 
   /** Handles an AUTH frame of `conn`; returns the ACK to send. */
@@ -124,7 +128,7 @@ export class LoginFlow {
     } catch (e) {
       this.hub.detach(conn, UNAUTHENTICATED);
       // the store may still apply the login after our timeout: take it back (a shutdown waits for this too)
-      void this.inFlight.track(this.takeBack(session));
+      void this.inFlight.track(this.owed.withdraw(session));
       return this.refusals.storeDown(auth, conn, e);
     }
     if (!result.ok) this.hub.detach(conn, UNAUTHENTICATED);
@@ -144,7 +148,7 @@ export class LoginFlow {
       // The socket closed (or was kicked by a racing login) while we were
       // deciding: its session must not outlive it.
       this.hub.detach(conn, { phase: 'closed', session: null });
-      await this.takeBack(session);
+      await this.owed.withdraw(session);
       return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
     }
     const stored = result.session ?? (result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session);
@@ -167,23 +171,11 @@ export class LoginFlow {
     };
   }
 
-  /** Removes the record of a login that cannot stand; a failure is logged (the node's rejoin or the reconciliation reaps it). */
-  private async takeBack(s: SessionInfo): Promise<void> {
-    await this.deps.registry
-      .remove(s.domain, s.name, s.ssid, s.connId)
-      .catch((err: unknown) => this.deps.log.warn({ err, ssid: s.ssid }, 'could not take back a login that did not stand; it is reaped later'));
-  }
-
   /** A socket closed: its session leaves the table at once (its resume token stays valid). */
   async closed(conn: SessionHolder, reason: string): Promise<void> {
     const s = heldSession(conn.login);
     this.hub.detach(conn, { phase: 'closed', session: s });
     if (!s) return;
-    await this.inFlight.track(
-      this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId).then(
-        (removed) => removed && this.hub.event(EventKind.OFFLINE, s, reason),
-        (e: unknown) => this.deps.log.warn({ err: e, ssid: s.ssid }, 'could not remove a closed session; it leaves with its node lease'),
-      ),
-    );
+    await this.inFlight.track(this.owed.closed(s, reason));
   }
 }

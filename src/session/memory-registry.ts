@@ -123,6 +123,11 @@ export class MemoryRegistry implements SessionRegistry {
     return r;
   }
 
+  /** In-process, a login is decided before the caller can give up on it: nothing can land late. */
+  withdraw(s: SessionInfo): Promise<SessionInfo | null> {
+    return this.remove(s.domain, s.name, s.ssid, s.connId);
+  }
+
   async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
     const acc = this.account(domain, name);
     if (!acc) return [];

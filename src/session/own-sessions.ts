@@ -1,29 +1,43 @@
 /**
  * What a logged-in socket may do to its own account's sessions: SESSIONS
  * (list them, cluster-wide), KICK (log out some of them) and LOGOUT (end its
- * own). A logout the table could not record yet is kept and retried by the
- * socket reconciler, so its resume token still dies once the table answers.
+ * own). A logout the table could not record yet is kept and retried on a
+ * short timer (RetryQueue), so its resume token still dies once the table
+ * answers.
  */
 import { KickReason } from '../errors.js';
 import { toTimSession } from '../protocol/replies.js';
 import { ClientType } from '../protocol/type-codes.js';
 import { EventKind, type TimAck, type TimSessions } from '../protocol/types.js';
 import type { LocalSockets } from './local-sockets.js';
+import { TABLE_RETRY_PACE } from './owed-removals.js';
 import type { SessionInfo } from './registry.js';
+import { RetryQueue } from './retry-queue.js';
 import type { SessionDeps } from './session-deps.js';
 
-/** Logouts kept for a retry while the store is unreachable, at most. */
-const MAX_UNFINISHED_LOGOUTS = 10_000;
+/** A logout the table could not record yet, since `since` (ms). */
+interface UnfinishedLogout {
+  readonly since: number;
+  readonly session: SessionInfo;
+}
 
 /** The account's own-session operations of one gateway node. */
 export class OwnSessions {
-  /** Logouts the table could not record yet (store unreachable), retried by retryLogouts(). */
-  private readonly unfinishedLogouts = new Map<string, { readonly since: number; readonly session: SessionInfo }>();
+  /** Logouts the table could not record yet (store unreachable), retried until their tokens would have expired anyway. */
+  readonly unfinishedLogouts: RetryQueue<UnfinishedLogout>;
 
   constructor(
     private readonly deps: SessionDeps,
     private readonly hub: LocalSockets,
-  ) {}
+  ) {
+    this.unfinishedLogouts = new RetryQueue(
+      async (u) => {
+        if (deps.now() - u.since < deps.config.resume_timeout * 1000) await this.finishLogout(u.session);
+      },
+      TABLE_RETRY_PACE,
+      (u) => deps.log.error({ ssid: u.session.ssid }, 'too many logouts waiting for the session store: this one is dropped and its resume token stays valid'),
+    );
+  }
 
   /**
    * LOGOUT of session `s` (also one whose socket is gone: it sent LOGOUT, then
@@ -59,14 +73,6 @@ export class OwnSessions {
     return { ok: true, timType: ClientType.KICK, t: removed.length };
   }
 
-  /** Retries the logouts the table refused while it was unreachable, until their tokens would have expired anyway. */
-  async retryLogouts(): Promise<void> {
-    for (const [key, entry] of this.unfinishedLogouts) {
-      if (this.deps.now() - entry.since < this.deps.config.resume_timeout * 1000) await this.finishLogout(entry.session);
-      if (this.unfinishedLogouts.get(key) === entry) this.unfinishedLogouts.delete(key);
-    }
-  }
-
   /** Records a logout in the table; a socket that resumed the ssid meanwhile is logged out too. */
   private async finishLogout(s: SessionInfo): Promise<void> {
     const removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
@@ -75,12 +81,8 @@ export class OwnSessions {
     this.hub.event(EventKind.OFFLINE, s, 'logout');
   }
 
-  /** Keeps a logout the table refused, for retryLogouts(). */
+  /** Keeps a logout the table refused, for a retry. */
   private keepLogout(s: SessionInfo): void {
-    if (this.unfinishedLogouts.size >= MAX_UNFINISHED_LOGOUTS) {
-      this.deps.log.error({ ssid: s.ssid }, 'too many logouts waiting for the session store: this one is dropped and its resume token stays valid');
-      return;
-    }
-    this.unfinishedLogouts.set(`${s.domain}\u0000${s.name}\u0000${s.ssid}`, { since: this.deps.now(), session: s });
+    this.unfinishedLogouts.add(`${s.domain}\u0000${s.name}\u0000${s.ssid}`, { since: this.deps.now(), session: s });
   }
 }

@@ -26,6 +26,9 @@ export interface RedisRegistryDeps {
   readonly revocationMs?: number;
 }
 
+/** How long a withdrawn login stays marked (withdraw.lua): past every late resend of it by a Redis Cluster client. */
+const WITHDRAWN_MS = 5 * 60_000;
+
 /** The session table on Redis (cluster mode). */
 export class RedisRegistry implements ClusterRegistry {
   /** Presented tokens are checked inside login.lua: a token login is one script call. */
@@ -44,21 +47,16 @@ export class RedisRegistry implements ClusterRegistry {
   }
 
   /** Runs a write; a failure is reported to the lease so that the node reconciles once Redis answers again. */
-  private async write<T>(op: Promise<T>): Promise<T> {
-    try {
-      return await op;
-    } catch (e) {
+  private write<T>(op: Promise<T>): Promise<T> {
+    return op.catch((e: unknown) => {
       this.deps.lease.storeFailed();
       throw e;
-    }
+    });
   }
 
   /**
-   * On one Redis every key is on the one server: the scripts keep the ssid
-   * index and the token index themselves, in the same step (a token login is
-   * one call). On Redis Cluster those live on the ssids' slots: written
-   * before the login (the ssid index) and after it (the token index, by the
-   * login flow), cleaned after a removal.
+   * One Redis: the scripts keep the ssid and token indexes themselves (a token login is one call). Redis Cluster:
+   * those live on the ssids' slots, written before the login (ssid) and after it (token), cleaned after a removal.
    */
   private get inline(): boolean {
     return !this.keys.sharded;
@@ -112,6 +110,15 @@ export class RedisRegistry implements ClusterRegistry {
     return removed;
   }
 
+  async withdraw(s: SessionInfo): Promise<SessionInfo | null> {
+    const now = Date.now();
+    const keys = [...this.index.settleKeys(s.domain, s.name), this.keys.revocations(s.domain, s.name)];
+    const raw = await this.write(scripts.withdraw.run(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS]));
+    const removed = typeof raw === 'string' ? decodeSession(raw) : null;
+    if (removed) await this.unindex([removed]);
+    return removed;
+  }
+
   async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
     const now = Date.now();
     const dead = JSON.stringify(await this.deps.lease.dead(now));
@@ -134,9 +141,7 @@ export class RedisRegistry implements ClusterRegistry {
     const byAccount = new Map<string, Touch[]>();
     for (const t of touches) {
       const key = this.keys.sessions(t.domain, t.name);
-      const list = byAccount.get(key) ?? [];
-      list.push(t);
-      byAccount.set(key, list);
+      byAccount.set(key, [...(byAccount.get(key) ?? []), t]);
     }
     // A session missing from the table may be one this node's rejoin has not
     // put back yet (its lease lapsed): those are reported only when the lease

@@ -39,6 +39,7 @@ export const scripts = {
   login: new RedisScript('login'),
   restore: new RedisScript('restore'),
   remove: new RedisScript('remove'),
+  withdraw: new RedisScript('withdraw'),
   removeSessions: new RedisScript('remove_sessions'),
   reap: new RedisScript('reap'),
   touch: new RedisScript('touch'),

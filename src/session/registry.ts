@@ -131,6 +131,13 @@ export interface SessionRegistry extends TokenStore {
   /** Removes a session if `connId` still owns it (socket closed). Returns the removed record. */
   remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null>;
   /**
+   * Takes back login `s` (as sent to login(), with `now` = s.loginTime) that
+   * its node gave up on: its record goes if the table wrote it, and a late
+   * execution of that login writes none (a networked store may still carry it
+   * out after the caller's timeout). Returns the removed record.
+   */
+  withdraw(s: SessionInfo): Promise<SessionInfo | null>;
+  /**
    * Logs sessions out and revokes their resume tokens: the listed ssids, or,
    * when `ssids` is null, every session of the account and every resume token
    * it has (also those of sessions that already closed).

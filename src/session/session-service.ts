@@ -3,13 +3,13 @@
  * - LocalSockets (local-sockets.ts): the hub of this node's sockets that hold
  *   a session, the one writer of their login state (login-state.ts), and the
  *   delivery of notices and kicks here or over the bus;
- * - LoginFlow (login-flow.ts, login-refusals.ts, in-flight.ts): AUTH from the
+ * - LoginFlow (login-flow.ts, login-refusals.ts, in-flight.ts, owed-removals.ts): AUTH from the
  *   rate limits to the table's decision and its effects, a socket's close,
- *   and the drain a shutdown waits for;
+ *   the removals the table refused (retried), and the drain a shutdown waits for;
  * - OwnSessions (own-sessions.ts): SESSIONS, KICK, LOGOUT, and the logouts
  *   kept while the table is unreachable;
  * - SocketReconciler (socket-reconciler.ts): heartbeat touch, the retry of
- *   unfinished logouts, rejoin displacement.
+ *   unfinished logouts (also retried on their own timer), rejoin displacement.
  * SessionService wires them and is what the transport, the HTTP routes and the
  * admin service call. It knows nothing of frames or ws: sockets are
  * SessionHolders and replies are plain TimAck objects.
@@ -100,10 +100,13 @@ export class SessionService {
    * Shutdown, once this node's sockets are closed: refuses logins not yet
    * sent to the table and waits until those in the table's hands and the
    * removals under way have settled, so that none lands after the node
-   * removed its sessions.
+   * removed its sessions; then stops retrying what the table refused (the
+   * node's leave removes its sessions; a logout still owed keeps its token).
    */
-  drain(): Promise<void> {
-    return this.logins.inFlight.drain();
+  async drain(): Promise<void> {
+    await this.logins.inFlight.drain();
+    this.logins.owed.stop();
+    this.own.unfinishedLogouts.stop();
   }
 
   /** One heartbeat's reconcile of this node's sockets with the table. */

@@ -34,7 +34,7 @@ export class SocketReconciler {
       const login = this.hub.byConn.get(t.connId)?.login;
       if (login?.phase === 'live') this.hub.kick(login.session, KickReason.REVOKED, {});
     }
-    await this.own.retryLogouts();
+    await this.own.unfinishedLogouts.flush();
   }
 
   /**

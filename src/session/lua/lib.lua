@@ -188,6 +188,12 @@ local function revoke(rev, ssids, all_at)
   if ttl < 0 or rev.now + ttl < rev.expires then redis.call('PEXPIREAT', rev.key, rev.expires) end
 end
 
+-- The revocations-hash field that marks the login of socket `conn_id` with
+-- registration time `reg` withdrawn (withdraw.lua); ssids hold no ':'.
+local function withdrawn_field(conn_id, reg)
+  return 'w:' .. conn_id .. ':' .. tostring(reg)
+end
+
 -- True when session `s` was logged out lately: its ssid is revoked, or the
 -- whole account was logged out after it logged in (that logout took every
 -- record: one still `listed` for its socket landed after it).
@@ -348,4 +354,17 @@ local function unindex_left(index_key, sessions_key, raws_left)
     local s = cjson.decode(raw)
     if redis.call('HGET', index_key, s.ssid) == tag .. ' ' .. s.connId then redis.call('HDEL', index_key, s.ssid) end
   end
+end
+
+-- Removes session `ssid` if socket `conn_id` of node `gateway` holds it
+-- (KEYS[1..4]: sessions hash, resume tokens, account counts, slot counters);
+-- returns its JSON, or false.
+local function remove_held(ssid, conn_id, gateway)
+  local raw = redis.call('HGET', KEYS[1], ssid)
+  if not raw then return false end
+  local s = cjson.decode(raw)
+  if s.connId ~= conn_id or s.gateway ~= gateway then return false end
+  redis.call('HDEL', KEYS[1], ssid)
+  settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+  return raw
 end

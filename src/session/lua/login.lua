@@ -25,12 +25,15 @@
 -- The presented token (resume or login) is checked first, before the block:
 -- the gateway answers 4115 for a bad one whatever else holds.
 -- Returns {"ok", removed[], evicted[], replaced JSON or "", the stored JSON} or
---         {"no", 4110|4111|4115, blocking[], removed[]} (session JSON strings).
+--         {"no", 4110|4111|4115, blocking[], removed[]} (session JSON strings),
+--         or {"no", 5104, {}, {}} for a withdrawn login (withdraw.lua).
 require_stable_slot()
 local now = tonumber(ARGV[2])
 local new = cjson.decode(ARGV[1])
 local ssid = new.ssid
 local resume = ARGV[8] ~= ''
+-- a login its node gave up on (withdraw.lua), executed late: it writes nothing
+if redis.call('HEXISTS', KEYS[6], withdrawn_field(new.connId, string.format('%d', new.reg or 0))) == 1 then return {'no', 5104, {}, {}} end
 
 -- A record of this ssid held by this very socket can only have been put back
 -- by its node's rejoin while this login was in flight: it is this login's

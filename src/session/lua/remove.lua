@@ -6,11 +6,6 @@
 -- ARGV[1] ssid   ARGV[2] connId   ARGV[3] gateway id of the socket
 -- Returns the removed session JSON, or false.
 require_stable_slot()
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return false end
-local s = cjson.decode(raw)
-if s.connId ~= ARGV[2] or s.gateway ~= ARGV[3] then return false end
-redis.call('HDEL', KEYS[1], ARGV[1])
-settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-if KEYS[5] then unindex_left(KEYS[5], KEYS[1], { raw }) end
+local raw = remove_held(ARGV[1], ARGV[2], ARGV[3])
+if raw and KEYS[5] then unindex_left(KEYS[5], KEYS[1], { raw }) end
 return raw

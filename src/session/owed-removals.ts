@@ -1,0 +1,74 @@
+/**
+ * The removals this node owes the session table: the session of a socket that
+ * closed, and the record of a login it gave up on (withdrawn, so that a late
+ * execution of that login writes nothing either). Each is tried at once; one
+ * the table refuses (Redis unreachable, or the account's slot migrating) is
+ * retried on a short timer (RetryQueue) instead of waiting for the node's
+ * next rejoin, so that it stops counting against its account's limits
+ * within seconds of the table answering again.
+ */
+import { EventKind } from '../protocol/types.js';
+import type { LocalSockets } from './local-sockets.js';
+import type { SessionInfo } from './registry.js';
+import { RetryQueue, type RetryPace } from './retry-queue.js';
+import type { SessionDeps } from './session-deps.js';
+
+/** How owed removals and unfinished logouts are retried: 250 ms, doubling to 5 s; 10,000 kept at most. */
+export const TABLE_RETRY_PACE: RetryPace = { max: 10_000, firstMs: 250, maxMs: 5_000 };
+
+/** A removal owed: of a closed socket's session (`reason` of its OFFLINE event), or a login's withdrawal (reason null). */
+interface Owed {
+  readonly session: SessionInfo;
+  readonly reason: string | null;
+}
+
+/** The removals one node owes the table. */
+export class OwedRemovals {
+  private readonly queue: RetryQueue<Owed>;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly hub: LocalSockets,
+  ) {
+    this.queue = new RetryQueue((o) => this.apply(o), TABLE_RETRY_PACE, (o) =>
+      deps.log.error({ ssid: o.session.ssid }, 'too many removals waiting for the session store: this one is left to the node rejoin or the reaper'),
+    );
+  }
+
+  /** Removals waiting for a retry. */
+  get size(): number {
+    return this.queue.size;
+  }
+
+  /** A socket closed: its session leaves the table (now, or once the table answers). */
+  closed(s: SessionInfo, reason: string): Promise<void> {
+    return this.owe({ session: s, reason });
+  }
+
+  /** Takes back login `s` that did not stand (see SessionRegistry.withdraw). */
+  withdraw(s: SessionInfo): Promise<void> {
+    return this.owe({ session: s, reason: null });
+  }
+
+  /** Stops the retries (shutdown: the node's leave removes its sessions). */
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private async owe(o: Owed): Promise<void> {
+    try {
+      await this.apply(o);
+    } catch (err) {
+      this.deps.log.warn({ err, ssid: o.session.ssid }, o.reason === null ? 'could not take back a login that did not stand; retrying' : 'could not remove a closed session; retrying');
+      this.queue.add(`${o.session.ssid}\u0000${o.session.connId}`, o);
+    }
+  }
+
+  private async apply({ session: s, reason }: Owed): Promise<void> {
+    if (reason === null) {
+      await this.deps.registry.withdraw(s);
+      return;
+    }
+    if (await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId)) this.hub.event(EventKind.OFFLINE, s, reason);
+  }
+}
