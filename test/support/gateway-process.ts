@@ -77,17 +77,26 @@ export class GatewayProcess {
   /**
    * Writes `config` (over loopback port 0 for both listeners and auth_min_unix 0)
    * as tim.json and runs `serve -c` on it; resolves once it logs "gateway listening",
-   * rejects if it exits first.
+   * rejects if it exits first. A config with fixed ports (a restart on the same
+   * port) is started again while its port is in use (EADDRINUSE), for up to 20 s:
+   * test files run in parallel, and a port may be held for a moment by another.
    */
   static async start(config: Record<string, unknown> = {}, options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
     const file = join(options.dir ?? tempDir(), `${options.name ?? 'tim'}.json`);
     writeFileSync(file, JSON.stringify({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', auth_min_unix: 0, ...config }));
-    const proc = spawn(process.execPath, [builtCli, 'serve', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
-    const gw = new GatewayProcess(proc);
-    const rec = await gw.waitForLog('gateway listening');
-    gw.clientUrl = String(rec.client);
-    gw.adminUrl = String(rec.admin);
-    return gw;
+    const end = Date.now() + 20_000;
+    for (;;) {
+      const gw = new GatewayProcess(spawn(process.execPath, [builtCli, 'serve', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } }));
+      try {
+        const rec = await gw.waitForLog('gateway listening');
+        gw.clientUrl = String(rec.client);
+        gw.adminUrl = String(rec.admin);
+        return gw;
+      } catch (e) {
+        if (!gw.stderr.includes('EADDRINUSE') || Date.now() > end) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   /** True once a log line with this message was printed. */

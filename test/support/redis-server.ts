@@ -8,8 +8,9 @@
  * is a failure.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.js';
+import { freePort, PortTakenError, startOnFreePort } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 
 /** True when redis-server can be started (suites use redisSuitesEnabled(), which honours TIM_REQUIRE_REDIS). */
@@ -21,6 +22,57 @@ export function redisSuitesEnabled(): boolean {
   if (process.env.TIM_REQUIRE_REDIS === '1') throw new Error('TIM_REQUIRE_REDIS=1 but redis-server is not on PATH (apt-get install redis-server)');
   console.warn('cluster-mode suites skipped: redis-server is not on PATH (apt-get install redis-server, or set TIM_REQUIRE_REDIS=1 to make this a failure)');
   return false;
+}
+
+/**
+ * Waits until the Redis process `proc` (redis-server or redis-sentinel) serves
+ * `port` itself (INFO's process_id is its pid, not another test's server's).
+ * Throws PortTakenError when it exits because the address is in use.
+ */
+export async function untilServing(proc: ChildProcess, port: number, what: string): Promise<void> {
+  let output = '';
+  const keep = (d: Buffer): void => {
+    output = (output + d.toString()).slice(-4000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  let closed = false; // exited, and its output read to the end
+  proc.once('close', () => (closed = true));
+  const end = Date.now() + 20_000;
+  while (!(await servedBy(port, proc.pid))) {
+    if (closed) {
+      if (output.includes('Address already in use')) throw new PortTakenError(`${what}: port ${port} (or its bus port) is taken`);
+      throw new Error(`${what} exited with ${proc.exitCode ?? proc.signalCode} on port ${port}: ${output.slice(-500)}`);
+    }
+    if (Date.now() > end) throw new Error(`${what} did not answer on port ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * True when the Redis process listening on loopback `port` has process id `pid`
+ * (asked over a plain socket, destroyed whatever answers: a listener that is
+ * not Redis never answers, and is given up after a second).
+ */
+function servedBy(port: number, pid: number | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    const done = (yes: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(false), 1000);
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(false));
+    socket.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /process_id:(\d+)\r/.exec(text);
+      if (m) done(Number(m[1]) === pid);
+    });
+    socket.write('INFO server\r\n');
+  });
 }
 
 /** A running redis-server that can be stopped and started again on the same port. */
@@ -49,37 +101,41 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts a server on a free port (or `port`), with further redis-server arguments. */
-  static async start(extraArgs: readonly string[] = [], port?: number): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()), extraArgs);
-    await server.resume();
-    return server;
+  /**
+   * Starts a server with further redis-server arguments, on `port` or on ports
+   * picked by `port()` until one is not taken by a test running in parallel.
+   */
+  static async start(extraArgs: readonly string[] = [], port: number | (() => Promise<number>) = () => freePort()): Promise<RedisServer> {
+    if (typeof port === 'number') {
+      const server = new RedisServer(port, extraArgs);
+      await server.resume();
+      return server;
+    }
+    return startOnFreePort(async (p) => {
+      const server = new RedisServer(p, extraArgs);
+      await server.launch();
+      return server;
+    }, port);
   }
 
-  /** (Re)starts the process on this server's port and waits until it answers PING. */
+  /** (Re)starts the process on this server's port and waits until it answers PING; waits while something else holds the port. */
   async resume(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', '--loglevel', 'warning', ...this.extraArgs];
-    const proc = spawn('redis-server', args, { stdio: 'ignore' });
-    this.proc = proc;
-    const end = Date.now() + 10_000;
-    while (!(await this.answers())) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode} on port ${this.port}`);
-      if (Date.now() > end) throw new Error(`redis-server did not answer on port ${this.port}`);
-      await new Promise((r) => setTimeout(r, 50));
+    const end = Date.now() + 20_000;
+    for (;;) {
+      try {
+        return await this.launch();
+      } catch (e) {
+        if (!(e instanceof PortTakenError) || Date.now() > end) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 
-  private async answers(): Promise<boolean> {
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
+  /** One start of the process on this server's port; PortTakenError if the port (or its cluster bus port) was taken. */
+  private async launch(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', '--loglevel', 'warning', ...this.extraArgs];
+    this.proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    await untilServing(this.proc, this.port, 'redis-server');
   }
 
   /** Stops the process (SIGKILL: no goodbye to clients) and waits for it to exit. */

@@ -6,12 +6,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import { freePort } from './free-port.js';
-import { RedisServer } from './redis-server.js';
+import { freePort, startOnFreePort } from './free-port.js';
+import { RedisServer, untilServing } from './redis-server.js';
 import { tempDir } from './temp-dir.js';
 
 const run = promisify(execFile);
@@ -22,23 +21,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** True when nothing listens on loopback `port`. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A free port whose cluster bus port (port + 10000) is free too. */
-async function freeClusterPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if (p + 10000 <= 65535 && !taken.has(p) && (await portFree(p + 10000))) return p;
   }
 }
 
@@ -72,14 +54,9 @@ export class RedisClusterServers {
   /** Starts `masters` masters (and their replicas) in cluster mode and joins them (slots split evenly). */
   static async start(masters = 3, layout: ClusterLayout = {}): Promise<RedisClusterServers> {
     const { replicas = 0, nodeTimeoutMs = 3000 } = layout;
-    const taken = new Set<number>();
-    const servers: RedisServer[] = [];
-    for (let i = 0; i < masters * (1 + replicas); i++) {
-      const port = await freeClusterPort(taken);
-      taken.add(port);
-      const dir = tempDir();
-      servers.push(await RedisServer.start(['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', String(nodeTimeoutMs)], port));
-    }
+    // nodes.conf is relative to each server's own --dir; each port is picked with its bus port (port + 10000) free
+    const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs)];
+    const servers = await Promise.all(Array.from({ length: masters * (1 + replicas) }, () => RedisServer.start(args, () => freePort(10_000))));
     const cluster = new RedisClusterServers(servers, replicas);
     await redisCli('--cluster', 'create', ...cluster.seeds, '--cluster-replicas', String(replicas), '--cluster-yes');
     await cluster.waitHealthy();
@@ -191,11 +168,12 @@ export class RedisClusterServers {
 export class SentinelServers {
   readonly name = 'timmaster';
   private sentinels: ChildProcess[] = [];
+  /** The sentinels' ports. */
+  readonly sentinelPorts: number[] = [];
 
   private constructor(
     readonly master: RedisServer,
     readonly replica: RedisServer,
-    readonly sentinelPorts: number[],
   ) {}
 
   /** "127.0.0.1:port" of every sentinel (the `redis.sentinels` list). */
@@ -207,28 +185,33 @@ export class SentinelServers {
   static async start(downAfterMs = 1000): Promise<SentinelServers> {
     const master = await RedisServer.start();
     const replica = await RedisServer.start(['--replicaof', '127.0.0.1', String(master.port)]);
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const set = new SentinelServers(master, replica, ports);
-    for (const port of ports) {
-      const dir = tempDir();
-      const conf = join(dir, 'sentinel.conf');
-      writeFileSync(
-        conf,
-        [
-          `port ${port}`,
-          'bind 127.0.0.1',
-          `dir ${dir}`,
-          `sentinel monitor ${set.name} 127.0.0.1 ${master.port} 2`,
-          `sentinel down-after-milliseconds ${set.name} ${downAfterMs}`,
-          `sentinel failover-timeout ${set.name} 10000`,
-          `sentinel parallel-syncs ${set.name} 1`,
-          '',
-        ].join('\n'),
-      );
-      set.sentinels.push(spawn('redis-sentinel', [conf, '--loglevel', 'warning'], { stdio: 'ignore' }));
-    }
+    const set = new SentinelServers(master, replica);
+    await Promise.all([1, 2, 3].map(() => startOnFreePort((port) => set.startSentinel(port, downAfterMs))));
     await set.waitReady();
     return set;
+  }
+
+  /** Starts one sentinel on `port` (PortTakenError if a parallel test took it meanwhile). */
+  private async startSentinel(port: number, downAfterMs: number): Promise<void> {
+    const dir = tempDir();
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${this.name} 127.0.0.1 ${this.master.port} 2`,
+        `sentinel down-after-milliseconds ${this.name} ${downAfterMs}`,
+        `sentinel failover-timeout ${this.name} 10000`,
+        `sentinel parallel-syncs ${this.name} 1`,
+        '',
+      ].join('\n'),
+    );
+    const proc = spawn('redis-sentinel', [conf, '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.sentinels.push(proc);
+    await untilServing(proc, port, 'redis-sentinel');
+    this.sentinelPorts.push(port);
   }
 
   /** Waits until every sentinel sees the master with its replica and the other sentinels. */
