@@ -24,7 +24,8 @@ export async function adminOf(gw: Gateway): Promise<TimAdminClient> {
 
 /** An admin socket that has not authenticated, from `localAddress` (default 127.0.0.1); terminated after the test. */
 export async function unauthenticatedAdmin(gw: Gateway, localAddress?: string): Promise<TimAdminClient> {
-  const a = await TimAdminClient.open(gw.adminUrl, localAddress ? { ws: { localAddress } } : {});
+  // replies may take long on a loaded machine (a costly operator hash): raised, no test here is about the client's timeout
+  const a = await TimAdminClient.open(gw.adminUrl, { timeoutMs: 60_000, ...(localAddress ? { ws: { localAddress } } : {}) });
   onCleanup(async () => a.terminate());
   return a;
 }

@@ -91,7 +91,8 @@ describe('auth_url', () => {
 
   it('bounds calls in flight: with a hanging service, logins beyond auth_url_concurrency get 5105 at once', async () => {
     const hangs = await startService(() => undefined);
-    const gw = await startGateway({ auth_url: hangs.url, auth_url_timeout: 3, ...busyLogins });
+    // the hanging calls end at auth_url_timeout: long enough that all 300 AUTHs arrive first on a loaded machine
+    const gw = await startGateway({ auth_url: hangs.url, auth_url_timeout: 10, ...busyLogins });
     const order: number[] = [];
     const clients = await Promise.all(Array.from({ length: 300 }, () => connect(gw)));
     const heapBefore = process.memoryUsage().heapUsed;

@@ -95,7 +95,7 @@ describe('tim-gateway CLI', () => {
   it('login prints the ACK, then the LOGOUT_REQUEST a second device causes; the second prints 4111 and the blocking session', async () => {
     const gw = await startGateway({ device_limit: 1 });
     const phone = start(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '1', '--resource', 'phone'], `${PWD}\n`);
-    await waitFor(() => phone.lines.some((l) => l.startsWith('logged in: ssid')), 10_000, 'first login');
+    await waitFor(() => phone.lines.some((l) => l.startsWith('logged in: ssid')), 60_000, 'first login');
     const ssid = /ssid (\S+),/.exec(phone.lines.find((l) => l.startsWith('logged in'))!)![1]!;
 
     const laptop = await run(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '2', '--resource', 'laptop'], `${PWD}\n`);
@@ -103,13 +103,13 @@ describe('tim-gateway CLI', () => {
     expect(laptop.stdout).toContain('login refused: 4111 over entry');
     expect(laptop.stdout).toContain(ssid);
     expect(laptop.stdout).toContain('--kick SSID');
-    await waitFor(() => phone.lines.some((l) => l.includes('LOGOUT_REQUEST')), 10_000, 'the notice on the first terminal');
+    await waitFor(() => phone.lines.some((l) => l.includes('LOGOUT_REQUEST')), 60_000, 'the notice on the first terminal');
     expect(phone.lines.find((l) => l.includes('LOGOUT_REQUEST'))).toContain('resource=laptop');
 
     // the second device takes the place of the first with --kick
     const taken = start(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '2', '--kick', ssid], `${PWD}\n`);
-    await waitFor(() => taken.lines.some((l) => l.startsWith('logged in')), 10_000, 'login with --kick');
-    await waitFor(() => phone.lines.some((l) => l.includes('KICKED')), 10_000, 'KICKED on the first terminal');
-    await waitFor(() => phone.lines.some((l) => l.startsWith('socket closed: 4001')), 10_000, 'close 4001');
+    await waitFor(() => taken.lines.some((l) => l.startsWith('logged in')), 60_000, 'login with --kick');
+    await waitFor(() => phone.lines.some((l) => l.includes('KICKED')), 60_000, 'KICKED on the first terminal');
+    await waitFor(() => phone.lines.some((l) => l.startsWith('socket closed: 4001')), 60_000, 'close 4001');
   });
 });
