@@ -48,6 +48,8 @@ export class CommandTally {
 /** Commands per operation between two snapshots: sent by clients (round trips) and run inside scripts, with a breakdown. */
 export interface PerOp {
   readonly sent: number;
+  /** Sent commands other than (S)PUBLISH, which no reply waits for: the round trips an ACK waits for when they go one after the other. */
+  readonly awaited: number;
   readonly inScripts: number;
   readonly byCommand: string;
 }
@@ -57,7 +59,8 @@ export function perOp(before: Map<string, number>, after: Map<string, number>, o
   const deltas = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / Math.max(1, ops)] as const).filter(([, v]) => v >= 0.005);
   deltas.sort((a, b) => b[1] - a[1]);
   const sum = (script: boolean): number => deltas.filter(([k]) => k.startsWith('script:') === script).reduce((a, [, v]) => a + v, 0);
-  return { sent: sum(false), inScripts: sum(true), byCommand: deltas.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') };
+  const events = deltas.filter(([k]) => k === 'publish' || k === 'spublish').reduce((a, [, v]) => a + v, 0);
+  return { sent: sum(false), awaited: sum(false) - events, inScripts: sum(true), byCommand: deltas.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') };
 }
 
 /** Waits until the target holds no socket, and a little longer for the removals that follow a close. */

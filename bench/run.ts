@@ -244,7 +244,8 @@ async function main(): Promise<void> {
           ...(target ? { target } : {}),
         });
         rows.push(
-          cmdRow('token login (resume)', cmds.login, { atMost: 1 }),
+          cmdRow('token login (resume)', cmds.login),
+          { scenario: '5. cluster: Redis commands per token login that its ACK waits for (all sent but PUBLISH)', figure: 'round trips', value: cmds.login.awaited, baseline: null, unit: '', target: { atMost: 1 } },
           cmdRow('clean close', cmds.close),
           cmdRow('LOGOUT', cmds.logout),
           cmdRow('kicking login (login token, evicts the previous socket on the other node)', kickCmds),
