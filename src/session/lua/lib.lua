@@ -368,3 +368,17 @@ local function remove_held(ssid, conn_id, gateway)
   settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
   return raw
 end
+
+-- Takes a single-use login token (compare-and-delete): its JSON when it
+-- belongs to domain+name and its secret hashes to `hash`, else nil, leaving it
+-- alone (knowing an id does not let anyone burn it). `key` is the token's key,
+-- `list_key` its slot's sorted set of login tokens, where `id` names it.
+local function take_login_token(key, list_key, id, domain, name, hash)
+  local raw = redis.call('GET', key)
+  if not raw then return nil end
+  local t = cjson.decode(raw)
+  if t.domain ~= domain or t.name ~= name or t.hash ~= hash then return nil end
+  redis.call('DEL', key)
+  redis.call('ZREM', list_key, id)
+  return raw
+end

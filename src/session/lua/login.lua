@@ -59,12 +59,9 @@ if resume then
   if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return refuse(4115, {}, {}) end
 elseif ARGV[13] ~= '' then
   -- single use: a token of this account whose secret matches is taken whatever follows
-  local t = redis.call('GET', KEYS[7])
+  local t = take_login_token(KEYS[7], KEYS[8], ARGV[12], new.domain, new.name, ARGV[13])
   local rec = t and cjson.decode(t)
-  if not rec or rec.domain ~= new.domain or rec.name ~= new.name or rec.hash ~= ARGV[13] then return refuse(4115, {}, {}) end
-  redis.call('DEL', KEYS[7])
-  redis.call('ZREM', KEYS[8], ARGV[12])
-  if rec.expires <= now then return refuse(4115, {}, {}) end
+  if not rec or rec.expires <= now then return refuse(4115, {}, {}) end
   if type(rec.extend) == 'table' and next(rec.extend) ~= nil then
     new.extend = type(new.extend) == 'table' and new.extend or {}
     for k, v in pairs(rec.extend) do new.extend[k] = v end

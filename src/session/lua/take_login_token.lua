@@ -4,10 +4,5 @@
 -- KEYS[2] the slot's login tokens (sorted set id -> expiry ms)
 -- ARGV[1] domain   ARGV[2] name   ARGV[3] SHA-256 of the presented secret   ARGV[4] id
 -- Returns the token JSON, or nil.
-local raw = redis.call('GET', KEYS[1])
-if not raw then return nil end
-local t = cjson.decode(raw)
-if t.domain ~= ARGV[1] or t.name ~= ARGV[2] or t.hash ~= ARGV[3] then return nil end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[4])
-return raw
+-- (login.lua takes a presented token the same way, lib.lua take_login_token)
+return take_login_token(KEYS[1], KEYS[2], ARGV[4], ARGV[1], ARGV[2], ARGV[3])
