@@ -53,6 +53,7 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
     const maxSeen = new Map<string, number>();
     const codes = new Map<number, number>();
     const open = new Map<number, { c: TimClient; ssid: string; name: string }>();
+    const history = new Map<string, string>(); // ssid -> what its client saw (a failure's diagnostics)
     let stopping = false;
     const worker = async (i: number): Promise<void> => {
       const name = accountOf(i);
@@ -70,6 +71,7 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
           c.terminate();
           continue;
         }
+        history.set(ack.n2!, `worker ${i} logged in on ${i % 2 ? 'gw-r2' : 'gw-r1'}`);
         const n = (counted.get(name) ?? 0) + 1;
         counted.set(name, n);
         maxSeen.set(name, Math.max(maxSeen.get(name) ?? 0, n));
@@ -79,7 +81,8 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
         }
         await new Promise((r) => setTimeout(r, 20 + ((i * 7) % 30)));
         counted.set(name, counted.get(name)! - 1);
-        await c.logout().catch(() => null);
+        const out = await c.logout().catch((e: unknown) => String(e));
+        history.set(ack.n2!, `${history.get(ack.n2!)}; logout: ${typeof out === 'string' ? out : JSON.stringify(out)}`);
         c.terminate();
       }
     };
@@ -117,9 +120,11 @@ describe.skipIf(!redisSuitesEnabled())('resharding a Redis Cluster under load', 
     const listed = async (): Promise<string[]> => (await ops.online('', names)).flatMap((a) => a.sessions.map((s) => s.ssid)).sort();
     const wanted = [held.n2!, ...[...open.values()].map((o) => o.ssid)].sort();
     let last: string[] = [];
-    await waitFor(async () => JSON.stringify((last = await listed())) === JSON.stringify(wanted), 10_000, 'the table to list exactly the logged-in sockets').catch((e: unknown) => {
-      const warnings = gws.flatMap((g) => g.output.filter((l) => /"level":(40|50)/.test(l)).slice(-20));
-      throw new Error(`${String(e)}: listed but not logged in ${JSON.stringify(last.filter((x) => !wanted.includes(x)))}, logged in but not listed ${JSON.stringify(wanted.filter((x) => !last.includes(x)))}; gateway warnings:\n${warnings.join('\n')}`);
+    await waitFor(async () => JSON.stringify((last = await listed())) === JSON.stringify(wanted), 10_000, 'the table to list exactly the logged-in sockets').catch(async (e: unknown) => {
+      const extra = last.filter((x) => !wanted.includes(x));
+      const records = (await ops.online('', names)).flatMap((a) => a.sessions).filter((s) => extra.includes(s.ssid));
+      const about = gws.flatMap((g) => g.output.filter((l) => extra.some((x) => l.includes(x)) || /"level":(40|50)/.test(l)).slice(-30));
+      throw new Error(`${String(e)}: listed but not logged in ${JSON.stringify(records)} (clients saw: ${JSON.stringify(extra.map((x) => history.get(x) ?? 'never returned to a client'))}), logged in but not listed ${JSON.stringify(wanted.filter((x) => !last.includes(x)))}; gateway lines:\n${about.join('\n')}`);
     });
     // the counters moved with the slot: ADMSTATS counts exactly the listed sessions
     expect((await ops.stats()).sessions).toBe(wanted.length);
