@@ -330,6 +330,13 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
         expect(await listed()).toEqual(['b']);
       });
 
+      it('a restore does not put back a login its node withdrew meanwhile, and reports nothing lost', async () => {
+        const withdrawn = sess('w', 0);
+        expect(await reg.withdraw(withdrawn)).toBeNull();
+        expect(await cluster().restore([{ session: withdrawn, limits: limits(5, 5) }], now)).toEqual([]);
+        expect(await listed()).toEqual([]);
+      });
+
       it('reap removes only the sessions of that node and keeps their tokens', async () => {
         await admit(sess('a', 2000, { gateway: 'other-node' }));
         await admit(sess('b', 1000));

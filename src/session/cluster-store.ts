@@ -118,6 +118,8 @@ async function rejoin(registry: ClusterRegistry, gatewayId: string, config: Conf
   const known = new Set(live.map(key));
   const now = hooks.liveSessions();
   await restore(now.filter((s) => !known.has(key(s))));
-  const still = new Set(now.map(key));
-  await Promise.all(live.filter((s) => !still.has(key(s))).map((s) => registry.remove(s.domain, s.name, s.ssid, s.connId)));
+  // what ended while this ran (a socket closed, a login was withdrawn) may have been put back after its own removal
+  const still = new Set(hooks.liveSessions().map(key));
+  const ended = new Map([...live, ...now].filter((s) => !still.has(key(s))).map((s) => [key(s), s]));
+  await Promise.all([...ended.values()].map((s) => registry.remove(s.domain, s.name, s.ssid, s.connId)));
 }

@@ -221,7 +221,7 @@ export class RedisRegistry implements ClusterRegistry {
     await inBatches(entries, async ({ session: s, limits }) => {
       const keys = [...this.index.settleKeys(s.domain, s.name), this.keys.block(s.domain, s.name), this.keys.revocations(s.domain, s.name)];
       const result = await scripts.restore.run(this.client, keys, [encodeSession(s, now), now, dead, limits.deviceLimit, limits.typeLimit]);
-      if (result !== 1) lost.push({ session: s, reason: result === 2 ? 'revoked' : 'displaced' });
+      if (result === 0 || result === 2) lost.push({ session: s, reason: result === 2 ? 'revoked' : 'displaced' });
     });
     return lost;
   }

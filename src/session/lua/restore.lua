@@ -11,11 +11,13 @@
 -- ARGV[1] the session JSON (with reg = now)   ARGV[2] now (ms)
 -- ARGV[3] dead gateways JSON {id: lease expiry ms}
 -- ARGV[4] device limit   ARGV[5] type limit
--- Returns 1 (registered), 0 (displaced) or 2 (revoked: logged out or blocked).
+-- Returns 1 (registered), 0 (displaced), 2 (revoked: logged out or blocked) or
+-- 3 (a login its node withdrew while this restore was on its way: nothing to do).
 require_stable_slot()
 local s = cjson.decode(ARGV[1])
 local dead = cjson.decode(ARGV[3])
 local now = tonumber(ARGV[2])
+if redis.call('HEXISTS', KEYS[6], withdrawn_field(s.connId, string.format('%d', s.loginTime))) == 1 then return 3 end
 local function held(raw)
   if not raw then return false end
   local e = cjson.decode(raw)
