@@ -345,13 +345,14 @@ export function clusterSuite(redisBackend: RedisBackend): void {
     await keeper2.ping();
     await redis.resume(); // empty: no persistence
     const back = Date.now();
+    // each node re-registers its own sessions at its own next beat: wait for both
     await waitFor(async () => {
       try {
-        return (await keeper.sessions()).online.length === 1;
+        return (await keeper.sessions()).online.length === 1 && (await keeper2.sessions()).online.length === 1;
       } catch {
         return false;
       }
-    }, 15_000, 'the live sessions to be re-registered');
+    }, 15_000, 'the live sessions of both nodes to be re-registered');
     console.log(`cluster: 5104 answered in ${answeredIn} ms during the outage; sessions re-registered ${Date.now() - back} ms after Redis returned`);
     const outageLines = c.output.filter((l) => /unreachable/.test(l));
     expect(outageLines.length).toBeGreaterThan(0);
