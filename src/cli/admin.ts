@@ -6,8 +6,7 @@
  * refuses (the error code and text go to stderr).
  */
 import type { Argv } from 'yargs';
-import { TimAdminClient } from '../client/admin-client.js';
-import { AdminError } from '../client/admin-types.js';
+import type { TimAdminClient } from '../client/admin-client.js';
 import { NoticeKind, type AdmAccount, type AdmEvent, type AdmStats } from '../protocol/types.js';
 import { readSecret } from './stdin.js';
 
@@ -35,6 +34,8 @@ function parseExtend(pairs: readonly string[]): Record<string, string> {
 
 /** Connects as the operator, runs `work`, prints its text or JSON result, closes. */
 async function run<T>(o: Common, work: (admin: TimAdminClient) => Promise<T>, text: (result: T) => string): Promise<void> {
+  // loaded here, not at the top: the other commands of the CLI do not need the admin client
+  const [{ TimAdminClient }, { AdminError }] = await Promise.all([import('../client/admin-client.js'), import('../client/admin-types.js')]);
   try {
     const pwd = process.env.TIM_ADMIN_PASSWORD ?? (await readSecret('Admin password: '));
     const admin = await TimAdminClient.connect(o.url, { name: o.name, pwd, reconnect: false }); // one-shot commands and watch end with the socket
