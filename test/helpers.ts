@@ -4,22 +4,23 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { buildConfig, ConfigError } from '../src/config/load.js';
 import { TimClient, type TimClientOptions } from '../src/client/node.js';
 import { Gateway, type GatewayOptions } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { cheapHash } from './support/cheap-hash.js';
+import { onCleanup } from './support/cleanups.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { tempDir } from './support/temp-dir.js';
 
-export { tempDir };
+export { onCleanup, tempDir };
 
 /** Password of every test account. */
 export const PWD = 'correct horse';
 
 let cachedHash: Promise<string> | undefined;
-/** A cheap hash of PWD (computed once per test file), so hundreds of logins do not race scrypt against timeouts. */
+/** A cheap hash of PWD (computed once per test process), so hundreds of logins do not race scrypt against timeouts. */
 export function pwdHash(): Promise<string> {
   return (cachedHash ??= cheapHash(PWD));
 }
@@ -35,16 +36,6 @@ export async function writeUsers(dir: string, extra: { domain: string; name: str
   return file;
 }
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  const all = cleanups.splice(0).reverse();
-  for (const c of all) await c().catch(() => {});
-});
-
-/** Registers something to undo after the current test. */
-export function onCleanup(fn: () => Promise<unknown>): void {
-  cleanups.push(fn);
-}
 
 /**
  * Starts a gateway on loopback port 0 with tim.json keys `overrides`; it is closed after the test.

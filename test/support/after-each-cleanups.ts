@@ -1,0 +1,12 @@
+/**
+ * Setup file of every test project: runs the test's registered clean-ups
+ * after each test. It is a setup file, not a top-level hook in a helper
+ * module, because the core project runs its files without isolation: a
+ * helper module is evaluated once per worker, so a hook registered when it
+ * loads would only reach the first file that worker runs, while setup files
+ * run again for every file.
+ */
+import { afterEach } from 'vitest';
+import { runCleanups } from './cleanups.js';
+
+afterEach(runCleanups);
