@@ -72,3 +72,20 @@ export async function startOnFreePort<T>(start: (port: number) => Promise<T>, pi
     }
   }
 }
+
+/**
+ * Runs `start` on a fixed port (a restart on the same port) again while it
+ * throws PortTakenError, for up to 20 s: a test running in parallel may hold
+ * the port for a moment.
+ */
+export async function startWhilePortTaken<T>(start: () => Promise<T>): Promise<T> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await start();
+    } catch (e) {
+      if (!(e instanceof PortTakenError) || Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { builtCli } from './cli-process.js';
+import { PortTakenError, startWhilePortTaken } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 
 /** How a process ended. */
@@ -84,19 +85,15 @@ export class GatewayProcess {
   static async start(config: Record<string, unknown> = {}, options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
     const file = join(options.dir ?? tempDir(), `${options.name ?? 'tim'}.json`);
     writeFileSync(file, JSON.stringify({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', auth_min_unix: 0, ...config }));
-    const end = Date.now() + 20_000;
-    for (;;) {
+    return startWhilePortTaken(async () => {
       const gw = new GatewayProcess(spawn(process.execPath, [builtCli, 'serve', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } }));
-      try {
-        const rec = await gw.waitForLog('gateway listening');
-        gw.clientUrl = String(rec.client);
-        gw.adminUrl = String(rec.admin);
-        return gw;
-      } catch (e) {
-        if (!gw.stderr.includes('EADDRINUSE') || Date.now() > end) throw e;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+      const rec = await gw.waitForLog('gateway listening').catch((e: Error) => {
+        throw gw.stderr.includes('EADDRINUSE') ? new PortTakenError(e.message) : e;
+      });
+      gw.clientUrl = String(rec.client);
+      gw.adminUrl = String(rec.admin);
+      return gw;
+    });
   }
 
   /** True once a log line with this message was printed. */

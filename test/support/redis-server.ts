@@ -10,7 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { freePort, PortTakenError, startOnFreePort } from './free-port.js';
+import { freePort, PortTakenError, startOnFreePort, startWhilePortTaken } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 
 /** True when redis-server can be started (suites use redisSuitesEnabled(), which honours TIM_REQUIRE_REDIS). */
@@ -120,15 +120,7 @@ export class RedisServer {
 
   /** (Re)starts the process on this server's port and waits until it answers PING; waits while something else holds the port. */
   async resume(): Promise<void> {
-    const end = Date.now() + 20_000;
-    for (;;) {
-      try {
-        return await this.launch();
-      } catch (e) {
-        if (!(e instanceof PortTakenError) || Date.now() > end) throw e;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await startWhilePortTaken(() => this.launch());
   }
 
   /** One start of the process on this server's port; PortTakenError if the port (or its cluster bus port) was taken. */
