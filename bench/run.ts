@@ -6,6 +6,9 @@
  *   npm run bench               full run (a few minutes)
  *   npm run bench -- --quick    small counts, for development (also BENCH_QUICK=1)
  *   npm run bench -- --profile  CPU profile of the gateway under token logins, summarized
+ *   npm run bench -- --profile=cluster
+ *                               the same for an embedded node and for one of two
+ *                               gateways sharing a redis-server
  *   npm run bench -- --only=memory,registry --rounds=1 [--profile-idle]
  *                               only these groups (login, burst, cluster, memory,
  *                               registry), N rounds, a profile of the idle window;
@@ -41,11 +44,12 @@ import { writeClusterConfig, writeSetup } from './setup.js';
 import { allBurstAccountNames, burstRound, prepareBurst, type BurstRound } from './burst-scenario.js';
 import { CommandTally, commandsRound, perOp, type PerOp } from './redis-commands.js';
 import { median } from './stats.js';
-import { startBaseline, startGateways, stopTarget, type Target } from './targets.js';
+import { cpuOf, startBaseline, startGateways, stopTarget, type Target } from './targets.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
-const profileOnly = argv.includes('--profile');
+const profileOnly = argv.includes('--profile') || argv.includes('--profile=cluster');
+const profileCluster = argv.includes('--profile=cluster');
 /** `--only=login,burst,cluster,memory,registry`: run only these groups of scenarios (development; never written to bench/RESULTS.md). */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? null;
 const want = (group: 'login' | 'burst' | 'cluster' | 'memory' | 'registry'): boolean => only === null || only.includes(group);
@@ -99,21 +103,36 @@ async function clusterProblem(redis: RedisProcess): Promise<string | null> {
  * cost can be read area by area.
  */
 async function profile(b: Bench, config: string, dir: string): Promise<void> {
-  for (const start of [startBaseline, () => startGateways('gateway', [config])]) {
+  const ms = quick ? 2000 : 8000;
+  const starts: (() => Promise<Target>)[] = profileCluster
+    ? [() => startGateways('gateway', [config]), async () => clusterOn(dir, await startRedis())]
+    : [startBaseline, () => startGateways('gateway', [config])];
+  for (const start of starts) {
     const t = await start();
     try {
       await prepareLanes(b, t, `${t.key}:login`, (w) => loginAccountNames(params, w));
       await loginRound(b, t, 'token', 1000);
       const file = join(dir, `${t.key}-token-login.cpuprofile`);
+      const c0 = await cpuOf(t);
       await t.servers[0]!.call('profileStart');
-      const r = await loginRound(b, t, 'token', quick ? 2000 : 8000);
+      const r = await loginRound(b, t, 'token', ms);
       await t.servers[0]!.call('profileStop', { file });
-      log(`\n== ${t.key}: ${Math.round(r.rate)} logins/s, ${Math.round(r.cpu)} µs CPU per login (cpuUsage); profile in ${file}`);
-      log(summarizeProfile(file, 30, r.rate * ((quick ? 2000 : 8000) / 1000)));
+      const c1 = await cpuOf(t);
+      const logins = r.rate * (ms / 1000);
+      const redis = t.redis ? `; redis-server ${Math.round((c1.redis - c0.redis) / logins)} µs per login` : '';
+      // the profiled process handles about its share of the logins (the lanes spread over the target's urls)
+      const share = logins / t.servers.length;
+      log(`\n== ${t.key}: ${Math.round(r.rate)} logins/s, ${Math.round(r.cpu)} µs CPU per login (cpuUsage)${redis}; profile of ${t.servers[0]!.name} in ${file}`);
+      log(summarizeProfile(file, 30, share));
     } finally {
       await stopTarget(t);
     }
   }
+}
+
+/** Starts the bench's cluster target: two gateways in cluster mode sharing `redis`. */
+function clusterOn(dir: string, redis: RedisProcess): Promise<Target> {
+  return startGateways('cluster', [writeClusterConfig(dir, redis.url, 'bench-a'), writeClusterConfig(dir, redis.url, 'bench-b')], [], redis);
 }
 
 async function main(): Promise<void> {
@@ -212,7 +231,7 @@ async function main(): Promise<void> {
   if (!want('cluster')) {
     // skipped (--only)
   } else if (clusterWhy === null && redis) {
-    const cluster = await startGateways('cluster', [writeClusterConfig(setup.dir, redis.url, 'bench-a'), writeClusterConfig(setup.dir, redis.url, 'bench-b')], [], redis);
+    const cluster = await clusterOn(setup.dir, redis);
     try {
       await prepareLanes(b, cluster, 'cluster:login', (w) => loginAccountNames(params, w));
       await loginRound(b, cluster, 'token', Math.min(1000, params.loginMs));
