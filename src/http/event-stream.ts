@@ -25,6 +25,10 @@ interface Subscriber {
   readonly res: ServerResponse;
   /** "" = every domain (as ADMSUB). */
   readonly domain: string;
+  /** Other nodes' events follow this stream while it is open (Bus.follow), as this release. */
+  readonly following: Promise<() => void>;
+  /** Told ": subscribed" (other nodes' events are coming): events are written from then on. */
+  ready: boolean;
 }
 
 /** The event streams of one node. */
@@ -50,9 +54,14 @@ export class EventStreams {
     if (this.subscribers.size >= MAX_STREAMS) return failureReply(failure(ErrorCode.HEAVY_LOAD, `more than ${MAX_STREAMS} event streams`));
     const ends = ctx.principal?.ends;
     if (ends?.aborted) return failureReply(failure(ErrorCode.PERMISSION_DENIED, 'permission denied: signed out or session expired'));
-    const sub: Subscriber = { res: ctx.res, domain: req.value.domain };
+    const sub: Subscriber = { res: ctx.res, domain: req.value.domain, following: this.admin.followEvents(), ready: false };
     ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    ctx.res.write(': subscribed\n\n');
+    // said once other nodes' events are coming too: nothing after it is missed
+    void sub.following.then(() => {
+      if (!this.subscribers.has(sub)) return;
+      sub.ready = true;
+      ctx.res.write(': subscribed\n\n');
+    });
     this.subscribers.add(sub);
     this.changed();
     // a stream opened with a cookie session ends with it (sign-out, expiry): the credential no longer reads events
@@ -72,7 +81,7 @@ export class EventStreams {
     const json = presenceJson(ev);
     if (!json) return;
     const frame = `event: ${json.kind}\ndata: ${JSON.stringify(json)}\n\n`;
-    for (const s of this.subscribers) if (s.domain === '' || s.domain === ev.domain) this.write(s, frame);
+    for (const s of this.subscribers) if (s.ready && (s.domain === '' || s.domain === ev.domain)) this.write(s, frame);
   }
 
   /** Writes to a subscriber, or drops it when it has more than max_buffered bytes unsent. */
@@ -88,7 +97,9 @@ export class EventStreams {
   }
 
   private remove(s: Subscriber): void {
-    if (this.subscribers.delete(s)) this.changed();
+    if (!this.subscribers.delete(s)) return;
+    void s.following.then((release) => release());
+    this.changed();
   }
 
   /** Updates the gauge; the heartbeat runs only while someone listens. */

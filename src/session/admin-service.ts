@@ -227,6 +227,11 @@ export class AdminService {
     this.deps.bus.onEvent(handler);
   }
 
+  /** A consumer of the events wants other nodes' too (Bus.follow); resolves with its release. */
+  followEvents(): Promise<() => void> {
+    return this.deps.bus.follow();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private checkTargets(domain: string, names: readonly string[], ssids: readonly string[]): TimFailure | null {

@@ -45,6 +45,14 @@ export interface Bus {
   publish(event: AdmEvent): void;
   /** Handles events published by any node (this one included); `local` is true for this node's own events. */
   onEvent(handler: EventHandler): void;
+  /**
+   * Says that a local consumer (an ADMSUB socket, an event stream) wants other
+   * nodes' events: they reach onEvent handlers while at least one follows.
+   * Resolves once they are coming (Redis confirmed the subscription, or it
+   * failed and the bus retries when Redis is back) with the release to call
+   * when that consumer goes. A node nobody watches receives no one else's events.
+   */
+  follow(): Promise<() => void>;
   /** Cluster mode: told when this node's subscription is lost and when it is back (commands sent meanwhile were missed). */
   onSubscription?(handler: (state: 'lost' | 'back') => void): void;
   close(): Promise<void>;
@@ -72,6 +80,11 @@ export class LocalBus implements Bus {
 
   onEvent(handler: EventHandler): void {
     this.eventHandlers.push(handler);
+  }
+
+  /** There is no other node: nothing to follow. */
+  async follow(): Promise<() => void> {
+    return () => {};
   }
 
   async close(): Promise<void> {

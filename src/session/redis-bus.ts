@@ -1,8 +1,10 @@
 /**
  * The cluster-mode Bus on Redis pub/sub: one channel per node for commands
  * (kick, notice) aimed at sockets it holds, and one channel of presence events
- * that every node relays to its ADMSUB subscribers. Events of this node reach
- * its own subscribers directly (also while Redis is away). On Redis Cluster
+ * that a node subscribes to only while it has consumers of them (ADMSUB
+ * sockets, event streams: see follow()), so that each login is not delivered
+ * to every node of the cluster. Events of this node reach its own subscribers
+ * directly (also while Redis is away). On Redis Cluster
  * the channels are sharded (SPUBLISH/SSUBSCRIBE): each lives on the one shard
  * of its slot, so a message does not fan out to every Redis node.
  */
@@ -39,6 +41,12 @@ export class RedisBus implements Bus {
   /** The subscriber connection closed and has not subscribed again yet. */
   private lost = false;
   private closing = false;
+  /** Local consumers of other nodes' events (follow()). */
+  private followers = 0;
+  /** The event channel is subscribed on the current connection. */
+  private following = false;
+  /** Subscription changes of the event channel, one at a time. */
+  private eventSync: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly pub: RedisClient,
@@ -79,19 +87,46 @@ export class RedisBus implements Bus {
     this.subscriptionHandlers.push(handler);
   }
 
-  private get channels(): string[] {
-    return [this.myChannel, this.keys.eventChannel];
-  }
-
   private publishTo(channel: string, message: string): Promise<unknown> {
     return this.keys.sharded ? this.pub.spublish(channel, message) : this.pub.publish(channel, message);
   }
 
-  /** Subscribes to this node's channel and the event channel (again after each reconnect: see resubscribed()). */
+  /** Subscribes to this node's channel, and to the event channel while followed (again after each reconnect: see resubscribed()). */
   async start(): Promise<void> {
-    // (sharded: one channel per call, each on its own slot)
-    if (this.keys.sharded) for (const c of this.channels) await this.sub.ssubscribe(c);
-    else await this.sub.subscribe(...this.channels);
+    if (this.keys.sharded) await this.sub.ssubscribe(this.myChannel);
+    else await this.sub.subscribe(this.myChannel);
+    // a new connection holds no subscription (autoResubscribe is off)
+    this.following = false;
+    await this.syncEvents();
+  }
+
+  async follow(): Promise<() => void> {
+    this.followers++;
+    await this.syncEvents();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.followers--;
+      void this.syncEvents();
+    };
+  }
+
+  /** Subscribes to or leaves the event channel as followers come and go; a failure is retried at the next change or reconnect. */
+  private syncEvents(): Promise<void> {
+    this.eventSync = this.eventSync.then(async () => {
+      const want = this.followers > 0 && !this.closing;
+      if (want === this.following) return;
+      const channel = this.keys.eventChannel;
+      try {
+        if (want) await (this.keys.sharded ? this.sub.ssubscribe(channel) : this.sub.subscribe(channel));
+        else await (this.keys.sharded ? this.sub.sunsubscribe(channel) : this.sub.unsubscribe(channel));
+        this.following = want;
+      } catch (err) {
+        if (!this.closing) this.log.warn({ err }, `could not ${want ? 'subscribe to' : 'leave'} the presence event channel; retried when Redis is back`);
+      }
+    });
+    return this.eventSync;
   }
 
   private receive(channel: string, message: string): void {
@@ -135,7 +170,9 @@ export class RedisBus implements Bus {
     this.commandHandlers = [];
     this.eventHandlers = [];
     this.subscriptionHandlers = [];
-    if (this.keys.sharded) for (const c of this.channels) await this.sub.sunsubscribe(c).catch(() => {});
+    await this.eventSync;
+    const channels = this.following ? [this.myChannel, this.keys.eventChannel] : [this.myChannel];
+    if (this.keys.sharded) for (const c of channels) await this.sub.sunsubscribe(c).catch(() => {});
     else await this.sub.unsubscribe().catch(() => {});
   }
 }

@@ -44,6 +44,8 @@ export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
   operator: string | null = null;
   /** Domain of the ADMSUB subscription ("" = all), or null when not subscribed. */
   subscription: string | null = null;
+  /** Other nodes' events follow this socket from its first ADMSUB until it closes (Bus.follow), as this release. */
+  private following: Promise<() => void> | null = null;
   /** Called once when ADMAUTH succeeds (the server stops counting the socket as unauthenticated). */
   onAuthenticated: () => void = () => {};
 
@@ -109,8 +111,12 @@ export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
       case AdminType.SUB: {
         const { domain } = frame.payload;
         const problem = this.admin.checkSubscription(domain);
-        if (!problem) this.subscription = domain;
-        return this.reply(type, problem ? failAdmAck(type, problem) : okAdmAck(type));
+        if (problem) return this.reply(type, failAdmAck(type, problem));
+        // acknowledged once other nodes' events are coming too: nothing after the AdmAck is missed
+        this.following ??= this.admin.followEvents();
+        await this.following;
+        this.subscription = domain;
+        return this.reply(type, okAdmAck(type));
       }
     }
     const out = await this.admin.handle(frame);
@@ -135,6 +141,7 @@ export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
   }
 
   protected gone(): void {
+    void this.following?.then((release) => release());
     this.onGone(this);
   }
 }
