@@ -78,6 +78,7 @@ export class EventStreams {
   };
 
   private publish(ev: AdmEvent): void {
+    if (this.subscribers.size === 0) return;
     const json = presenceJson(ev);
     if (!json) return;
     const frame = `event: ${json.kind}\ndata: ${JSON.stringify(json)}\n\n`;
