@@ -18,9 +18,9 @@ export interface Target {
   readonly redis?: RedisProcess;
 }
 
-/** Starts the baseline server. */
-export async function startBaseline(): Promise<Target> {
-  const child = await Child.start('baseline', 'baseline-server.js');
+/** Starts the baseline server; with `pingMs`, it pings each socket once per `pingMs` (bench/baseline-server.ts). */
+export async function startBaseline(pingMs = 0): Promise<Target> {
+  const child = await Child.start('baseline', 'baseline-server.js', { pingMs });
   return { key: 'baseline', urls: [await child.call<string>('url')], servers: [child] };
 }
 
