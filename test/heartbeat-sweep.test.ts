@@ -2,7 +2,8 @@
  * The heartbeat sweep over real sockets: pings go out a slice at a time, but
  * every logged-in socket is pinged again and again, and a dead peer anywhere
  * in the set (one that stops answering pings) is still closed with 4004
- * while the live ones around it stay.
+ * while the live ones around it stay. Sockets that arrive during a turn are
+ * pinged at the sweep's pace, not all at once when the turn ends.
  */
 import { describe, expect, it } from 'vitest';
 import type { TimClient } from '../src/client/node.js';
@@ -36,5 +37,33 @@ describe('heartbeat sweep', () => {
     }
     // the dead peers' places are free again
     expect(await (await connect(gw)).login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: true });
+  });
+});
+
+describe('heartbeat sweep pace', () => {
+  it('300 sockets logged in at once are pinged a slice per tick (10 of them per 100 ms tick at a 3 s interval), not in one burst at the end of the turn they arrived in', async () => {
+    const gw = await startGateway({ ...fast, heartbeat_interval: 3, device_limit: 10, devicetype_limit: 10 });
+    const pings: number[] = [];
+    const accounts = ['', 'acme', 'other'].flatMap((domain) => Array.from({ length: 10 }, (_, i) => ({ domain, name: `u${i}` })));
+    await Promise.all(
+      accounts.flatMap((a) =>
+        Array.from({ length: 10 }, async () => {
+          const c = await connect(gw);
+          c.ws.on('ping', () => pings.push(performance.now()));
+          expect(await c.login({ ...a, pwd: PWD })).toMatchObject({ ok: true });
+        }),
+      ),
+    );
+    // two turns' worth of pings: every socket pinged at least once after they all arrived
+    const after = pings.length;
+    await waitFor(() => pings.length >= after + 300, 30_000, 'a full turn of pings');
+    // the most pings received within any 30 ms: one tick's slice is at most ceil(300 / 30) = 10; a burst would be hundreds
+    pings.sort((x, y) => x - y);
+    let most = 0;
+    for (let i = 0, j = 0; i < pings.length; i++) {
+      while (pings[i]! - pings[j]! > 30) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    expect(most).toBeLessThanOrEqual(30);
   });
 });

@@ -1,25 +1,26 @@
 /**
  * The client heartbeat as one timer and a sweep: each interval is cut into
- * ticks of about TICK_MS, and each tick visits the next slice of the sockets,
- * so every socket is visited once per interval and the pings of N sockets go
- * out N/ticks at a time, spread over the interval, instead of N at once (and
- * without a timer per socket). The end of each turn (once per interval) runs
- * the per-interval work (the reconcile with the session table).
+ * ticks of about TICK_MS, and each tick visits the next slice of the sockets
+ * (1/ticks of those open now), so the pings of N sockets go out N/ticks at a
+ * time, spread over the interval, instead of N at once (and without a timer
+ * per socket). A turn visits every socket once and lasts at least the
+ * interval: sockets that arrive during a turn are visited later in that turn,
+ * at the same pace (a turn that began with few sockets and ends with 19,000
+ * does not ping the newcomers in one burst). The end of each turn runs the
+ * per-interval work (the reconcile with the session table).
  */
 
 /** Milliseconds between two ticks (a 30 s interval is swept in 300 slices). */
 const TICK_MS = 100;
 
-/** Visits the members of a live set, a slice per tick, each once per interval. */
+/** Visits the members of a live set, a slice per tick, each once per turn of at least the interval. */
 export class HeartbeatSweep<T> {
   private readonly timer: NodeJS.Timeout;
   private readonly ticks: number;
-  /** Position in the current turn (null between turns). */
-  private cursor: Iterator<T> | null = null;
+  /** Position in the current turn (null once every member was visited). */
+  private cursor: Iterator<T> | null;
+  /** Ticks since the current turn began. */
   private tick = 0;
-  /** Members visited in this turn, and the size of the set when it began. */
-  private visited = 0;
-  private turnSize = 0;
 
   constructor(
     /** The members (sockets); they may come and go at any time, the sweep sees the set as it is. */
@@ -30,33 +31,27 @@ export class HeartbeatSweep<T> {
     private readonly turned: () => void,
   ) {
     this.ticks = Math.max(1, Math.round(intervalMs / TICK_MS));
+    this.cursor = members.values();
     this.timer = setInterval(() => this.step(), intervalMs / this.ticks);
     this.timer.unref();
   }
 
   /**
-   * One tick: visits members until this turn's share so far is reached
-   * (tick k of n: k/n of the turn's starting size); the last tick of a turn
-   * visits all that are left, also members added during the turn.
+   * One tick: visits the next 1/ticks of the members open now (at least one,
+   * so that an empty set ends its turn); once all were visited and the
+   * interval has passed, the turn ends and the next one begins.
    */
   private step(): void {
-    if (!this.cursor) {
-      this.cursor = this.members.values();
-      this.tick = 0;
-      this.visited = 0;
-      this.turnSize = this.members.size;
-    }
     this.tick++;
-    const last = this.tick >= this.ticks;
-    const due = last ? Infinity : Math.ceil((this.tick * this.turnSize) / this.ticks);
-    while (this.visited < due) {
+    const slice = Math.max(1, Math.ceil(this.members.size / this.ticks));
+    for (let i = 0; i < slice && this.cursor; i++) {
       const next = this.cursor.next();
-      if (next.done) break;
-      this.visited++;
-      this.visit(next.value);
+      if (next.done) this.cursor = null;
+      else this.visit(next.value);
     }
-    if (!last) return;
-    this.cursor = null;
+    if (this.cursor || this.tick < this.ticks) return;
+    this.tick = 0;
+    this.cursor = this.members.values();
     this.turned();
   }
 
