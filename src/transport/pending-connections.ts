@@ -36,6 +36,8 @@ export function guardPendingConnections(server: Server, config: Config, refused:
     const done = (): void => {
       clearTimeout(timer);
       giveBack();
+      // the socket may live for days: it keeps no part of this guard (timer, key, closures) once its request came
+      socket.off('close', done);
       if (waiting.get(key) === done) waiting.delete(key);
     };
     waiting.set(key, done);
