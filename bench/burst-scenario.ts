@@ -1,23 +1,28 @@
 /**
  * Password burst: 200 password logins kept in flight (scrypt, on libuv's
- * thread pool) while a few lanes keep logging in with resume tokens. Token
- * logins must not queue behind the hashes: their p99 during the burst is
- * compared with their p99 on the same gateway without it.
+ * thread pool) while a few lanes keep logging in with resume tokens and a few
+ * logged-in sockets keep sending PING. Neither may queue behind the hashes:
+ * their latencies during the burst are compared with the same lanes' and
+ * sockets' on the same gateway without it.
  */
 import { quantile } from './stats.js';
-import { loginRound, prepareLanes, type Bench, type LoginRound } from './scenarios.js';
+import { prepareLanes, type Bench } from './scenarios.js';
 import { cpuOf, waitIdle, type Target } from './targets.js';
-import type { LoginRun } from './load-worker.js';
+import type { LoginRun, PingRun } from './load-worker.js';
 
-/** Password lanes per load worker (one login each in flight), and token lanes beside them. */
+/** Password lanes per load worker (one login each in flight), token lanes and pinging sockets beside them. */
 export const BURST_PWD_LANES_PER_WORKER = 100;
 export const BURST_TOKEN_LANES_PER_WORKER = 8;
+export const BURST_PING_SOCKETS_PER_WORKER = 4;
+/** Milliseconds between two PINGs of one socket. */
+export const BURST_PING_EVERY_MS = 20;
 
-/** Account names of worker `w`'s burst lanes: one per password lane, four per token lane. */
-export function burstAccountNames(w: number): { pwd: string[][]; token: string[][] } {
+/** Account names of worker `w`'s burst lanes: one per password lane and pinging socket, four per token lane. */
+export function burstAccountNames(w: number): { pwd: string[][]; token: string[][]; ping: string[][] } {
   return {
     pwd: Array.from({ length: BURST_PWD_LANES_PER_WORKER }, (_, l) => [`bp${w}_${l}`]),
     token: Array.from({ length: BURST_TOKEN_LANES_PER_WORKER }, (_, l) => Array.from({ length: 4 }, (_, i) => `bt${w}_${l}_${i}`)),
+    ping: Array.from({ length: BURST_PING_SOCKETS_PER_WORKER }, (_, l) => [`bq${w}_${l}`]),
   };
 }
 
@@ -26,12 +31,25 @@ export function allBurstAccountNames(workers: number): string[] {
   return Array.from({ length: workers }, (_, w) => Object.values(burstAccountNames(w)).flat(2)).flat();
 }
 
-/** One burst round: token logins alone, then the same token lanes during the password burst. */
+/** Latencies (ms) of one kind of request in one half of a round, and how many failed. */
+export interface Timed {
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+  readonly firstError: string;
+}
+
+/** One half of a burst round: token logins and pings, with or without the password burst. */
+export interface BurstHalf {
+  readonly token: Timed;
+  readonly ping: Timed;
+}
+
+/** One burst round: token logins and pings alone, then the same during the password burst. */
 export interface BurstRound {
-  /** Token logins without the burst. */
-  readonly quiet: LoginRound;
-  /** Token logins during the burst. */
-  readonly during: { readonly rate: number; readonly p50: number; readonly p99: number; readonly failures: number };
+  readonly quiet: BurstHalf;
+  readonly during: BurstHalf;
   /** Password logins/s of the burst and their p99 latency (ms). */
   readonly pwdRate: number;
   readonly pwdP99: number;
@@ -39,36 +57,38 @@ export interface BurstRound {
   readonly cpu: number;
 }
 
-/** Gives the workers their burst lanes on gateway `t` (token lanes get fresh resume tokens). */
+/** Gives the workers their burst lanes on gateway `t` (token lanes and pinging sockets get fresh resume tokens). */
 export async function prepareBurst(b: Bench, t: Target): Promise<void> {
-  await prepareLanes(b, t, `${t.key}:burst-token`, (w) => burstAccountNames(w).token);
-  await prepareLanes(b, t, `${t.key}:burst-pwd`, (w) => burstAccountNames(w).pwd);
+  for (const kind of ['token', 'pwd', 'ping'] as const) await prepareLanes(b, t, `${t.key}:burst-${kind}`, (w) => burstAccountNames(w)[kind]);
+}
+
+/** The figures of the runs of the load workers for one kind of request (`ms`: the half's length). */
+function timed(runs: (LoginRun | PingRun)[], ms: number): Timed {
+  const lat = runs.flatMap((r) => r.latencies);
+  const secs = Math.max(ms, ...runs.map((r) => ('elapsedMs' in r ? r.elapsedMs : 0))) / 1000;
+  const failures = runs.reduce((a, r) => a + r.failures, 0);
+  return { rate: lat.length / secs, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), failures, firstError: runs.find((r) => r.firstError)?.firstError ?? '' };
+}
+
+/** Runs one half of `ms` on gateway `t`: token lanes and pinging sockets, with the password lanes when `burst`. */
+async function half(b: Bench, t: Target, ms: number, burst: boolean): Promise<BurstHalf & { pwd: Timed; cpu: number }> {
+  await waitIdle(t);
+  const c0 = await cpuOf(t);
+  const t0 = performance.now();
+  const run = (kind: 'token' | 'pwd') => (w: Bench['workers'][number]) =>
+    w.call<LoginRun>('logins', { key: `${t.key}:burst-${kind}`, urls: t.urls, mode: kind, durationMs: ms, maxLogins: 500_000 }, ms + 120_000);
+  const [token, ping, pwd] = await Promise.all([
+    Promise.all(b.workers.map(run('token'))),
+    Promise.all(b.workers.map((w) => w.call<PingRun>('pings', { key: `${t.key}:burst-ping`, urls: t.urls, durationMs: ms, everyMs: BURST_PING_EVERY_MS }, ms + 120_000))),
+    burst ? Promise.all(b.workers.map(run('pwd'))) : Promise.resolve([]),
+  ]);
+  const c1 = await cpuOf(t);
+  return { token: timed(token, ms), ping: timed(ping, ms), pwd: timed(pwd, ms), cpu: (100 * (c1.server - c0.server)) / ((performance.now() - t0) * 1000) };
 }
 
 /** Runs one burst round of `ms` per half on gateway `t`. */
 export async function burstRound(b: Bench, t: Target, ms: number): Promise<BurstRound> {
-  const quiet = await loginRound(b, t, 'token', ms, 'burst-token');
-  await waitIdle(t);
-  const c0 = await cpuOf(t);
-  const t0 = performance.now();
-  const calls = b.workers.flatMap((w) => [
-    w.call<LoginRun>('logins', { key: `${t.key}:burst-token`, urls: t.urls, mode: 'token', durationMs: ms, maxLogins: 500_000 }, ms + 120_000),
-    w.call<LoginRun>('logins', { key: `${t.key}:burst-pwd`, urls: t.urls, mode: 'pwd', durationMs: ms, maxLogins: 500_000 }, ms + 120_000),
-  ]);
-  const runs = await Promise.all(calls);
-  const c1 = await cpuOf(t);
-  const wall = performance.now() - t0;
-  const tokenRuns = runs.filter((_, i) => i % 2 === 0);
-  const pwdRuns = runs.filter((_, i) => i % 2 === 1);
-  const tokenLat = tokenRuns.flatMap((r) => r.latencies);
-  const pwdLat = pwdRuns.flatMap((r) => r.latencies);
-  const tokenSecs = Math.max(...tokenRuns.map((r) => r.elapsedMs)) / 1000;
-  const pwdSecs = Math.max(...pwdRuns.map((r) => r.elapsedMs)) / 1000;
-  return {
-    quiet,
-    during: { rate: tokenLat.length / tokenSecs, p50: quantile(tokenLat, 0.5), p99: quantile(tokenLat, 0.99), failures: runs.reduce((a, r) => a + r.failures, 0) },
-    pwdRate: pwdLat.length / pwdSecs,
-    pwdP99: quantile(pwdLat, 0.99),
-    cpu: (100 * (c1.server - c0.server)) / (wall * 1000),
-  };
+  const quiet = await half(b, t, ms, false);
+  const during = await half(b, t, ms, true);
+  return { quiet, during, pwdRate: during.pwd.rate, pwdP99: during.pwd.p99, cpu: during.cpu };
 }

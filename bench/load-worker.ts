@@ -5,6 +5,7 @@
  * is bounded in count and in time; loopback only.
  */
 import { performance } from 'node:perf_hooks';
+import { encodeFrame } from '../src/protocol/codec.js';
 import { ClientType } from '../src/protocol/type-codes.js';
 import { NoticeKind, type TimAuth, type TimMessage } from '../src/protocol/types.js';
 import { BenchSocket, bounded } from './bench-socket.js';
@@ -201,8 +202,52 @@ async function kicks(a: KickArgs): Promise<{ latencies: number[]; failures: numb
   return { latencies, failures, firstError };
 }
 
+/** What a ping run reports: the round trip (ms) of each PING echoed. */
+export interface PingRun {
+  readonly latencies: number[];
+  readonly failures: number;
+  readonly firstError: string;
+}
+
+const PING = encodeFrame('clientIn', ClientType.PING, {});
+
+/** Logs in one socket per account of the key's lanes; then each sends PING every `everyMs` for `durationMs` and times the echo. */
+async function pings(a: { key: string; urls: string[]; durationMs: number; everyMs: number }): Promise<PingRun> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstError = '';
+  const fail = (e: unknown): null => {
+    failures++;
+    firstError ||= String(e);
+    return null;
+  };
+  const accounts = (lanesByKey.get(a.key) ?? []).flat();
+  const socks = await Promise.all(accounts.map((acc, i) => loginOnce(a.urls[i % a.urls.length]!, acc, 'token').then((r) => r.sock, fail)));
+  const end = performance.now() + a.durationMs;
+  await Promise.all(
+    socks.map(async (sock) => {
+      while (sock && performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          const echo = sock.next((f) => f.type === ClientType.PING);
+          sock.ws.send(PING);
+          await echo;
+          latencies.push(performance.now() - t0);
+        } catch (e) {
+          fail(e);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, Math.max(0, t0 + a.everyMs - performance.now())));
+      }
+    }),
+  );
+  await Promise.all(socks.map((s) => s?.close()));
+  return { latencies, failures, firstError };
+}
+
 serveRpc({
   ...stormHandlers,
+  pings,
   setLanes: (a: { key: string; lanes: LaneAccount[][] }) => void lanesByKey.set(a.key, a.lanes),
   logins,
   hold,

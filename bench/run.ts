@@ -41,7 +41,7 @@ import {
   type Params,
 } from './scenarios.js';
 import { writeClusterConfig, writeSetup } from './setup.js';
-import { allBurstAccountNames, burstRound, prepareBurst, type BurstRound } from './burst-scenario.js';
+import { allBurstAccountNames, BURST_PING_EVERY_MS, BURST_PING_SOCKETS_PER_WORKER, BURST_TOKEN_LANES_PER_WORKER, burstRound, prepareBurst, type BurstRound } from './burst-scenario.js';
 import { CommandTally, commandsRound, perOp, type PerOp } from './redis-commands.js';
 import { median } from './stats.js';
 import { cpuOf, startBaseline, startGateways, stopTarget, type Target } from './targets.js';
@@ -208,10 +208,19 @@ async function main(): Promise<void> {
     await prepareBurst(b, gateway);
     const burst = await alternate(R, [gateway], (t) => burstRound(b, t, BURST_MS), log);
     const bu = (f: (r: BurstRound) => number) => med(burst.get('gateway'), f);
-    const burstLanes = `${WORKERS * 8} token lanes`;
+    for (const r of burst.get('gateway') ?? []) {
+      const kinds = [['token logins during the burst', r.during.token], ['pings during the burst', r.during.ping], ['token logins without the burst', r.quiet.token], ['pings without the burst', r.quiet.ping]] as const;
+      for (const [what, x] of kinds) if (x.failures > 0) notes.push(`password burst, ${what}: ${x.failures} failed (first: ${x.firstError})`);
+    }
+    const burstLanes = `${WORKERS * BURST_TOKEN_LANES_PER_WORKER} token lanes`;
+    const pingSockets = WORKERS * BURST_PING_SOCKETS_PER_WORKER;
     rows.push(
-      { scenario: `2b. token logins during 200 password logins in flight, ${burstLanes} (baseline: same lanes, no burst)`, figure: 'token latency p99', value: bu((r) => r.during.p99), baseline: bu((r) => r.quiet.p99), unit: 'ms' },
-      { scenario: '2b. token logins during the password burst (baseline: no burst)', figure: 'token logins/s', value: bu((r) => r.during.rate), baseline: bu((r) => r.quiet.rate), unit: '/s' },
+      { scenario: `2b. token logins during 200 password logins in flight, ${burstLanes} (baseline: same lanes, no burst)`, figure: 'token latency p99', value: bu((r) => r.during.token.p99), baseline: bu((r) => r.quiet.token.p99), unit: 'ms' },
+      { scenario: '2b. token logins during the password burst (baseline: no burst)', figure: 'token logins/s', value: bu((r) => r.during.token.rate), baseline: bu((r) => r.quiet.token.rate), unit: '/s' },
+      { scenario: '2b. token logins that failed during the password burst (baseline: no burst; the first error in the notes)', figure: 'failed logins', value: bu((r) => r.during.token.failures), baseline: bu((r) => r.quiet.token.failures), unit: '' },
+      { scenario: `2b. PING round trip of ${pingSockets} logged-in sockets, one PING each per ${BURST_PING_EVERY_MS} ms, during the burst (baseline: same sockets, no burst)`, figure: 'ping p50', value: bu((r) => r.during.ping.p50), baseline: bu((r) => r.quiet.ping.p50), unit: 'ms' },
+      { scenario: '2b. PING round trip during the burst (baseline: no burst)', figure: 'ping p99', value: bu((r) => r.during.ping.p99), baseline: bu((r) => r.quiet.ping.p99), unit: 'ms' },
+      { scenario: '2b. PINGs not answered within 10 s or on a closed socket, during the burst (baseline: no burst)', figure: 'failed pings', value: bu((r) => r.during.ping.failures), baseline: bu((r) => r.quiet.ping.failures), unit: '' },
       { scenario: '2b. the password burst', figure: 'password logins/s', value: bu((r) => r.pwdRate), baseline: null, unit: '/s' },
       { scenario: '2b. the password burst', figure: 'password latency p99', value: bu((r) => r.pwdP99), baseline: null, unit: 'ms' },
       { scenario: '2b. the password burst', figure: 'server CPU, % of one core', value: bu((r) => r.cpu), baseline: null, unit: '%' },
