@@ -8,7 +8,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * of them (project "processes"): each start costs a Node process's start-up
  * CPU, so they are left out of the quick `npm run test:core`.
  */
-const processes = ['test/cli.test.ts', 'test/first-run.test.ts', 'test/shutdown.test.ts', 'test/admin-cli.test.ts'];
+const processes = ['test/cli.test.ts', 'test/first-run.test.ts', 'test/shutdown.test.ts', 'test/admin-cli.test.ts', 'test/lazy-modules.test.ts'];
 
 /**
  * Files that need a Redis Cluster, Sentinel, Chromium, thousands of clients,

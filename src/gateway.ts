@@ -96,7 +96,7 @@ export class Gateway {
       const passwordChecks = new PasswordCheckLimiter(config.password_checks, metrics.registry);
       const authenticator = await unwind.step(
         'authenticator',
-        () => new LoginAuthenticator({ config, gatewayId: id, registry: store.registry, revocations, log, metrics: metrics.registry, passwordChecks }),
+        () => LoginAuthenticator.create({ config, gatewayId: id, registry: store.registry, revocations, log, metrics: metrics.registry, passwordChecks }),
         (a) => a.close(),
       );
       const webhooks = await unwind.step('webhooks', () => new Webhooks(config, id, log, metrics.registry), (w) => w.close());

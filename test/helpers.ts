@@ -55,10 +55,10 @@ export async function startGateway(overrides: Record<string, unknown> = {}, opti
 }
 
 /** Runs `tim-gateway serve` in a process with the test accounts and tim.json keys `config`; killed after the test. */
-export async function serveGateway(config: Record<string, unknown> = {}): Promise<GatewayProcess> {
+export async function serveGateway(config: Record<string, unknown> = {}, options: { env?: Record<string, string> } = {}): Promise<GatewayProcess> {
   const dir = tempDir();
   await writeUsers(dir);
-  const gw = await GatewayProcess.start({ auth_timeout: 60, ...config }, { dir });
+  const gw = await GatewayProcess.start({ auth_timeout: 60, ...config }, { dir, ...options });
   onCleanup(() => gw.stop('SIGKILL'));
   return gw;
 }

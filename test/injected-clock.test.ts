@@ -42,14 +42,14 @@ function login(registry: MemoryRegistry, name: string, now: number, tokenMs = 60
 }
 
 /** A memory registry and an admin service on one manual clock. */
-function adminOn(clock: ManualClock): { registry: MemoryRegistry; admin: AdminService } {
+async function adminOn(clock: ManualClock): Promise<{ registry: MemoryRegistry; admin: AdminService }> {
   const config = buildConfig({});
   const log = createLogger('silent', false);
   const registry = new MemoryRegistry(clock.now);
   const metrics = new Metrics();
   const bus = new LocalBus('node-1');
   const passwordChecks = new PasswordCheckLimiter(config.password_checks, metrics.registry);
-  const authenticator = new LoginAuthenticator({ config, gatewayId: 'node-1', registry, revocations: new MemoryRevocations(), log, metrics: metrics.registry, passwordChecks });
+  const authenticator = await LoginAuthenticator.create({ config, gatewayId: 'node-1', registry, revocations: new MemoryRevocations(), log, metrics: metrics.registry, passwordChecks });
   const tokenIndex = new MemoryTokenIndex();
   const sessions = new SessionService({ config, gatewayId: 'node-1', registry, tokenIndex, bus, authenticator, metrics, log });
   closers.push(() => registry.close(), () => metrics.close(), () => authenticator.close(), () => tokenIndex.close());
@@ -59,7 +59,7 @@ function adminOn(clock: ManualClock): { registry: MemoryRegistry; admin: AdminSe
 describe('injected clocks instead of sleeps', () => {
   it('an ADMKICK block ends when blockSeconds have passed on the admin service\'s clock', async () => {
     const clock = new ManualClock();
-    const { registry, admin } = adminOn(clock);
+    const { registry, admin } = await adminOn(clock);
     expect(await admin.kick({ domain: '', names: ['alice'], ssids: [], reason: '', blockSeconds: 60 })).toEqual({ ok: true, value: 0 });
     expect(await login(registry, 'alice', clock.t)).toMatchObject({ ok: false, code: 4110 });
     clock.t += 59_999;
@@ -70,7 +70,7 @@ describe('injected clocks instead of sleeps', () => {
 
   it('an ADMTOKEN login token dies at ttlSeconds on the admin service\'s clock', async () => {
     const clock = new ManualClock();
-    const { registry, admin } = adminOn(clock);
+    const { registry, admin } = await adminOn(clock);
     const issued = await admin.token({ domain: '', name: 'carol', ttlSeconds: 1, extend: {} });
     expect(issued).toMatchObject({ ok: true, value: { expires: clock.t + 1000 } });
     const token = issued.ok ? issued.value.token : '';

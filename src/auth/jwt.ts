@@ -24,11 +24,6 @@ const JWKS_MAX_AGE_MS = 10 * 60_000;
 /** Longest a JWKS fetch may take. */
 const JWKS_TIMEOUT_MS = 5_000;
 
-/** True when `token` has the shape of a compact JWS (three base64url parts). */
-export function looksLikeJwt(token: string): boolean {
-  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token);
-}
-
 /** The key (or key resolver) of a `jwt` config; an unreadable PEM is a ConfigError naming jwt.public_key. */
 function verificationKey(config: Config, o: JwtOptions): KeyObject | JWTVerifyGetKey {
   if (o.secret !== undefined) return createSecretKey(Buffer.from(o.secret, 'utf8'));

@@ -14,7 +14,7 @@ import { ErrorCode, failure } from '../errors.js';
 import { refuse, type AuthOutcome, type Authenticator, type Credentials, type Revocation } from './authenticator.js';
 import { AuthUrlAuthenticator } from './auth-url.js';
 import { GatewayTokenAuthenticator, isGatewayToken } from './gateway-token.js';
-import { JwtAuthenticator, looksLikeJwt } from './jwt.js';
+import { looksLikeJwt } from './jwt-shape.js';
 import type { JwtRevocations } from './jwt-revocations.js';
 import { PasswordAuthenticator } from './password.js';
 import { PasswordChecks, type PasswordCheckLimiter } from './password-checks.js';
@@ -45,13 +45,20 @@ export class LoginAuthenticator implements Authenticator {
   private readonly jwt: Authenticator | null;
   private readonly revocations: JwtRevocations;
 
-  constructor(deps: LoginAuthenticatorDeps) {
+  private constructor(deps: LoginAuthenticatorDeps, jwt: Authenticator | null) {
     const { config } = deps;
     this.authUrl = config.auth_url !== undefined ? new AuthUrlAuthenticator(config, deps.gatewayId, deps.log, deps.metrics) : null;
     this.passwords = this.authUrl ?? new PasswordChecks(new PasswordAuthenticator(configPath(config, config.users)), deps.passwordChecks);
     this.gatewayTokens = new GatewayTokenAuthenticator(deps.registry);
-    this.jwt = config.jwt ? new JwtAuthenticator(config, config.jwt, deps.revocations) : null;
+    this.jwt = jwt;
     this.revocations = deps.revocations;
+  }
+
+  /** Builds the authenticator; the JWT strategy (and jose with it) is loaded only when `jwt` is set. */
+  static async create(deps: LoginAuthenticatorDeps): Promise<LoginAuthenticator> {
+    const { config } = deps;
+    const jwt = config.jwt ? new (await import('./jwt.js')).JwtAuthenticator(config, config.jwt, deps.revocations) : null;
+    return new LoginAuthenticator(deps, jwt);
   }
 
   async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
