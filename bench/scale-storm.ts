@@ -47,10 +47,10 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
   const perLoader = Math.ceil(otherTotal / otherLoaders.length);
   log(`storm: ${storm} client-library sessions on ${victimId}, ${otherTotal} on the ${others.length} other nodes`);
   const [stormAccounts] = await Promise.all([
-    accountsWithTokens(victim, stormNames),
+    accountsWithTokens(victim, stormNames, log),
     ...otherLoaders.map(async (w, i) => {
       const names = Array.from({ length: Math.min(perLoader, otherTotal - i * perLoader) }, (_, k) => `so${i}_${k}`);
-      await w.call('setLanes', { key: 'storm-others', lanes: [await accountsWithTokens(others[i % others.length]!, names)] });
+      await w.call('setLanes', { key: 'storm-others', lanes: [await accountsWithTokens(others[i % others.length]!, names, log)] });
     }),
   ]);
   const until = Date.now() + 4 * 60_000; // logins of the setup, at most (a loaded machine holds fewer, and says so)
