@@ -91,10 +91,17 @@ export class RedisBus implements Bus {
     return this.keys.sharded ? this.pub.spublish(channel, message) : this.pub.publish(channel, message);
   }
 
+  private subscribeTo(channel: string): Promise<unknown> {
+    return this.keys.sharded ? this.sub.ssubscribe(channel) : this.sub.subscribe(channel);
+  }
+
+  private leave(channel: string): Promise<unknown> {
+    return this.keys.sharded ? this.sub.sunsubscribe(channel) : this.sub.unsubscribe(channel);
+  }
+
   /** Subscribes to this node's channel, and to the event channel while followed (again after each reconnect: see resubscribed()). */
   async start(): Promise<void> {
-    if (this.keys.sharded) await this.sub.ssubscribe(this.myChannel);
-    else await this.sub.subscribe(this.myChannel);
+    await this.subscribeTo(this.myChannel);
     // a new connection holds no subscription (autoResubscribe is off)
     this.following = false;
     await this.syncEvents();
@@ -119,8 +126,7 @@ export class RedisBus implements Bus {
       if (want === this.following) return;
       const channel = this.keys.eventChannel;
       try {
-        if (want) await (this.keys.sharded ? this.sub.ssubscribe(channel) : this.sub.subscribe(channel));
-        else await (this.keys.sharded ? this.sub.sunsubscribe(channel) : this.sub.unsubscribe(channel));
+        await (want ? this.subscribeTo(channel) : this.leave(channel));
         this.following = want;
       } catch (err) {
         if (!this.closing) this.log.warn({ err }, `could not ${want ? 'subscribe to' : 'leave'} the presence event channel; retried when Redis is back`);
@@ -172,7 +178,6 @@ export class RedisBus implements Bus {
     this.subscriptionHandlers = [];
     await this.eventSync;
     const channels = this.following ? [this.myChannel, this.keys.eventChannel] : [this.myChannel];
-    if (this.keys.sharded) for (const c of channels) await this.sub.sunsubscribe(c).catch(() => {});
-    else await this.sub.unsubscribe().catch(() => {});
+    for (const c of channels) await this.leave(c).catch(() => {});
   }
 }
