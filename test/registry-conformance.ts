@@ -222,6 +222,41 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
       expect(await reg.withdraw(a)).toBeNull();
     });
 
+    it('withdraw of a resume puts back the resume token it presented; of a new login, drops the token it was issued', async () => {
+      await closed('a', 'ha');
+      const resumed = sess('a', 0);
+      expect((await login(resumed, limits(5, 5), { resumeHash: 'ha', tokenHash: 'h2' })).ok).toBe(true);
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toMatchObject({ hash: 'h2' });
+      expect(await reg.withdraw(resumed)).toEqual(resumed);
+      expect(await listed()).toEqual([]);
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toEqual(token('a', 'ha'));
+      // the client's retry of the same resume
+      expect((await login(sess('a', 0), limits(5, 5), { resumeHash: 'ha' })).ok).toBe(true);
+      const fresh = await admit(sess('b', 0));
+      expect(await reg.withdraw(fresh)).toEqual(fresh);
+      expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
+      expect(await listed()).toEqual(['a']);
+    });
+
+    it('withdraw of a resume in place puts the presented token back unless it expired meanwhile', async () => {
+      const old = sess('a', 2000);
+      expect((await login(old, limits(5, 5), { at: now - 2000 })).ok).toBe(true);
+      const inPlace = sess('a', 1000);
+      const r = await login(inPlace, limits(5, 5), { resumeHash: 'h-a', tokenHash: 'h2', at: now - 1000 });
+      expect(r.ok && r.replaced?.connId).toBe(old.connId);
+      expect(await reg.withdraw(inPlace)).toMatchObject({ ssid: 'a', connId: inPlace.connId });
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toEqual(token('a', 'h-a'));
+
+      // a presented token that expires before the withdrawal is not put back, nor is the new one kept
+      const expiry = Date.now() + 200;
+      expect((await login(sess('s', 0), limits(5, 5), { tokenExpires: expiry })).ok).toBe(true);
+      const late = sess('s', 0);
+      expect((await login(late, limits(5, 5), { resumeHash: 'h-s', tokenHash: 'h3' })).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, expiry + 10 - Date.now()));
+      expect(await reg.withdraw(late)).toMatchObject({ ssid: 's' });
+      expect(await reg.getResumeToken('d', 'n', 's', now)).toBeNull();
+    });
+
     it('removeSessions by ssid or for the whole account revokes the tokens of those ssids', async () => {
       await admit(sess('a', 3000));
       await admit(sess('b', 2000));
@@ -328,6 +363,17 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
         const again = await login({ ...late, ssid: 'b', loginTime: now + 1 }, limits(1, 1), { at: now + 1 });
         expect(again.ok).toBe(true);
         expect(await listed()).toEqual(['b']);
+      });
+
+      it('withdraw puts back the login token its login took (here the table takes it, in the login step)', async () => {
+        await reg.putLoginToken('L1', token('', 'h1'));
+        const s = sess('a', 0);
+        const r = await reg.login({ session: s, limits: limits(5, 5), kick: [], token: token('a', 'h-a'), now, loginToken: { id: 'L1', hash: 'h1' } });
+        expect(r.ok).toBe(true);
+        expect(await reg.withdraw(s, 'L1')).toEqual(s);
+        expect(await reg.getResumeToken('d', 'n', 'a', now)).toBeNull();
+        expect(await reg.takeLoginToken('L1', 'd', 'n', 'h1', now)).toEqual(token('', 'h1'));
+        expect(await reg.takeLoginToken('L1', 'd', 'n', 'h1', now)).toBeNull();
       });
 
       it('a restore does not put back a login its node withdrew meanwhile, and reports nothing lost', async () => {

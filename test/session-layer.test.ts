@@ -36,7 +36,7 @@ const RESUME_TIMEOUT_S = 600;
  */
 class DoorRegistry extends MemoryRegistry {
   private door: { arrived: () => void; opened: Promise<void> } | null = null;
-  /** When true, removals fail (the store is unreachable). */
+  /** When true, removals and withdrawals fail (the store is unreachable). */
   unreachable = false;
 
   /** Holds the next login at the door: `arrived` settles when it gets there, `open()` lets it in. */
@@ -61,6 +61,11 @@ class DoorRegistry extends MemoryRegistry {
   override async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
     if (this.unreachable) throw new Error('session store unreachable');
     return super.remove(domain, name, ssid, connId);
+  }
+
+  override async withdraw(s: SessionInfo): Promise<SessionInfo | null> {
+    if (this.unreachable) throw new Error('session store unreachable');
+    return super.withdraw(s);
   }
 
   override async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
@@ -316,6 +321,25 @@ describe('session layer (fake sockets, memory registry, fake clock)', () => {
     expect((await registry.list('', 'u6')).map((s) => s.connId)).toEqual(['c1']);
     registry.unreachable = false;
     await waitFor(async () => (await registry.list('', 'u6')).length === 0, 10_000, 'the take-back to be retried');
+  });
+
+  it('a resume whose socket closed while it was decided is taken back, and the token it presented resumes on the next socket', async () => {
+    const { registry, service, socket } = await sessionLayer();
+    const first = socket('c1');
+    const ack = await service.login(first, auth('u7'));
+    first.drop();
+    await first.gone;
+    const dropped = socket('c2');
+    const door = registry.holdNextLogin();
+    const pending = service.login(dropped, auth('u7', { pwd: '', token: ack.token! }));
+    await door.arrived;
+    dropped.drop();
+    await dropped.gone;
+    door.open();
+    expect((await pending).error?.code).toBe(ErrorCode.UNDEFINED);
+    expect(await registry.list('', 'u7')).toEqual([]);
+    const again = await service.login(socket('c3'), auth('u7', { pwd: '', token: ack.token! }));
+    expect(again.ok && again.n2).toBe(ack.n2);
   });
 
   it('a LOGOUT the table could not record is retried by a reconcile within resume_timeout, and its resume token then dies', async () => {

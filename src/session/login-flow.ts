@@ -128,7 +128,7 @@ export class LoginFlow {
     } catch (e) {
       this.hub.detach(conn, UNAUTHENTICATED);
       // the store may still apply the login after our timeout: take it back (a shutdown waits for this too)
-      void this.inFlight.track(this.owed.withdraw(session));
+      void this.inFlight.track(this.owed.withdraw(session, loginToken?.id));
       return this.refusals.storeDown(auth, conn, e);
     }
     if (!result.ok) this.hub.detach(conn, UNAUTHENTICATED);
@@ -148,7 +148,7 @@ export class LoginFlow {
       // The socket closed (or was kicked by a racing login) while we were
       // deciding: its session must not outlive it.
       this.hub.detach(conn, { phase: 'closed', session: null });
-      await this.owed.withdraw(session);
+      await this.owed.withdraw(session, loginToken?.id);
       return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
     }
     const stored = result.session ?? (result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session);

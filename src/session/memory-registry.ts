@@ -84,9 +84,11 @@ export class MemoryRegistry implements SessionRegistry {
     const acc = this.account(session.domain, session.name, true);
     try {
       if (acc.blockedUntil > now) return refused(4110, NONE, NONE);
+      let presented: TokenRecord | undefined;
       if (req.resumeHash !== undefined) {
         const t = acc.find(session.ssid);
         if (!t || t.tokenHash === '' || t.tokenExpires <= now || !sameString(t.tokenHash, req.resumeHash)) return refused(4115, NONE, NONE);
+        presented = acc.token(t);
       }
       const removed = req.kick.length === 0 ? NONE : this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
       const existing = acc.session(session.ssid);
@@ -107,6 +109,7 @@ export class MemoryRegistry implements SessionRegistry {
       slot.list(session);
       if (replaced) slot.loginTime = replaced.loginTime;
       storeToken(acc, req.token);
+      slot.undo = presented;
       return { ok: true, removed, evicted, replaced };
     } finally {
       this.prune(acc, now);
@@ -114,18 +117,31 @@ export class MemoryRegistry implements SessionRegistry {
   }
 
   async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
+    return this.unlist(domain, name, ssid, connId, false);
+  }
+
+  /**
+   * In-process, a login is decided before the caller can give up on it:
+   * nothing can land late. Login tokens are taken by the token check before
+   * the table sees the login, so there is none to put back here.
+   */
+  async withdraw(s: SessionInfo): Promise<SessionInfo | null> {
+    return this.unlist(s.domain, s.name, s.ssid, s.connId, true);
+  }
+
+  /** Unlists ssid if socket `connId` holds it; `undo`: and puts its resume token back as it was before that login (withdraw). */
+  private unlist(domain: string, name: string, ssid: string, connId: string, undo: boolean): SessionInfo | null {
     const acc = this.account(domain, name);
     const s = acc?.session(ssid);
     if (!acc || !s || s.connId !== connId) return null;
     const r = acc.record(s);
     s.listed = false;
-    this.prune(acc);
+    const now = this.now();
+    if (undo && s.undo && s.undo.expires > now) storeToken(acc, s.undo);
+    else if (undo) s.dropToken();
+    s.undo = undefined;
+    this.prune(acc, now);
     return r;
-  }
-
-  /** In-process, a login is decided before the caller can give up on it: nothing can land late. */
-  withdraw(s: SessionInfo): Promise<SessionInfo | null> {
-    return this.remove(s.domain, s.name, s.ssid, s.connId);
   }
 
   async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {

@@ -16,10 +16,11 @@ import type { SessionDeps } from './session-deps.js';
 /** How owed removals and unfinished logouts are retried: 250 ms, doubling to 5 s; 10,000 kept at most. */
 export const TABLE_RETRY_PACE: RetryPace = { max: 10_000, firstMs: 250, maxMs: 5_000 };
 
-/** A removal owed: of a closed socket's session (`reason` of its OFFLINE event), or a login's withdrawal (reason null). */
+/** A removal owed: of a closed socket's session (`reason` of its OFFLINE event), or a login's withdrawal (reason null, with the login token it presented). */
 interface Owed {
   readonly session: SessionInfo;
   readonly reason: string | null;
+  readonly loginTokenId?: string;
 }
 
 /** The removals one node owes the table. */
@@ -45,9 +46,9 @@ export class OwedRemovals {
     return this.owe({ session: s, reason });
   }
 
-  /** Takes back login `s` that did not stand (see SessionRegistry.withdraw). */
-  withdraw(s: SessionInfo): Promise<void> {
-    return this.owe({ session: s, reason: null });
+  /** Takes back login `s` that did not stand, and what it used up (see SessionRegistry.withdraw). */
+  withdraw(s: SessionInfo, loginTokenId?: string): Promise<void> {
+    return this.owe({ session: s, reason: null, ...(loginTokenId !== undefined ? { loginTokenId } : {}) });
   }
 
   /** Stops the retries (shutdown: the node's leave removes its sessions). */
@@ -64,9 +65,9 @@ export class OwedRemovals {
     }
   }
 
-  private async apply({ session: s, reason }: Owed): Promise<void> {
+  private async apply({ session: s, reason, loginTokenId }: Owed): Promise<void> {
     if (reason === null) {
-      await this.deps.registry.withdraw(s);
+      await this.deps.registry.withdraw(s, loginTokenId);
       return;
     }
     if (await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId)) this.hub.event(EventKind.OFFLINE, s, reason);

@@ -110,10 +110,11 @@ export class RedisRegistry implements ClusterRegistry {
     return removed;
   }
 
-  async withdraw(s: SessionInfo): Promise<SessionInfo | null> {
+  async withdraw(s: SessionInfo, loginTokenId = ''): Promise<SessionInfo | null> {
     const now = Date.now();
-    const keys = [...this.index.settleKeys(s.domain, s.name), this.keys.revocations(s.domain, s.name)];
-    const raw = await this.write(scripts.withdraw.run(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS]));
+    const { domain, name } = s;
+    const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), this.keys.loginToken(domain, name, loginTokenId), this.keys.loginTokenList(domain, name)];
+    const raw = await this.write(scripts.withdraw.run(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId]));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed) await this.unindex([removed]);
     return removed;

@@ -134,9 +134,13 @@ export interface SessionRegistry extends TokenStore {
    * Takes back login `s` (as sent to login(), with `now` = s.loginTime) that
    * its node gave up on: its record goes if the table wrote it, and a late
    * execution of that login writes none (a networked store may still carry it
-   * out after the caller's timeout). Returns the removed record.
+   * out after the caller's timeout). A record that goes takes the resume token
+   * written with it and puts back what the login used up: the resume token it
+   * presented, or the login token `loginTokenId` it took (where the table takes
+   * login tokens: LoginRequest.loginToken), so that the client's retry works.
+   * Returns the removed record.
    */
-  withdraw(s: SessionInfo): Promise<SessionInfo | null>;
+  withdraw(s: SessionInfo, loginTokenId?: string): Promise<SessionInfo | null>;
   /**
    * Logs sessions out and revokes their resume tokens: the listed ssids, or,
    * when `ssids` is null, every session of the account and every resume token

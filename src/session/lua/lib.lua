@@ -357,14 +357,16 @@ local function unindex_left(index_key, sessions_key, raws_left)
 end
 
 -- Removes session `ssid` if socket `conn_id` of node `gateway` holds it
--- (KEYS[1..4]: sessions hash, resume tokens, account counts, slot counters);
--- returns its JSON, or false.
-local function remove_held(ssid, conn_id, gateway)
+-- (KEYS[1..4]: sessions hash, resume tokens, account counts, slot counters),
+-- calling `then_before_settle` (optional) once it is gone and before the
+-- account's counts are settled; returns its JSON, or false.
+local function remove_held(ssid, conn_id, gateway, then_before_settle)
   local raw = redis.call('HGET', KEYS[1], ssid)
   if not raw then return false end
   local s = cjson.decode(raw)
   if s.connId ~= conn_id or s.gateway ~= gateway then return false end
   redis.call('HDEL', KEYS[1], ssid)
+  if then_before_settle then then_before_settle() end
   settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
   return raw
 end

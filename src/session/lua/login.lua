@@ -22,6 +22,9 @@
 -- ARGV[12] the presented login token's id   ARGV[13] its hash ("" = none)
 -- ARGV[14] the ssid index entry   ARGV[15] the token index entry (with KEYS[9], KEYS[10])
 -- ARGV[16..] own ssids to log out first (AUTH kick)
+-- The new resume token is stored with what a withdrawal of this login puts
+-- back (withdraw.lua): field "undo" of its JSON holds the presented resume
+-- token ({"r": {hash, expires}}) or the login token it took ({"l": its JSON}).
 -- The presented token (resume or login) is checked first, before the block:
 -- the gateway answers 4115 for a bad one whatever else holds.
 -- Returns {"ok", removed[], evicted[], replaced JSON or "", the stored JSON} or
@@ -32,6 +35,7 @@ local now = tonumber(ARGV[2])
 local new = cjson.decode(ARGV[1])
 local ssid = new.ssid
 local resume = ARGV[8] ~= ''
+local undo = nil
 -- a login its node gave up on (withdraw.lua), executed late: it writes nothing
 if redis.call('HEXISTS', KEYS[6], withdrawn_field(new.connId, string.format('%d', new.reg or 0))) == 1 then return {'no', 5104, {}, {}} end
 
@@ -57,11 +61,13 @@ if resume then
   local t = redis.call('HGET', KEYS[2], ssid)
   local rec = t and cjson.decode(t)
   if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return refuse(4115, {}, {}) end
+  undo = cjson.encode({ r = { hash = rec.hash, expires = rec.expires } })
 elseif ARGV[13] ~= '' then
   -- single use: a token of this account whose secret matches is taken whatever follows
   local t = take_login_token(KEYS[7], KEYS[8], ARGV[12], new.domain, new.name, ARGV[13])
   local rec = t and cjson.decode(t)
   if not rec or rec.expires <= now then return refuse(4115, {}, {}) end
+  undo = '{"l":' .. t .. '}'
   if type(rec.extend) == 'table' and next(rec.extend) ~= nil then
     new.extend = type(new.extend) == 'table' and new.extend or {}
     for k, v in pairs(rec.extend) do new.extend[k] = v end
@@ -104,7 +110,7 @@ for i, s in ipairs(list) do evicted[i] = s.ssid end
 take(KEYS[1], KEYS[2], evicted, rev)
 local stored = cjson.encode(new)
 redis.call('HSET', KEYS[1], ssid, stored)
-store_token(KEYS[2], ssid, ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
+store_token(KEYS[2], ssid, undo and ('{"undo":' .. undo .. ',' .. string.sub(ARGV[9], 2)) or ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
 settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
 if KEYS[9] then
   unindex_left(KEYS[9], KEYS[1], removed)

@@ -1,0 +1,98 @@
+/**
+ * A login that Redis runs after the gateway gave up on it (5104 at
+ * command_timeout) is withdrawn, and the withdrawal gives back what that login
+ * used up: the client never got the resume token the login was issued, so the
+ * token it presented (a resume token, or a single-use login token) works again
+ * for the retry of the same AUTH. Without this, a resume answered 5104 during a
+ * reconnect storm got 4115 on its retry and its client gave up.
+ *
+ * The late run is made real: redis-server is stopped (SIGSTOP: the connection
+ * stays open) while the login is on its way, and continued once the gateway has
+ * answered 5104; Redis then runs the login and, after it, the withdrawal the
+ * gateway sent on the same connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { TimAdminClient } from '../src/client/admin-client.js';
+import { TimClient } from '../src/client/node.js';
+import { ErrorCode } from '../src/errors.js';
+import { onCleanup, PWD, pwdHash, tempDir, waitFor, writeUsers } from './helpers.js';
+import { GatewayProcess } from './support/gateway-process.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
+
+const ADMIN = { name: 'ops', pwd: PWD };
+
+describe.skipIf(!redisSuitesEnabled())('a login Redis runs after its 5104 gives back the token it used', () => {
+  it('the presented resume token, and a single-use login token, resume or log in after the withdrawn login', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const dir = tempDir();
+    await writeUsers(dir, [{ domain: '', name: 'alice' }]);
+    const gw = await GatewayProcess.start(
+      {
+        gateway_id: 'gw-undo',
+        users: 'users.json',
+        admins: [{ name: ADMIN.name, pwd: await pwdHash() }],
+        device_limit: 1,
+        overentry: 'reject',
+        auth_timeout: 60,
+        // no lease beat (nor the rejoin a failed write schedules for it) within this test
+        redis: { url: redis.url, lease_ttl: 600, command_timeout: 1 },
+        log_level: 'info',
+      },
+      { dir, name: 'gw-undo' },
+    );
+    onCleanup(() => gw.stop());
+    const ops = await TimAdminClient.connect(gw.adminUrl, ADMIN);
+    onCleanup(async () => ops.terminate());
+    const listed = async (): Promise<string[]> => (await ops.online('', ['alice'])).flatMap((a) => a.sessions.map((s) => s.ssid));
+    const clients: TimClient[] = [];
+    onCleanup(async () => clients.forEach((c) => c.terminate()));
+    const attempt = async (auth: { pwd?: string; token?: string }): Promise<{ code: number; ssid: string; token: string }> => {
+      const c = await TimClient.connect(gw.clientUrl);
+      clients.push(c);
+      const ack = await c.login({ name: 'alice', resource: 'phone', ...auth });
+      if (!ack.ok) c.terminate();
+      return { code: ack.ok ? 0 : (ack.error?.code ?? -1), ssid: ack.n2 ?? '', token: ack.token ?? '' };
+    };
+    /** Runs `auth` while Redis is stopped (5104), then continues Redis and waits until the late login and its withdrawal ran. */
+    const lateAttempt = async (auth: { token: string }): Promise<number> => {
+      process.kill(redis.pid, 'SIGSTOP');
+      let continued = false;
+      const cont = (): void => {
+        if (!continued) process.kill(redis.pid, 'SIGCONT');
+        continued = true;
+      };
+      onCleanup(async () => cont());
+      const late = await attempt(auth);
+      cont();
+      // ADMONLINE goes over the gateway's connection after the login and its withdrawal: once it answers, both ran
+      await waitFor(async () => (await listed().catch(() => ['not yet'])).length === 0, 20_000, 'the late login to be withdrawn');
+      return late.code;
+    };
+
+    // the phone logs in, and its socket drops: its resume token stays
+    const first = await attempt({ pwd: PWD });
+    expect(first.code).toBe(0);
+    clients.pop()!.terminate();
+    await waitFor(async () => (await listed()).length === 0, 10_000, 'the dropped session to leave');
+
+    // its resume is answered 5104 but carried out late
+    expect(await lateAttempt({ token: first.token })).toBe(ErrorCode.HEAVY_LOAD);
+    // the retry with the same token resumes the same session
+    const retried = await attempt({ token: first.token });
+    expect(retried).toMatchObject({ code: 0, ssid: first.ssid });
+    expect(await listed()).toEqual([first.ssid]);
+    clients.pop()!.terminate();
+    await waitFor(async () => (await listed()).length === 0, 10_000, 'the resumed session to leave');
+
+    // a single-use login token: taken by the late login, given back by its withdrawal, taken once by the retry
+    const { token: loginToken } = await ops.token('', 'alice', 600);
+    expect(await lateAttempt({ token: loginToken })).toBe(ErrorCode.HEAVY_LOAD);
+    const withToken = await attempt({ token: loginToken });
+    expect(withToken.code).toBe(0);
+    expect(await listed()).toEqual([withToken.ssid]);
+    clients.pop()!.terminate();
+    await waitFor(async () => (await listed()).length === 0, 10_000, 'the token session to leave');
+    expect((await attempt({ token: loginToken })).code).toBe(ErrorCode.ERROR_TOKEN);
+  }, 120_000);
+});
