@@ -20,7 +20,7 @@ import { EventKind, NoticeKind, type AdmEvent, type TimAuth, type TimMessage } f
 import { LocalBus } from '../src/session/bus.js';
 import { heldSession, UNAUTHENTICATED, type LoginState } from '../src/session/login-state.js';
 import { MemoryRegistry } from '../src/session/memory-registry.js';
-import type { LoginRequest, LoginResult, SessionInfo } from '../src/session/registry.js';
+import type { LoginRequest, LoginResult, LoginUsed, SessionInfo } from '../src/session/registry.js';
 import type { SessionHolder } from '../src/session/session-holder.js';
 import { SessionService } from '../src/session/session-service.js';
 import { MemoryTokenIndex } from '../src/session/token-index.js';
@@ -63,9 +63,9 @@ class DoorRegistry extends MemoryRegistry {
     return super.remove(domain, name, ssid, connId);
   }
 
-  override async withdraw(s: SessionInfo): Promise<SessionInfo | null> {
+  override async withdraw(s: SessionInfo, used?: LoginUsed): Promise<SessionInfo | null> {
     if (this.unreachable) throw new Error('session store unreachable');
-    return super.withdraw(s);
+    return super.withdraw(s, used);
   }
 
   override async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {

@@ -21,7 +21,7 @@ import type { LocalSockets } from './local-sockets.js';
 import { LoginRefusals } from './login-refusals.js';
 import { OwedRemovals } from './owed-removals.js';
 import { heldSession, UNAUTHENTICATED } from './login-state.js';
-import type { SessionInfo } from './registry.js';
+import type { LoginUsed, SessionInfo } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
 import type { SessionDeps } from './session-deps.js';
 
@@ -114,21 +114,14 @@ export class LoginFlow {
     // Held (deciding) before the table insert: a concurrent login that evicts
     // this session at once must find its socket to close it.
     this.hub.attach(conn, session);
+    const used: LoginUsed = { ...(resume ? { resumeHash: resume.hash } : {}), ...(loginToken ? { loginToken } : {}) };
     let result;
     try {
-      result = await registry.login({
-        session,
-        limits: limitsFor(config, auth.domain, identityLimits),
-        kick: auth.kick,
-        ...(resume ? { resumeHash: resume.hash } : {}),
-        ...(loginToken ? { loginToken } : {}),
-        token: token.record,
-        now: loginTime,
-      });
+      result = await registry.login({ session, limits: limitsFor(config, auth.domain, identityLimits), kick: auth.kick, ...used, token: token.record, now: loginTime });
     } catch (e) {
       this.hub.detach(conn, UNAUTHENTICATED);
       // the store may still apply the login after our timeout: take it back (a shutdown waits for this too)
-      void this.inFlight.track(this.owed.withdraw(session, loginToken?.id));
+      void this.inFlight.track(this.owed.withdraw(session, used));
       return this.refusals.storeDown(auth, conn, e);
     }
     if (!result.ok) this.hub.detach(conn, UNAUTHENTICATED);
@@ -148,7 +141,7 @@ export class LoginFlow {
       // The socket closed (or was kicked by a racing login) while we were
       // deciding: its session must not outlive it.
       this.hub.detach(conn, { phase: 'closed', session: null });
-      await this.owed.withdraw(session, loginToken?.id);
+      await this.owed.withdraw(session, used);
       return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
     }
     const stored = result.session ?? (result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session);

@@ -32,8 +32,6 @@ export class Slot implements PolicySession {
   tokenHash = '';
   tokenExpires = 0;
   tokenExtend: Extend | undefined = undefined;
-  /** The resume token the listed session's login presented: what a withdrawal of that login puts back. */
-  undo: TokenRecord | undefined = undefined;
 
   constructor(ssid: string) {
     this.ssid = ssid;

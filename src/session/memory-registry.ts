@@ -6,7 +6,7 @@
 import { sameString } from '../constant-time.js';
 import { decideLogin } from '../policy/login-policy.js';
 import { Account, dropExpiredTokens, storeToken, type Slot } from './memory-account.js';
-import { type LoginRequest, type LoginResult, type RegistryStats, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
+import { type LoginRequest, type LoginResult, type LoginUsed, type RegistryStats, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
 
 /** The empty list of a result (shared: results are read-only). */
 const NONE: readonly SessionInfo[] = Object.freeze([]);
@@ -84,11 +84,9 @@ export class MemoryRegistry implements SessionRegistry {
     const acc = this.account(session.domain, session.name, true);
     try {
       if (acc.blockedUntil > now) return refused(4110, NONE, NONE);
-      let presented: TokenRecord | undefined;
       if (req.resumeHash !== undefined) {
         const t = acc.find(session.ssid);
         if (!t || t.tokenHash === '' || t.tokenExpires <= now || !sameString(t.tokenHash, req.resumeHash)) return refused(4115, NONE, NONE);
-        presented = acc.token(t);
       }
       const removed = req.kick.length === 0 ? NONE : this.take(acc, req.kick.filter((k) => k !== session.ssid), true);
       const existing = acc.session(session.ssid);
@@ -109,7 +107,6 @@ export class MemoryRegistry implements SessionRegistry {
       slot.list(session);
       if (replaced) slot.loginTime = replaced.loginTime;
       storeToken(acc, req.token);
-      slot.undo = presented;
       return { ok: true, removed, evicted, replaced };
     } finally {
       this.prune(acc, now);
@@ -117,30 +114,29 @@ export class MemoryRegistry implements SessionRegistry {
   }
 
   async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
-    return this.unlist(domain, name, ssid, connId, false);
+    return this.unlist(domain, name, ssid, connId, null);
   }
 
   /**
    * In-process, a login is decided before the caller can give up on it:
    * nothing can land late. Login tokens are taken by the token check before
-   * the table sees the login, so there is none to put back here.
+   * the table sees the login (no LoginRequest.loginToken), so there is none
+   * to put back here.
    */
-  async withdraw(s: SessionInfo): Promise<SessionInfo | null> {
-    return this.unlist(s.domain, s.name, s.ssid, s.connId, true);
+  async withdraw(s: SessionInfo, used: LoginUsed = {}): Promise<SessionInfo | null> {
+    return this.unlist(s.domain, s.name, s.ssid, s.connId, used);
   }
 
-  /** Unlists ssid if socket `connId` holds it; `undo`: and puts its resume token back as it was before that login (withdraw). */
-  private unlist(domain: string, name: string, ssid: string, connId: string, undo: boolean): SessionInfo | null {
+  /** Unlists ssid if socket `connId` holds it; with `withdrawn`, also gives back the resume token that login presented, or drops the one it was issued. */
+  private unlist(domain: string, name: string, ssid: string, connId: string, withdrawn: LoginUsed | null): SessionInfo | null {
     const acc = this.account(domain, name);
     const s = acc?.session(ssid);
     if (!acc || !s || s.connId !== connId) return null;
     const r = acc.record(s);
     s.listed = false;
-    const now = this.now();
-    if (undo && s.undo && s.undo.expires > now) storeToken(acc, s.undo);
-    else if (undo) s.dropToken();
-    s.undo = undefined;
-    this.prune(acc, now);
+    if (withdrawn?.resumeHash !== undefined && s.tokenHash !== '') s.tokenHash = withdrawn.resumeHash;
+    else if (withdrawn) s.dropToken();
+    this.prune(acc);
     return r;
   }
 

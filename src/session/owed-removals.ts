@@ -9,18 +9,18 @@
  */
 import { EventKind } from '../protocol/types.js';
 import type { LocalSockets } from './local-sockets.js';
-import type { SessionInfo } from './registry.js';
+import type { LoginUsed, SessionInfo } from './registry.js';
 import { RetryQueue, type RetryPace } from './retry-queue.js';
 import type { SessionDeps } from './session-deps.js';
 
 /** How owed removals and unfinished logouts are retried: 250 ms, doubling to 5 s; 10,000 kept at most. */
 export const TABLE_RETRY_PACE: RetryPace = { max: 10_000, firstMs: 250, maxMs: 5_000 };
 
-/** A removal owed: of a closed socket's session (`reason` of its OFFLINE event), or a login's withdrawal (reason null, with the login token it presented). */
+/** A removal owed: of a closed socket's session (`reason` of its OFFLINE event), or a login's withdrawal (reason null, with the tokens it presented). */
 interface Owed {
   readonly session: SessionInfo;
   readonly reason: string | null;
-  readonly loginTokenId?: string;
+  readonly used?: LoginUsed;
 }
 
 /** The removals one node owes the table. */
@@ -47,8 +47,8 @@ export class OwedRemovals {
   }
 
   /** Takes back login `s` that did not stand, and what it used up (see SessionRegistry.withdraw). */
-  withdraw(s: SessionInfo, loginTokenId?: string): Promise<void> {
-    return this.owe({ session: s, reason: null, ...(loginTokenId !== undefined ? { loginTokenId } : {}) });
+  withdraw(s: SessionInfo, used: LoginUsed): Promise<void> {
+    return this.owe({ session: s, reason: null, used });
   }
 
   /** Stops the retries (shutdown: the node's leave removes its sessions). */
@@ -65,9 +65,9 @@ export class OwedRemovals {
     }
   }
 
-  private async apply({ session: s, reason, loginTokenId }: Owed): Promise<void> {
+  private async apply({ session: s, reason, used }: Owed): Promise<void> {
     if (reason === null) {
-      await this.deps.registry.withdraw(s, loginTokenId);
+      await this.deps.registry.withdraw(s, used);
       return;
     }
     if (await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId)) this.hub.event(EventKind.OFFLINE, s, reason);

@@ -13,7 +13,7 @@ import { byAge, decodeAll, decodeSession, encodeSession, encodeToken, isGhost, w
 import { scripts } from './redis-script.js';
 import { encodeOwner } from './token-index.js';
 import type { ClusterRegistry, LostPlace, RestoreRequest } from './cluster-registry.js';
-import type { LoginRequest, LoginResult, RegistryStats, SessionInfo, TokenRecord, Touch } from './registry.js';
+import type { LoginRequest, LoginResult, LoginUsed, RegistryStats, SessionInfo, TokenRecord, Touch } from './registry.js';
 
 /** What a RedisRegistry works with. */
 export interface RedisRegistryDeps {
@@ -110,11 +110,12 @@ export class RedisRegistry implements ClusterRegistry {
     return removed;
   }
 
-  async withdraw(s: SessionInfo, loginTokenId = ''): Promise<SessionInfo | null> {
+  async withdraw(s: SessionInfo, used: LoginUsed = {}): Promise<SessionInfo | null> {
     const now = Date.now();
     const { domain, name } = s;
+    const loginTokenId = used.loginToken?.id ?? '';
     const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), this.keys.loginToken(domain, name, loginTokenId), this.keys.loginTokenList(domain, name)];
-    const raw = await this.write(scripts.withdraw.run(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId]));
+    const raw = await this.write(scripts.withdraw.run(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '']));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed) await this.unindex([removed]);
     return removed;

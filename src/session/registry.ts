@@ -77,6 +77,9 @@ export interface LoginRequest {
   readonly now: number;
 }
 
+/** The tokens a login presented, which its withdrawal gives back (SessionRegistry.withdraw). */
+export type LoginUsed = Pick<LoginRequest, 'resumeHash' | 'loginToken'>;
+
 /** Outcome of a login. */
 export type LoginResult =
   | {
@@ -134,13 +137,15 @@ export interface SessionRegistry extends TokenStore {
    * Takes back login `s` (as sent to login(), with `now` = s.loginTime) that
    * its node gave up on: its record goes if the table wrote it, and a late
    * execution of that login writes none (a networked store may still carry it
-   * out after the caller's timeout). A record that goes takes the resume token
-   * written with it and puts back what the login used up: the resume token it
-   * presented, or the login token `loginTokenId` it took (where the table takes
-   * login tokens: LoginRequest.loginToken), so that the client's retry works.
+   * out after the caller's timeout). A record that goes also gives back what
+   * its login used up, since its client never received the new resume token:
+   * `used` is what the login presented (as in its LoginRequest). A resume's
+   * presented token is stored again in place of the new one, until the new
+   * one's expiry (no longer than the login would have granted); a login
+   * token taken in the login step is put back; otherwise the new token goes.
    * Returns the removed record.
    */
-  withdraw(s: SessionInfo, loginTokenId?: string): Promise<SessionInfo | null>;
+  withdraw(s: SessionInfo, used?: LoginUsed): Promise<SessionInfo | null>;
   /**
    * Logs sessions out and revokes their resume tokens: the listed ssids, or,
    * when `ssids` is null, every session of the account and every resume token

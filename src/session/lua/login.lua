@@ -22,9 +22,9 @@
 -- ARGV[12] the presented login token's id   ARGV[13] its hash ("" = none)
 -- ARGV[14] the ssid index entry   ARGV[15] the token index entry (with KEYS[9], KEYS[10])
 -- ARGV[16..] own ssids to log out first (AUTH kick)
--- The new resume token is stored with what a withdrawal of this login puts
--- back (withdraw.lua): field "undo" of its JSON holds the presented resume
--- token ({"r": {hash, expires}}) or the login token it took ({"l": its JSON}).
+-- The new resume token of a login that took a login token keeps that token's
+-- JSON (field "undo" = {"l": ...}), which a withdrawal of the login puts back
+-- (withdraw.lua; a resume's presented token is given back from its hash).
 -- The presented token (resume or login) is checked first, before the block:
 -- the gateway answers 4115 for a bad one whatever else holds.
 -- Returns {"ok", removed[], evicted[], replaced JSON or "", the stored JSON} or
@@ -61,7 +61,6 @@ if resume then
   local t = redis.call('HGET', KEYS[2], ssid)
   local rec = t and cjson.decode(t)
   if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return refuse(4115, {}, {}) end
-  undo = cjson.encode({ r = { hash = rec.hash, expires = rec.expires } })
 elseif ARGV[13] ~= '' then
   -- single use: a token of this account whose secret matches is taken whatever follows
   local t = take_login_token(KEYS[7], KEYS[8], ARGV[12], new.domain, new.name, ARGV[13])

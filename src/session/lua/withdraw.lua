@@ -4,10 +4,12 @@
 -- "w:<connId>:<reg>") so that a late execution of it writes nothing: a Redis
 -- Cluster client resends a command after TRYAGAIN or ASK also when the
 -- caller's timeout has already failed it (login.lua checks the mark).
--- A record that goes takes the resume token written with it (its client never
--- got that token) and puts back what the login used up (the token's "undo",
--- login.lua): the resume token it presented, or the login token it took, so
--- that the client's retry of the same AUTH works.
+-- A record that goes also gives back what the login used up, since its client
+-- never got the resume token written with it, so that the client's retry of
+-- the same AUTH works: a resume's presented token (ARGV[8]) takes the new
+-- one's place until the new one's expiry (no longer than the login granted);
+-- a login token it took comes back from the new token's "undo" (login.lua);
+-- otherwise the new token goes.
 -- KEYS[1] sessions hash (ssid -> session JSON)   KEYS[2] resume tokens hash
 -- KEYS[3] the account's counts   KEYS[4] the slot's counters (lib.lua settle)
 -- KEYS[5] revocations hash
@@ -16,6 +18,7 @@
 -- ARGV[1] ssid   ARGV[2] connId   ARGV[3] gateway id   ARGV[4] the login's reg (ms)
 -- ARGV[5] now (ms)   ARGV[6] until when the mark is kept (ms)
 -- ARGV[7] the id of the login token the login presented ("" = none)
+-- ARGV[8] the hash of the resume token the login presented ("" = none)
 -- Returns the removed session JSON, or false.
 require_stable_slot()
 local now = tonumber(ARGV[5])
@@ -26,12 +29,13 @@ if ttl < 0 or now + ttl < expires then redis.call('PEXPIREAT', KEYS[5], expires)
 
 local function undo()
   local raw = redis.call('HGET', KEYS[2], ARGV[1])
-  local u = raw and cjson.decode(raw).undo
-  if u and u.r and u.r.expires > now then
-    redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(u.r))
+  local issued = raw and cjson.decode(raw)
+  if issued and ARGV[8] ~= '' then
+    redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({ hash = ARGV[8], expires = issued.expires }))
   else
     redis.call('HDEL', KEYS[2], ARGV[1])
   end
+  local u = issued and issued.undo
   if u and u.l and u.l.expires > now and ARGV[7] ~= '' then
     redis.call('SET', KEYS[6], cjson.encode(u.l), 'PXAT', u.l.expires)
     redis.call('ZADD', KEYS[7], u.l.expires, ARGV[7])
