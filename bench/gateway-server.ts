@@ -85,6 +85,16 @@ serveRpc({
     }
     return { sessions, over, ghosts };
   },
+  /** This node's counters of login results and of sockets it closed, by label ("result" / close code). */
+  counts: async () => {
+    const byLabel = async (name: string, label: string): Promise<Record<string, number>> => {
+      const m = gateway.metrics.registry.getSingleMetric(name);
+      const out: Record<string, number> = {};
+      for (const v of m ? (await m.get()).values : []) out[String(v.labels[label])] = v.value;
+      return out;
+    };
+    return { logins: await byLabel('tim_logins_total', 'result'), closes: await byLabel('tim_closes_total', 'code') };
+  },
 });
 
 const stop = (): void => {

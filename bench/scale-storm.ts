@@ -19,6 +19,10 @@ export interface StormFigures {
   readonly peakRate: number;
   readonly refusals: Record<string, number>;
   readonly gaveUp: Record<string, number>;
+  /** What the first clients that gave up went through (bench/storm-clients.ts). */
+  readonly histories: string[][];
+  /** What the other nodes counted from the kill until the storm ended: login results and the sockets they closed, by code. */
+  readonly served: NodeCounts;
   readonly audit: { sessions: number; over: number; ghosts: number };
 }
 
@@ -27,6 +31,31 @@ interface StormStatus {
   readonly reconnectTimes: number[];
   readonly refusals: Record<string, number>;
   readonly gaveUp: Record<string, number>;
+  readonly histories: string[][];
+}
+
+/** A node's counters (bench/gateway-server.ts `counts`). */
+interface NodeCounts {
+  readonly logins: Record<string, number>;
+  readonly closes: Record<string, number>;
+}
+
+/** The counters of `nodes` summed. */
+async function countsOf(nodes: readonly { call<T>(method: string): Promise<T> }[]): Promise<NodeCounts> {
+  const all = await Promise.all(nodes.map((g) => g.call<NodeCounts>('counts')));
+  const sum = (pick: (c: NodeCounts) => Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const c of all) for (const [k, v] of Object.entries(pick(c))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return { logins: sum((c) => c.logins), closes: sum((c) => c.closes) };
+}
+
+/** `after` minus `before`, without the labels that did not move. */
+function countsSince(before: NodeCounts, after: NodeCounts): NodeCounts {
+  const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]).filter(([, v]) => v !== 0));
+  return { logins: diff(after.logins, before.logins), closes: diff(after.closes, before.closes) };
 }
 
 /** Longest wait for the storm's clients to come back. */
@@ -62,6 +91,7 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
   log(`storm: held ${stormHeld!.held} on the victim (${stormHeld!.failures} failed: ${stormHeld!.firstError}), ${totalHeld} in all; killing ${victimId}`);
 
   await stormLoader.call('gatewayDown', { url: victimUrl });
+  const before = await countsOf(others);
   const t0 = Date.now();
   victim.proc.kill('SIGKILL');
   let status: StormStatus;
@@ -75,7 +105,8 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
   const at = (q: number): number => (times.length >= Math.ceil(q * stormHeld!.held) ? times[Math.ceil(q * stormHeld!.held) - 1]! : Infinity);
   const perSecond = new Map<number, number>();
   for (const t of times) perSecond.set(Math.floor(t), (perSecond.get(Math.floor(t)) ?? 0) + 1);
-  log(`storm: ${status.reconnected} back; waiting for lease_ttl (${s.leaseTtl} s) to pass since the kill`);
+  const served = countsSince(before, await countsOf(others));
+  log(`storm: ${status.reconnected} back; the other nodes counted ${JSON.stringify(served)}; waiting for lease_ttl (${s.leaseTtl} s) to pass since the kill`);
   await new Promise((r) => setTimeout(r, Math.max(0, t0 + (s.leaseTtl + 3) * 1000 - Date.now())));
   const audit = await others[0]!.call<StormFigures['audit']>('audit', { accounts: stormNames.map((name) => ({ domain: BENCH_DOMAIN, name })), limit: 1, ghostOf: victimId }, 300_000);
   log(`storm: audit ${JSON.stringify(audit)}; closing`);
@@ -89,6 +120,8 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
     peakRate: Math.max(0, ...perSecond.values()),
     refusals: status.refusals,
     gaveUp: status.gaveUp,
+    histories: status.histories,
+    served,
     audit,
   };
 }

@@ -104,6 +104,9 @@ function report(hold: HoldFigures, storm: StormFigures | string, loadBefore: str
       `| accounts over their device limit | ${n(storm.audit.over)} |`,
       `| sessions still listed on the dead node (ghosts) | ${n(storm.audit.ghosts)} |`,
     );
+    const labelled = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k}: ${n(v)}`).join(', ') || 'none';
+    lines.push('', `The other nodes counted from the kill until the storm ended: logins ${labelled(storm.served.logins)}; sockets they closed, by close code: ${labelled(storm.served.closes)}.`);
+    if (storm.histories.length) lines.push('', `What the first ${storm.histories.length} clients that gave up went through since the kill:`, '', ...storm.histories.map((h) => `- ${h.join(', ')}`));
   }
   return `${lines.join('\n')}\n`;
 }

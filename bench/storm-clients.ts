@@ -26,7 +26,12 @@ const status = {
   refusals: {} as Record<string, number>,
   /** Clients that stopped reconnecting, by reason. */
   gaveUp: {} as Record<string, number>,
+  /** What the first clients that gave up went through since the kill (HISTORIES at most): "attempt n" per reconnect attempt, "ACK code" per refusal. */
+  histories: [] as string[][],
 };
+
+/** Histories of clients that gave up kept in the status. */
+const HISTORIES = 10;
 
 /** One WebSocket constructor per source address, routing around the gateways that are down. */
 const routed = new Map<string, ReturnType<typeof nodeWebSocket>>();
@@ -68,7 +73,9 @@ async function holdClients(a: HoldClientsArgs): Promise<{ held: number; failures
         const i = next++;
         const acc = a.accounts[i]!;
         const c = new TimClient(a.urls[i % a.urls.length]!, { WebSocket: routedSocket(a.from[i % a.from.length]!), reconnect: true });
+        const history: string[] = [];
         c.on('close', (e) => e.reconnect && status.dropped++);
+        c.on('reconnecting', (e) => history.push(`attempt ${e.attempt}`));
         c.on('reconnected', () => {
           status.reconnected++;
           status.reconnectTimes.push(Date.now());
@@ -76,8 +83,12 @@ async function holdClients(a: HoldClientsArgs): Promise<{ held: number; failures
         c.on('frame', (f) => {
           const code = f.type === ClientType.ACK ? (f.payload as { error?: { code?: number } }).error?.code : undefined;
           if (code) status.refusals[code] = (status.refusals[code] ?? 0) + 1;
+          if (code) history.push(`ACK ${code}`);
         });
-        c.on('reconnectFailed', (e) => (status.gaveUp[e.reason] = (status.gaveUp[e.reason] ?? 0) + 1));
+        c.on('reconnectFailed', (e) => {
+          status.gaveUp[e.reason] = (status.gaveUp[e.reason] ?? 0) + 1;
+          if (status.histories.length < HISTORIES) status.histories.push(history);
+        });
         try {
           const ack = await c.login({ domain: acc.domain, name: acc.name, token: acc.token, resource: 'bench', termtyp: 1 });
           if (!ack.ok) throw new Error(`login refused: ${ack.error?.code}`);
