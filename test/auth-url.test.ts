@@ -8,7 +8,7 @@ import type { TimClient } from '../src/client/node.js';
 import type { Gateway } from '../src/gateway.js';
 import type { TimAck } from '../src/protocol/types.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
-import { connect, metricValue, PWD, startGateway } from './helpers.js';
+import { connect, metricValue, PWD, startGateway, waitFor } from './helpers.js';
 import { sendJson, signatureValid, startService, type TestService } from './support/http-service.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
@@ -58,6 +58,29 @@ describe('auth_url', () => {
     expect(await metricValue(gw, 'tim_auth_calls_total{result="accepted"}')).toBe(2);
     expect(await metricValue(gw, 'tim_auth_calls_total{result="refused"}')).toBe(3);
     expect(await metricValue(gw, 'tim_auth_call_duration_seconds_count')).toBe(5);
+  });
+
+  it('an AUTH being decided when auth_timeout passes is answered: one accepted keeps its socket, one refused is then closed with 4003', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const svc = await startService(async (req, res) => {
+      await released;
+      sendJson(res, (JSON.parse(req.body) as { name: string }).name === 'good' ? { ok: true } : { ok: false });
+    });
+    const gw = await startGateway({ auth_url: svc.url, auth_timeout: 0.3, auth_url_timeout: 30 });
+    const accepted = await connect(gw);
+    const refused = await connect(gw);
+    const acks = Promise.all([accepted.login({ name: 'good', pwd: 'pw' }), refused.login({ name: 'bad', pwd: 'pw' })]);
+    await waitFor(() => svc.inFlight === 2, 10_000, 'both AUTHs at the service');
+    // past both sockets' auth_timeout, while their AUTHs are being decided
+    await new Promise((r) => setTimeout(r, 400));
+    release();
+    const [ok, no] = await acks;
+    expect(ok.ok).toBe(true);
+    expect(no.error?.code).toBe(4105);
+    expect(await refused.closed).toMatchObject({ code: 4003 });
+    await accepted.ping();
+    expect((await gw.store.registry.stats(Date.now())).sessions).toBe(1);
   });
 
   it('fails closed with 5104 on 500, bad JSON, a malformed answer, a hang past auth_url_timeout and a closed port', async () => {

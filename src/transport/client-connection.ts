@@ -12,7 +12,7 @@ import { checkKickList } from '../policy/auth-bounds.js';
 import { isUndecodable } from '../protocol/codec.js';
 import { failAck } from '../protocol/replies.js';
 import { ClientType } from '../protocol/type-codes.js';
-import type { TimAck, TimMessage } from '../protocol/types.js';
+import type { TimAck, TimAuth, TimMessage } from '../protocol/types.js';
 import { actingSession, heldSession, UNAUTHENTICATED, type LoginState } from '../session/login-state.js';
 import type { SessionHolder } from '../session/session-holder.js';
 import type { SessionService } from '../session/session-service.js';
@@ -30,6 +30,8 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
   /** Set once a close reason is known, for the OFFLINE event. */
   closeCause = 'closed';
   private badFrames = 0;
+  /** The AUTH in hand: none, one being decided, or one being decided when auth_timeout passed ('late'). */
+  private authing: 'none' | 'deciding' | 'late' = 'none';
 
   constructor(
     ws: WebSocket,
@@ -83,6 +85,42 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
     this.sendAck(failAck(0, failure(ErrorCode.UNDEFINED)));
   }
 
+  /**
+   * An AUTH that arrived in time is not cut off by auth_timeout while the table
+   * decides it: had the socket closed meanwhile, a login accepted anyway would
+   * have to be taken back, and the client's retry (on another node, say) could
+   * find its resume token replaced by one it never got. The deadline then
+   * closes the socket once that AUTH is answered, unless it succeeded.
+   */
+  protected override authDeadlinePassed(): void {
+    if (this.authing === 'deciding') this.authing = 'late';
+    else super.authDeadlinePassed();
+  }
+
+  /** True when auth_timeout passed while the AUTH in hand was being decided. */
+  private get deadlinePassedDeciding(): boolean {
+    return this.authing === 'late';
+  }
+
+  private async authenticate(auth: TimAuth): Promise<void> {
+    this.authing = 'deciding';
+    let ack: TimAck | undefined;
+    try {
+      ack = await this.service.login(this, auth);
+      if (ack.ok) {
+        this.stopAuthTimer();
+        this.onAuthenticated();
+        this.childLog = undefined; // from now on its lines name the session
+        this.debug({}, 'logged in');
+      }
+      this.sendAck(ack);
+    } finally {
+      const late = this.deadlinePassedDeciding;
+      this.authing = 'none';
+      if (late && !ack?.ok) this.close(CloseCode.AUTH_TIMEOUT);
+    }
+  }
+
   protected async handle(frame: Frame<'clientIn'>): Promise<void> {
     if (isUndecodable(frame)) return this.bad(Math.max(0, frame.type), frame.error);
     if (this.closed) return this.carryOut(frame);
@@ -91,17 +129,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
       if (heldSession(this.login)) this.send(ClientType.PING, {});
       return;
     }
-    if (frame.type === ClientType.AUTH) {
-      const ack = await this.service.login(this, frame.payload);
-      if (ack.ok) {
-        this.stopAuthTimer();
-        this.onAuthenticated();
-        this.childLog = undefined; // from now on its lines name the session
-        this.debug({}, 'logged in');
-      }
-      this.sendAck(ack);
-      return;
-    }
+    if (frame.type === ClientType.AUTH) return this.authenticate(frame.payload);
     const me = heldSession(this.login);
     if (!me) return this.bad(type, 'not logged in', ErrorCode.PERMISSION_DENIED);
     try {

@@ -32,7 +32,7 @@ export abstract class FramedSocket<In extends Channel, Out extends Channel> {
     /** Reads and writes frames; replaceable (text mode). */
     protected framing: SocketFraming<In, Out>,
   ) {
-    this.authTimer = setTimeout(() => this.close(CloseCode.AUTH_TIMEOUT), config.auth_timeout * 1000);
+    this.authTimer = setTimeout(() => this.authDeadlinePassed(), config.auth_timeout * 1000);
     ws.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     ws.on('close', (code) => {
       this.closed = true;
@@ -59,6 +59,11 @@ export abstract class FramedSocket<In extends Channel, Out extends Channel> {
 
   /** The peer closed the socket (after any close of ours). */
   protected socketClosed(_code: number): void {}
+
+  /** `auth_timeout` passed without a successful AUTH: closes with 4003 (a subclass may first let an AUTH being decided finish). */
+  protected authDeadlinePassed(): void {
+    this.close(CloseCode.AUTH_TIMEOUT);
+  }
 
   /** The auth deadline no longer applies: the socket authenticated. */
   protected stopAuthTimer(): void {
