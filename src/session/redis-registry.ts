@@ -115,7 +115,8 @@ export class RedisRegistry implements ClusterRegistry {
     const { domain, name } = s;
     const loginTokenId = used.loginToken?.id ?? '';
     const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), this.keys.loginToken(domain, name, loginTokenId), this.keys.loginTokenList(domain, name)];
-    const raw = await this.write(scripts.withdraw.run(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '']));
+    // EVAL: it must run right after the login it takes back, before the client's retry of that login can arrive
+    const raw = await this.write(scripts.withdraw.runInOrder(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '']));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed) await this.unindex([removed]);
     return removed;

@@ -32,6 +32,17 @@ export class RedisScript {
       return client.eval(this.source, keys.length, ...keys, ...args);
     }
   }
+
+  /**
+   * Runs the script by its text (EVAL), in one command: for a script that must
+   * run right after the commands sent before it on the connection. With
+   * EVALSHA, a server that does not know the script yet (the first use since
+   * it started, or a promoted replica) answers NOSCRIPT, and the EVAL that
+   * follows runs one round trip later.
+   */
+  runInOrder(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return client.eval(this.source, keys.length, ...keys, ...args);
+  }
 }
 
 /** Every script, loaded once per process. */
