@@ -85,7 +85,7 @@ serveRpc({
     }
     return { sessions, over, ghosts };
   },
-  /** This node's counters of login results and of sockets it closed, by label ("result" / close code). */
+  /** This node's counters of login results, of sockets it closed and of sessions it kicked, by label (result, close code, reason). */
   counts: async () => {
     const byLabel = async (name: string, label: string): Promise<Record<string, number>> => {
       const m = gateway.metrics.registry.getSingleMetric(name);
@@ -93,7 +93,7 @@ serveRpc({
       for (const v of m ? (await m.get()).values : []) out[String(v.labels[label])] = v.value;
       return out;
     };
-    return { logins: await byLabel('tim_logins_total', 'result'), closes: await byLabel('tim_closes_total', 'code') };
+    return { logins: await byLabel('tim_logins_total', 'result'), closes: await byLabel('tim_closes_total', 'code'), kicks: await byLabel('tim_kicks_total', 'reason') };
   },
 });
 

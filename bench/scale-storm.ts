@@ -21,7 +21,9 @@ export interface StormFigures {
   readonly gaveUp: Record<string, number>;
   /** What the first clients that gave up went through (bench/storm-clients.ts). */
   readonly histories: string[][];
-  /** What the other nodes counted from the kill until the storm ended: login results and the sockets they closed, by code. */
+  /** Clients kicked by the gateway (no reconnect), by reason. */
+  readonly kicked: Record<string, number>;
+  /** What the other nodes counted from the kill until the audit: login results, the sockets they closed (by code), the sessions they kicked (by reason). */
   readonly served: NodeCounts;
   readonly audit: { sessions: number; over: number; ghosts: number };
 }
@@ -32,12 +34,14 @@ interface StormStatus {
   readonly refusals: Record<string, number>;
   readonly gaveUp: Record<string, number>;
   readonly histories: string[][];
+  readonly kicked: Record<string, number>;
 }
 
 /** A node's counters (bench/gateway-server.ts `counts`). */
 interface NodeCounts {
   readonly logins: Record<string, number>;
   readonly closes: Record<string, number>;
+  readonly kicks: Record<string, number>;
 }
 
 /** The counters of `nodes` summed. */
@@ -48,14 +52,14 @@ async function countsOf(nodes: readonly { call<T>(method: string): Promise<T> }[
     for (const c of all) for (const [k, v] of Object.entries(pick(c))) out[k] = (out[k] ?? 0) + v;
     return out;
   };
-  return { logins: sum((c) => c.logins), closes: sum((c) => c.closes) };
+  return { logins: sum((c) => c.logins), closes: sum((c) => c.closes), kicks: sum((c) => c.kicks) };
 }
 
 /** `after` minus `before`, without the labels that did not move. */
 function countsSince(before: NodeCounts, after: NodeCounts): NodeCounts {
   const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
     Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]).filter(([, v]) => v !== 0));
-  return { logins: diff(after.logins, before.logins), closes: diff(after.closes, before.closes) };
+  return { logins: diff(after.logins, before.logins), closes: diff(after.closes, before.closes), kicks: diff(after.kicks, before.kicks) };
 }
 
 /** Longest wait for the storm's clients to come back. */
@@ -105,11 +109,12 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
   const at = (q: number): number => (times.length >= Math.ceil(q * stormHeld!.held) ? times[Math.ceil(q * stormHeld!.held) - 1]! : Infinity);
   const perSecond = new Map<number, number>();
   for (const t of times) perSecond.set(Math.floor(t), (perSecond.get(Math.floor(t)) ?? 0) + 1);
-  const served = countsSince(before, await countsOf(others));
-  log(`storm: ${status.reconnected} back; the other nodes counted ${JSON.stringify(served)}; waiting for lease_ttl (${s.leaseTtl} s) to pass since the kill`);
+  log(`storm: ${status.reconnected} back; waiting for lease_ttl (${s.leaseTtl} s) to pass since the kill`);
   await new Promise((r) => setTimeout(r, Math.max(0, t0 + (s.leaseTtl + 3) * 1000 - Date.now())));
   const audit = await others[0]!.call<StormFigures['audit']>('audit', { accounts: stormNames.map((name) => ({ domain: BENCH_DOMAIN, name })), limit: 1, ghostOf: victimId }, 300_000);
-  log(`storm: audit ${JSON.stringify(audit)}; closing`);
+  const served = countsSince(before, await countsOf(others));
+  status = await stormLoader.call<StormStatus>('stormStatus');
+  log(`storm: audit ${JSON.stringify(audit)}; the other nodes counted ${JSON.stringify(served)}; clients kicked after coming back ${JSON.stringify(status.kicked)}; closing`);
   await Promise.all([stormLoader.call('releaseClients', {}, 600_000), ...otherLoaders.map((w) => w.call('release', {}, 600_000))]);
   return {
     stormHeld: stormHeld!.held,
@@ -121,6 +126,7 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
     refusals: status.refusals,
     gaveUp: status.gaveUp,
     histories: status.histories,
+    kicked: status.kicked,
     served,
     audit,
   };

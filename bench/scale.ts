@@ -105,7 +105,10 @@ function report(hold: HoldFigures, storm: StormFigures | string, loadBefore: str
       `| sessions still listed on the dead node (ghosts) | ${n(storm.audit.ghosts)} |`,
     );
     const labelled = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k}: ${n(v)}`).join(', ') || 'none';
-    lines.push('', `The other nodes counted from the kill until the storm ended: logins ${labelled(storm.served.logins)}; sockets they closed, by close code: ${labelled(storm.served.closes)}.`);
+    lines.push(
+      '',
+      `The other nodes counted from the kill until the audit: logins ${labelled(storm.served.logins)}; sockets they closed, by close code: ${labelled(storm.served.closes)}; sessions they kicked, by reason: ${labelled(storm.served.kicks)}. Storm clients kicked (told not to reconnect), by reason: ${labelled(storm.kicked)}.`,
+    );
     if (storm.histories.length) lines.push('', `What the first ${storm.histories.length} clients that gave up went through since the kill:`, '', ...storm.histories.map((h) => `- ${h.join(', ')}`));
   }
   return `${lines.join('\n')}\n`;

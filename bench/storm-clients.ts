@@ -28,6 +28,8 @@ const status = {
   gaveUp: {} as Record<string, number>,
   /** What the first clients that gave up went through since the kill (HISTORIES at most): "attempt n" per reconnect attempt, "ACK code" per refusal. */
   histories: [] as string[][],
+  /** Clients kicked (they do not reconnect), by reason. */
+  kicked: {} as Record<string, number>,
 };
 
 /** Histories of clients that gave up kept in the status. */
@@ -76,6 +78,7 @@ async function holdClients(a: HoldClientsArgs): Promise<{ held: number; failures
         const history: string[] = [];
         c.on('close', (e) => e.reconnect && status.dropped++);
         c.on('reconnecting', (e) => history.push(`attempt ${e.attempt}`));
+        c.on('kicked', (e) => (status.kicked[e.reason] = (status.kicked[e.reason] ?? 0) + 1));
         c.on('reconnected', () => {
           status.reconnected++;
           status.reconnectTimes.push(Date.now());

@@ -362,6 +362,20 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
         expect(await listed()).toEqual(['b']);
       });
 
+      it('a resume presenting the token another resume just replaced is answered 5104 (try again) for 30 s, then 4115', async () => {
+        await closed('a', 'ha');
+        expect((await login(sess('a', 0), limits(5, 5), { resumeHash: 'ha', tokenHash: 'h2' })).ok).toBe(true);
+        // the login that replaced it may still be withdrawn by its node, which gives the token back
+        expect(await login(sess('a', 0), limits(5, 5), { resumeHash: 'ha', tokenHash: 'h3' })).toMatchObject({ ok: false, code: 5104 });
+        expect(await login(sess('a', 0), limits(5, 5), { resumeHash: 'other', tokenHash: 'h3' })).toMatchObject({ ok: false, code: 4115 });
+        expect(await login(sess('a', 0), limits(5, 5), { resumeHash: 'ha', tokenHash: 'h3', at: now + 30_001 })).toMatchObject({ ok: false, code: 4115 });
+        expect(await listed()).toEqual(['a']);
+        // the token in force resumes, and the one it replaced is the one answered 5104 now
+        expect((await login(sess('a', 0), limits(5, 5), { resumeHash: 'h2', tokenHash: 'h4' })).ok).toBe(true);
+        expect(await login(sess('a', 0), limits(5, 5), { resumeHash: 'ha', tokenHash: 'h5' })).toMatchObject({ ok: false, code: 4115 });
+        expect(await login(sess('a', 0), limits(5, 5), { resumeHash: 'h2', tokenHash: 'h5' })).toMatchObject({ ok: false, code: 5104 });
+      });
+
       it('withdraw puts back the login token its login took (here the table takes it, in the login step)', async () => {
         await reg.putLoginToken('L1', token('', 'h1'));
         const s = sess('a', 0);

@@ -38,8 +38,10 @@ export class LoginRefusals {
   }
 
   /** The table refused the login: blocked account (4110), resume token gone (4115), or over the limits (4111, listing the sessions that block). */
-  refusedByTable(auth: TimAuth, conn: SessionHolder, code: 4110 | 4111 | 4115, blocking: readonly SessionInfo[]): TimAck {
+  refusedByTable(auth: TimAuth, conn: SessionHolder, code: 4110 | 4111 | 4115 | 5104, blocking: readonly SessionInfo[]): TimAck {
     if (code === ErrorCode.BLOCKED) return this.rejected(auth, conn, failure(ErrorCode.BLOCKED), 'blocked');
+    // the resume token was replaced moments ago by a login its node may still take back, which gives it back (RedisRegistry)
+    if (code === ErrorCode.HEAVY_LOAD) return this.rejected(auth, conn, failure(ErrorCode.HEAVY_LOAD, 'resume token being replaced: try again'), 'token_replaced');
     if (code === ErrorCode.ERROR_TOKEN) return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
     return this.rejected(auth, conn, failure(ErrorCode.OVER_ENTRY), 'over_entry', { sessions: blocking.map(toTimSession) });
   }

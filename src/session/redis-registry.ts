@@ -26,6 +26,14 @@ export interface RedisRegistryDeps {
   readonly revocationMs?: number;
 }
 
+/**
+ * How long a resume token replaced by a resume answers 5104 (try again) rather
+ * than 4115 when presented (login.lua): the login that replaced it may be
+ * withdrawn (answered 5104 by its node) with its withdraw.lua still queued
+ * behind that node's other commands, and the withdrawal gives the token back.
+ */
+const REPLACED_TOKEN_GRACE_MS = 30_000;
+
 /** How long a withdrawn login stays marked (withdraw.lua): past every late resend of it by a Redis Cluster client. */
 const WITHDRAWN_MS = 5 * 60_000;
 
@@ -88,6 +96,7 @@ export class RedisRegistry implements ClusterRegistry {
       loginToken.hash,
       inline ? this.index.entry(session) : '',
       inline ? encodeOwner(session) : '',
+      now + REPLACED_TOKEN_GRACE_MS,
       ...req.kick.map(wellFormed),
     ]))) as [string, ...unknown[]];
     if (reply[0] === 'ok') {
@@ -96,7 +105,7 @@ export class RedisRegistry implements ClusterRegistry {
       if (!inline) await this.unindex([...result.removed, ...result.evicted]);
       return result;
     }
-    const [, code, blocking, removed] = reply as [string, 4110 | 4111 | 4115, string[], string[]];
+    const [, code, blocking, removed] = reply as [string, 4110 | 4111 | 4115 | 5104, string[], string[]];
     // a refused resume leaves the index entry: the ssid may still be listed under its old socket
     if (!inline) await this.unindex([...decodeAll(removed), ...(req.resumeHash === undefined ? [session] : [])]);
     return { ok: false, code, blocking: decodeAll(blocking), removed: decodeAll(removed) };

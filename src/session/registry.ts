@@ -97,8 +97,8 @@ export type LoginResult =
     }
   | {
       readonly ok: false;
-      /** 4110 blocked account, 4111 over entry, 4115 resume token gone. */
-      readonly code: 4110 | 4111 | 4115;
+      /** 4110 blocked account, 4111 over entry, 4115 resume token gone, 5104 resume token just replaced by a login that may be withdrawn (try again). */
+      readonly code: 4110 | 4111 | 4115 | 5104;
       /** On 4111: the sessions that block, oldest first. */
       readonly blocking: readonly SessionInfo[];
       /** Sessions logged out from the `kick` list even though the login then failed. */

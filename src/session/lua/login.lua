@@ -21,21 +21,28 @@
 -- ARGV[11] until when the revocation of a session logged out here is kept (ms)
 -- ARGV[12] the presented login token's id   ARGV[13] its hash ("" = none)
 -- ARGV[14] the ssid index entry   ARGV[15] the token index entry (with KEYS[9], KEYS[10])
--- ARGV[16..] own ssids to log out first (AUTH kick)
+-- ARGV[16] until when (ms) the resume token a resume replaces answers 5104 rather than 4115
+-- ARGV[17..] own ssids to log out first (AUTH kick)
 -- The new resume token of a login that took a login token keeps that token's
 -- JSON (field "undo" = {"l": ...}), which a withdrawal of the login puts back
 -- (withdraw.lua; a resume's presented token is given back from its hash).
+-- That of a resume keeps the first 16 characters of the presented token's hash
+-- ("p") and ARGV[16] ("pu"): until then a resume presenting the replaced token
+-- is answered 5104 (try again), not 4115, since the login that replaced it may
+-- still be withdrawn by its node, whose withdraw.lua can be queued behind
+-- seconds of that node's other commands, and the withdrawal gives it back.
 -- The presented token (resume or login) is checked first, before the block:
 -- the gateway answers 4115 for a bad one whatever else holds.
 -- Returns {"ok", removed[], evicted[], replaced JSON or "", the stored JSON} or
 --         {"no", 4110|4111|4115, blocking[], removed[]} (session JSON strings),
---         or {"no", 5104, {}, {}} for a withdrawn login (withdraw.lua).
+--         or {"no", 5104, {}, {}} for a withdrawn login (withdraw.lua) and for
+--         a resume presenting the token another resume replaced until ARGV[16].
 require_stable_slot()
 local now = tonumber(ARGV[2])
 local new = cjson.decode(ARGV[1])
 local ssid = new.ssid
 local resume = ARGV[8] ~= ''
-local undo = nil
+local extra = nil -- fields of the new token's JSON besides hash and expires (see above)
 -- a login its node gave up on (withdraw.lua), executed late: it writes nothing
 if redis.call('HEXISTS', KEYS[6], withdrawn_field(new.connId, string.format('%d', new.reg or 0))) == 1 then return {'no', 5104, {}, {}} end
 
@@ -60,13 +67,18 @@ end
 if resume then
   local t = redis.call('HGET', KEYS[2], ssid)
   local rec = t and cjson.decode(t)
-  if not rec or rec.expires <= now or rec.hash ~= ARGV[8] then return refuse(4115, {}, {}) end
+  if not rec or rec.expires <= now then return refuse(4115, {}, {}) end
+  if rec.hash ~= ARGV[8] then
+    if rec.pu and rec.pu > now and rec.p == string.sub(ARGV[8], 1, 16) then return refuse(5104, {}, {}) end
+    return refuse(4115, {}, {})
+  end
+  extra = '"p":"' .. string.sub(ARGV[8], 1, 16) .. '","pu":' .. ARGV[16]
 elseif ARGV[13] ~= '' then
   -- single use: a token of this account whose secret matches is taken whatever follows
   local t = take_login_token(KEYS[7], KEYS[8], ARGV[12], new.domain, new.name, ARGV[13])
   local rec = t and cjson.decode(t)
   if not rec or rec.expires <= now then return refuse(4115, {}, {}) end
-  undo = '{"l":' .. t .. '}'
+  extra = '"undo":{"l":' .. t .. '}'
   if type(rec.extend) == 'table' and next(rec.extend) ~= nil then
     new.extend = type(new.extend) == 'table' and new.extend or {}
     for k, v in pairs(rec.extend) do new.extend[k] = v end
@@ -78,7 +90,7 @@ if blocked_until > now then return refuse(4110, {}, {}) end
 local dead = cjson.decode(ARGV[3])
 drop_if_ghost(KEYS[1], ssid, dead)
 local kick = {}
-for i = 16, #ARGV do
+for i = 17, #ARGV do
   if ARGV[i] ~= ssid then kick[#kick + 1] = ARGV[i] end
 end
 local rev = { key = KEYS[6], now = now, expires = tonumber(ARGV[11]) }
@@ -109,7 +121,7 @@ for i, s in ipairs(list) do evicted[i] = s.ssid end
 take(KEYS[1], KEYS[2], evicted, rev)
 local stored = cjson.encode(new)
 redis.call('HSET', KEYS[1], ssid, stored)
-store_token(KEYS[2], ssid, undo and ('{"undo":' .. undo .. ',' .. string.sub(ARGV[9], 2)) or ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
+store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(ARGV[9], 2)) or ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
 settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
 if KEYS[9] then
   unindex_left(KEYS[9], KEYS[1], removed)
