@@ -23,6 +23,8 @@ export interface StormFigures {
   readonly histories: string[][];
   /** Clients kicked by the gateway (no reconnect), by reason. */
   readonly kicked: Record<string, number>;
+  /** Sockets of clients that had come back and were lost again before the audit, by close code. */
+  readonly droppedAgain: Record<string, number>;
   /** What the other nodes counted from the kill until the audit: login results, the sockets they closed (by code), the sessions they kicked (by reason). */
   readonly served: NodeCounts;
   readonly audit: { sessions: number; over: number; ghosts: number };
@@ -35,6 +37,7 @@ interface StormStatus {
   readonly gaveUp: Record<string, number>;
   readonly histories: string[][];
   readonly kicked: Record<string, number>;
+  readonly droppedAgain: Record<string, number>;
 }
 
 /** A node's counters (bench/gateway-server.ts `counts`). */
@@ -114,7 +117,7 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
   const audit = await others[0]!.call<StormFigures['audit']>('audit', { accounts: stormNames.map((name) => ({ domain: BENCH_DOMAIN, name })), limit: 1, ghostOf: victimId }, 300_000);
   const served = countsSince(before, await countsOf(others));
   status = await stormLoader.call<StormStatus>('stormStatus');
-  log(`storm: audit ${JSON.stringify(audit)}; the other nodes counted ${JSON.stringify(served)}; clients kicked after coming back ${JSON.stringify(status.kicked)}; closing`);
+  log(`storm: audit ${JSON.stringify(audit)}; the other nodes counted ${JSON.stringify(served)}; clients kicked ${JSON.stringify(status.kicked)}, sockets lost again after coming back ${JSON.stringify(status.droppedAgain)}; closing`);
   await Promise.all([stormLoader.call('releaseClients', {}, 600_000), ...otherLoaders.map((w) => w.call('release', {}, 600_000))]);
   return {
     stormHeld: stormHeld!.held,
@@ -127,6 +130,7 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
     gaveUp: status.gaveUp,
     histories: status.histories,
     kicked: status.kicked,
+    droppedAgain: status.droppedAgain,
     served,
     audit,
   };

@@ -107,7 +107,7 @@ function report(hold: HoldFigures, storm: StormFigures | string, loadBefore: str
     const labelled = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k}: ${n(v)}`).join(', ') || 'none';
     lines.push(
       '',
-      `The other nodes counted from the kill until the audit: logins ${labelled(storm.served.logins)}; sockets they closed, by close code: ${labelled(storm.served.closes)}; sessions they kicked, by reason: ${labelled(storm.served.kicks)}. Storm clients kicked (told not to reconnect), by reason: ${labelled(storm.kicked)}.`,
+      `The other nodes counted from the kill until the audit: logins ${labelled(storm.served.logins)}; sockets they closed, by close code: ${labelled(storm.served.closes)}; sessions they kicked, by reason: ${labelled(storm.served.kicks)}. Storm clients kicked (told not to reconnect), by reason: ${labelled(storm.kicked)}; sockets lost again by clients that had come back, by close code: ${labelled(storm.droppedAgain)}.`,
     );
     if (storm.histories.length) lines.push('', `What the first ${storm.histories.length} clients that gave up went through since the kill:`, '', ...storm.histories.map((h) => `- ${h.join(', ')}`));
   }

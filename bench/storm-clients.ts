@@ -19,9 +19,12 @@ const clients: TimClient[] = [];
 /** What happened to the held sessions since they were opened. */
 const status = {
   dropped: 0,
+  /** Clients that resumed after the kill (each counted once). */
   reconnected: 0,
-  /** Epoch ms of each successful resume. */
+  /** Epoch ms of each client's first successful resume. */
   reconnectTimes: [] as number[],
+  /** Sockets of clients that had come back and lost them again, by close code. */
+  droppedAgain: {} as Record<string, number>,
   /** Refusals seen in ACKs while resuming, by error code. */
   refusals: {} as Record<string, number>,
   /** Clients that stopped reconnecting, by reason. */
@@ -76,10 +79,16 @@ async function holdClients(a: HoldClientsArgs): Promise<{ held: number; failures
         const acc = a.accounts[i]!;
         const c = new TimClient(a.urls[i % a.urls.length]!, { WebSocket: routedSocket(a.from[i % a.from.length]!), reconnect: true });
         const history: string[] = [];
-        c.on('close', (e) => e.reconnect && status.dropped++);
+        let back = false;
+        c.on('close', (e) => {
+          if (e.reconnect) status.dropped++;
+          if (back) status.droppedAgain[e.code] = (status.droppedAgain[e.code] ?? 0) + 1;
+        });
         c.on('reconnecting', (e) => history.push(`attempt ${e.attempt}`));
         c.on('kicked', (e) => (status.kicked[e.reason] = (status.kicked[e.reason] ?? 0) + 1));
         c.on('reconnected', () => {
+          if (back) return;
+          back = true;
           status.reconnected++;
           status.reconnectTimes.push(Date.now());
         });
