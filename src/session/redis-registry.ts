@@ -124,7 +124,8 @@ export class RedisRegistry implements ClusterRegistry {
     const { domain, name } = s;
     const loginTokenId = used.loginToken?.id ?? '';
     const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), this.keys.loginToken(domain, name, loginTokenId), this.keys.loginTokenList(domain, name)];
-    // EVAL: it must run right after the login it takes back, before the client's retry of that login can arrive
+    // EVAL, not EVALSHA: it runs as soon as Redis reaches it on this connection, not a NOSCRIPT round trip later (a retry of
+    // the login through another node may still come first: login.lua answers it 5104 while the replaced token is fresh)
     const raw = await this.write(scripts.withdraw.runInOrder(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '']));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed) await this.unindex([removed]);
