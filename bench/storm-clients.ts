@@ -38,6 +38,9 @@ const status = {
 /** Histories of clients that gave up kept in the status. */
 const HISTORIES = 10;
 
+/** Counts one more `key` in `tally`. */
+const bump = (tally: Record<string, number>, key: string | number): void => void (tally[key] = (tally[key] ?? 0) + 1);
+
 /** One WebSocket constructor per source address, routing around the gateways that are down. */
 const routed = new Map<string, ReturnType<typeof nodeWebSocket>>();
 function routedSocket(from: string): ReturnType<typeof nodeWebSocket> {
@@ -82,10 +85,10 @@ async function holdClients(a: HoldClientsArgs): Promise<{ held: number; failures
         let back = false;
         c.on('close', (e) => {
           if (e.reconnect) status.dropped++;
-          if (back) status.droppedAgain[e.code] = (status.droppedAgain[e.code] ?? 0) + 1;
+          if (back) bump(status.droppedAgain, e.code);
         });
         c.on('reconnecting', (e) => history.push(`attempt ${e.attempt}`));
-        c.on('kicked', (e) => (status.kicked[e.reason] = (status.kicked[e.reason] ?? 0) + 1));
+        c.on('kicked', (e) => bump(status.kicked, e.reason));
         c.on('reconnected', () => {
           if (back) return;
           back = true;
@@ -94,11 +97,12 @@ async function holdClients(a: HoldClientsArgs): Promise<{ held: number; failures
         });
         c.on('frame', (f) => {
           const code = f.type === ClientType.ACK ? (f.payload as { error?: { code?: number } }).error?.code : undefined;
-          if (code) status.refusals[code] = (status.refusals[code] ?? 0) + 1;
-          if (code) history.push(`ACK ${code}`);
+          if (!code) return;
+          bump(status.refusals, code);
+          history.push(`ACK ${code}`);
         });
         c.on('reconnectFailed', (e) => {
-          status.gaveUp[e.reason] = (status.gaveUp[e.reason] ?? 0) + 1;
+          bump(status.gaveUp, e.reason);
           if (status.histories.length < HISTORIES) status.histories.push(history);
         });
         try {

@@ -97,11 +97,6 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
     else super.authDeadlinePassed();
   }
 
-  /** True when auth_timeout passed while the AUTH in hand was being decided. */
-  private get deadlinePassedDeciding(): boolean {
-    return this.authing === 'late';
-  }
-
   private async authenticate(auth: TimAuth): Promise<void> {
     this.authing = 'deciding';
     let ack: TimAck | undefined;
@@ -115,10 +110,15 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
       }
       this.sendAck(ack);
     } finally {
-      const late = this.deadlinePassedDeciding;
-      this.authing = 'none';
-      if (late && !ack?.ok) this.close(CloseCode.AUTH_TIMEOUT);
+      this.authAnswered(ack?.ok === true);
     }
+  }
+
+  /** The AUTH in hand was answered (or failed): if auth_timeout passed while it was decided and it did not succeed, 4003. */
+  private authAnswered(ok: boolean): void {
+    const late = this.authing === 'late';
+    this.authing = 'none';
+    if (late && !ok) this.close(CloseCode.AUTH_TIMEOUT);
   }
 
   protected async handle(frame: Frame<'clientIn'>): Promise<void> {

@@ -68,11 +68,12 @@ if resume then
   local t = redis.call('HGET', KEYS[2], ssid)
   local rec = t and cjson.decode(t)
   if not rec or rec.expires <= now then return refuse(4115, {}, {}) end
+  local prefix = string.sub(ARGV[8], 1, 16)
   if rec.hash ~= ARGV[8] then
-    if rec.pu and rec.pu > now and rec.p == string.sub(ARGV[8], 1, 16) then return refuse(5104, {}, {}) end
+    if rec.pu and rec.pu > now and rec.p == prefix then return refuse(5104, {}, {}) end
     return refuse(4115, {}, {})
   end
-  extra = '"p":"' .. string.sub(ARGV[8], 1, 16) .. '","pu":' .. ARGV[16]
+  extra = '"p":"' .. prefix .. '","pu":' .. ARGV[16]
 elseif ARGV[13] ~= '' then
   -- single use: a token of this account whose secret matches is taken whatever follows
   local t = take_login_token(KEYS[7], KEYS[8], ARGV[12], new.domain, new.name, ARGV[13])
