@@ -158,6 +158,7 @@ describe.skipIf(!chromiumSuitesEnabled())('dashboard in Chromium', () => {
     const dave = await connect(gw);
     expect((await dave.login({ name: 'dave', pwd: PWD, extend: { device_limit: '5', overentry: 'kick' } })).ok).toBe(true);
     await page.click('a[data-route=account]');
+    await page.waitForSelector('#account-title');
     await page.$eval('form[role=search] input[name=name]', (el) => ((el as HTMLInputElement).value = 'dave'));
     await page.click('form[role=search] button[type=submit]');
     await textWhen(page, '#limits', /Limits\s+the account's own[^\n]*\s+Devices\s+5\s+Per terminal type\s+3\s+Over entry\s+kick/);

@@ -94,12 +94,20 @@ export class RedisClusterServers {
     return this.servers.find((s) => s.port === port)!;
   }
 
-  /** The replica of the master on port `master`. */
+  /** The replica of the master on port `master` (once the master's own view of the cluster lists it: gossip may lag waitHealthy's). */
   async replicaOf(master: number): Promise<RedisServer> {
     const id = await this.nodeId(master);
-    const lines = (await redisCli('-p', String(master), 'cluster', 'nodes')).trim().split('\n');
-    const line = lines.find((l) => l.split(' ')[3] === id)!;
-    return this.server(Number(/:(\d+)@/.exec(line.split(' ')[1]!)![1]));
+    let line: string | undefined;
+    await waitFor(
+      async () => {
+        const lines = (await redisCli('-p', String(master), 'cluster', 'nodes')).trim().split('\n');
+        line = lines.find((l) => l.split(' ')[3] === id);
+        return line !== undefined;
+      },
+      10_000,
+      `the master on ${master} to list its replica`,
+    );
+    return this.server(Number(/:(\d+)@/.exec(line!.split(' ')[1]!)![1]));
   }
 
   /** A client for inspecting the cluster in tests (closed by the caller). */
