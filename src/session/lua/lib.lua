@@ -57,28 +57,34 @@ local function is_ghost(s, dead)
   return expiry ~= nil and (s.reg or 0) < expiry
 end
 
--- The account's sessions that are not ghosts, decoded (as decode_all).
-local function live_sessions(key, dead)
+-- The account's sessions that are not ghosts, decoded (as decode_all; `all`:
+-- what decode_all returned, when the caller has it already).
+local function live_sessions(key, dead, all)
   local out = {}
-  for _, s in ipairs(decode_all(key)) do
+  for _, s in ipairs(all or decode_all(key)) do
     if not is_ghost(s, dead) then out[#out + 1] = s end
   end
   return out
 end
 
--- The account's live sessions other than `ssid`.
-local function live_others(key, dead, ssid)
+-- The account's live sessions other than `ssid` (`all`: as live_sessions).
+local function live_others(key, dead, ssid, all)
   local out = {}
-  for _, s in ipairs(live_sessions(key, dead)) do
+  for _, s in ipairs(live_sessions(key, dead, all)) do
     if s.ssid ~= ssid then out[#out + 1] = s end
   end
   return out
 end
 
--- Deletes one ghost (a resume or restore of its ssid takes its place).
-local function drop_if_ghost(key, ssid, dead)
-  local raw = redis.call('HGET', key, ssid)
-  if raw and is_ghost(cjson.decode(raw), dead) then redis.call('HDEL', key, ssid) end
+-- Deletes the record of `ssid` if it is a ghost (a resume or restore of its
+-- ssid takes its place). `raw` is that record as the caller read it (nil for
+-- none); returns it, or nil once deleted.
+local function drop_if_ghost(key, ssid, dead, raw)
+  if raw and is_ghost(cjson.decode(raw), dead) then
+    redis.call('HDEL', key, ssid)
+    return nil
+  end
+  return raw
 end
 
 local function raws(list)
@@ -128,26 +134,34 @@ local MAX_IDLE_TOKENS = 16
 
 -- Stores a resume token (one per ssid), drops expired ones and, beyond
 -- MAX_IDLE_TOKENS tokens of sessions not in `sessions_key`, the ones expiring
--- first; keeps the hash alive as long as its longest-lived token.
-local function store_token(key, ssid, json, expires, now, sessions_key)
+-- first; keeps the hash alive as long as its longest-lived token. `listed`:
+-- the caller has just listed the session of `ssid` (its token is not idle).
+-- Returns the hash's tokens as it leaves them (ssid -> expiry ms), for settle.
+local function store_token(key, ssid, json, expires, now, sessions_key, listed)
   local flat = redis.call('HGETALL', key)
-  local idle = {}
+  local kept, idle = { [ssid] = expires }, {}
   for i = 1, #flat, 2 do
     local e = cjson.decode(flat[i + 1]).expires
     if e <= now then
       redis.call('HDEL', key, flat[i])
-    elseif flat[i] ~= ssid and redis.call('HEXISTS', sessions_key, flat[i]) == 0 then
-      idle[#idle + 1] = { flat[i], e }
+    elseif flat[i] ~= ssid then
+      kept[flat[i]] = e
+      if redis.call('HEXISTS', sessions_key, flat[i]) == 0 then idle[#idle + 1] = { flat[i], e } end
     end
   end
   redis.call('HSET', key, ssid, json)
-  if redis.call('HEXISTS', sessions_key, ssid) == 0 then idle[#idle + 1] = { ssid, expires } end
+  if not listed and redis.call('HEXISTS', sessions_key, ssid) == 0 then idle[#idle + 1] = { ssid, expires } end
   if #idle > MAX_IDLE_TOKENS then
     table.sort(idle, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return bytes_less(a[1], b[1]) end)
-    for i = 1, #idle - MAX_IDLE_TOKENS do redis.call('HDEL', key, idle[i][1]) end
+    for i = 1, #idle - MAX_IDLE_TOKENS do
+      redis.call('HDEL', key, idle[i][1])
+      kept[idle[i][1]] = nil
+    end
   end
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 or now + ttl < expires then redis.call('PEXPIREAT', key, expires) end
+  local last = 0
+  for _, e in pairs(kept) do last = math.max(last, e) end
+  redis.call('PEXPIREAT', key, last)
+  return kept
 end
 
 -- Revocations kept per account at most (MAX_REVOCATIONS in
@@ -224,10 +238,18 @@ local function take(sessions_key, tokens_key, ssids, rev)
   return removed
 end
 
--- The account's live resume tokens, ssid -> expiry (ms); expired ones are deleted.
-local function live_tokens(key, now)
-  local flat = redis.call('HGETALL', key)
+-- The account's live resume tokens, ssid -> expiry (ms); expired ones are
+-- deleted. `known`: the hash's tokens as the caller just left them (ssid ->
+-- expiry, store_token), which spares reading and decoding them again.
+local function live_tokens(key, now, known)
   local live = {}
+  if known then
+    for ssid, e in pairs(known) do
+      if e <= now then redis.call('HDEL', key, ssid) else live[ssid] = e end
+    end
+    return live
+  end
+  local flat = redis.call('HGETALL', key)
   for i = 1, #flat, 2 do
     local e = cjson.decode(flat[i + 1]).expires
     if e <= now then redis.call('HDEL', key, flat[i]) else live[flat[i]] = e end
@@ -249,7 +271,9 @@ local function settle_tokens(zset, tag, old, live, now)
       if tonumber(e) <= now then expired = expired + 1 end
     end
   end
-  for ssid, e in pairs(live) do redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
+  for ssid, e in pairs(live) do
+    if tonumber(old['k:' .. ssid]) ~= e then redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
+  end
   return expired
 end
 
@@ -300,14 +324,20 @@ end
 -- <slot prefix>g:G of account tags, its resume tokens the sorted set
 -- <slot prefix>rz; the slot prefix is the counters key without its final
 -- "c". (Redis' clock decides which tokens are live.) Returns how many expired
--- resume tokens it removed (settle_tokens).
-local function settle(sessions_key, tokens_key, counts_key, counters_key)
+-- resume tokens it removed (settle_tokens). What the caller knows already
+-- spares reading and decoding it again: `tokens` (optional), the tokens
+-- hash's content as store_token returns it; `sessions` (optional), every
+-- record of the sessions hash as it is now, decoded.
+local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens, sessions)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local tokens = live_tokens(tokens_key, now)
+  tokens = live_tokens(tokens_key, now, tokens)
+  if not sessions then
+    sessions = {}
+    for i, raw in ipairs(redis.call('HVALS', sessions_key)) do sessions[i] = cjson.decode(raw) end
+  end
   local per, n, domain = {}, 0, nil
-  for _, raw in ipairs(redis.call('HVALS', sessions_key)) do
-    local s = cjson.decode(raw)
+  for _, s in ipairs(sessions) do
     per[s.gateway] = (per[s.gateway] or 0) + 1
     n = n + 1
     domain = s.domain
@@ -333,25 +363,31 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key)
   local expired = settle_tokens(slot_prefix .. 'rz', tag, old, tokens, now)
   redis.call('DEL', counts_key)
   if n == 0 and next(tokens) == nil then return expired end
-  redis.call('HSET', counts_key, 's', n)
-  if domain then redis.call('HSET', counts_key, 'dom', domain) end
-  if epoch then redis.call('HSET', counts_key, '~e', epoch) end
+  local fields = { 's', n }
+  local function put(field, value)
+    fields[#fields + 1] = field
+    fields[#fields + 1] = value
+  end
+  if domain then put('dom', domain) end
+  if epoch then put('~e', epoch) end
   for g, k in pairs(per) do
-    redis.call('HSET', counts_key, 'g:' .. g, k)
+    put('g:' .. g, k)
     if not old['g:' .. g] then redis.call('SADD', slot_prefix .. 'g:' .. g, tag) end
   end
-  for ssid, e in pairs(tokens) do redis.call('HSET', counts_key, 'k:' .. ssid, e) end
+  for ssid, e in pairs(tokens) do put('k:' .. ssid, e) end
+  redis.call('HSET', counts_key, unpack(fields))
   return expired
 end
 
 -- One Redis only (on Redis Cluster the ssid index lives on the ssids' slots
 -- and the caller cleans it, unindex.lua): forgets the ssid index entries
 -- ("<account tag> <connId>") of sessions that left the account of
--- `sessions_key`, each only while it still points at that socket.
-local function unindex_left(index_key, sessions_key, raws_left)
+-- `sessions_key`, each only while it still points at that socket. `left`:
+-- their records, each as JSON or decoded.
+local function unindex_left(index_key, sessions_key, left)
   local tag = string.match(sessions_key, '%b{}')
-  for _, raw in ipairs(raws_left) do
-    local s = cjson.decode(raw)
+  for _, r in ipairs(left) do
+    local s = type(r) == 'string' and cjson.decode(r) or r
     if redis.call('HGET', index_key, s.ssid) == tag .. ' ' .. s.connId then redis.call('HDEL', index_key, s.ssid) end
   end
 end
@@ -359,7 +395,7 @@ end
 -- Removes session `ssid` if socket `conn_id` of node `gateway` holds it
 -- (KEYS[1..4]: sessions hash, resume tokens, account counts, slot counters),
 -- calling `then_before_settle` (optional) once it is gone and before the
--- account's counts are settled; returns its JSON, or false.
+-- account's counts are settled; returns its JSON and the record decoded, or false.
 local function remove_held(ssid, conn_id, gateway, then_before_settle)
   local raw = redis.call('HGET', KEYS[1], ssid)
   if not raw then return false end
@@ -368,7 +404,7 @@ local function remove_held(ssid, conn_id, gateway, then_before_settle)
   redis.call('HDEL', KEYS[1], ssid)
   if then_before_settle then then_before_settle() end
   settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-  return raw
+  return raw, s
 end
 
 -- Takes a single-use login token (compare-and-delete): its JSON when it

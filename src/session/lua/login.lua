@@ -50,13 +50,11 @@ if redis.call('HEXISTS', KEYS[6], withdrawn_field(new.connId, string.format('%d'
 -- by its node's rejoin while this login was in flight: it is this login's
 -- own, does not count against it, and goes when the login is refused.
 local existing = redis.call('HGET', KEYS[1], ssid)
-local own = existing and cjson.decode(existing).connId == new.connId
+local held = existing and cjson.decode(existing)
+local own = held and held.connId == new.connId
 -- ... and its registration time is newer than this login's: keep it, or a
 -- reap of registrations older than the rejoin would delete the session
-if own then
-  local reg = cjson.decode(existing).reg or 0
-  if reg > (new.reg or 0) then new.reg = reg end
-end
+if own and (held.reg or 0) > (new.reg or 0) then new.reg = held.reg end
 local function refuse(code, blocking, removed)
   if own then redis.call('HDEL', KEYS[1], ssid) end
   settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
@@ -89,7 +87,8 @@ local blocked_until = tonumber(redis.call('GET', KEYS[3]) or '0')
 if blocked_until > now then return refuse(4110, {}, {}) end
 
 local dead = cjson.decode(ARGV[3])
-drop_if_ghost(KEYS[1], ssid, dead)
+-- the record read above is still this ssid's: nothing since has written it
+existing = drop_if_ghost(KEYS[1], ssid, dead, existing)
 local kick = {}
 for i = 17, #ARGV do
   if ARGV[i] ~= ssid then kick[#kick + 1] = ARGV[i] end
@@ -100,12 +99,12 @@ local removed = take(KEYS[1], KEYS[2], kick, rev)
 -- A resume of a listed ssid replaces it in place (keeping loginTime and,
 -- unless the request brings its own, the limits and JWT its identity
 -- brought), but its termtyp may differ: it is decided next to the others like
--- any login. Any other record of this ssid can only be this login's own (see above).
-existing = redis.call('HGET', KEYS[1], ssid)
+-- any login. Any other record of this ssid can only be this login's own (see
+-- above). (`take` above left it alone: the kick list never holds the ssid.)
 local in_place = existing and resume
 local device_limit, type_limit, mode = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 if in_place then
-  local old = cjson.decode(existing)
+  local old = held
   new.loginTime = old.loginTime
   if new.limits == nil and type(old.limits) == 'table' then
     new.limits = old.limits
@@ -115,18 +114,26 @@ if in_place then
   end
   if new.revocation == nil and old.revocation ~= nil then new.revocation = old.revocation end
 end
-local accept, list = decide(live_others(KEYS[1], dead, ssid), new.termtyp, device_limit, type_limit, mode, tonumber(ARGV[7]), now)
+local all = decode_all(KEYS[1])
+local accept, list = decide(live_others(KEYS[1], dead, ssid, all), new.termtyp, device_limit, type_limit, mode, tonumber(ARGV[7]), now)
 if not accept then return refuse(4111, raws(list), removed) end
-local evicted = {}
-for i, s in ipairs(list) do evicted[i] = s.ssid end
+local evicted, gone = {}, { [ssid] = true }
+for i, s in ipairs(list) do
+  evicted[i] = s.ssid
+  gone[s.ssid] = true
+end
 take(KEYS[1], KEYS[2], evicted, rev)
 local stored = cjson.encode(new)
 redis.call('HSET', KEYS[1], ssid, stored)
-store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(ARGV[9], 2)) or ARGV[9], tonumber(ARGV[10]), now, KEYS[1])
-settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+local now_listed = { new }
+for _, s in ipairs(all) do
+  if not gone[s.ssid] then now_listed[#now_listed + 1] = s end
+end
+local tokens = store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(ARGV[9], 2)) or ARGV[9], tonumber(ARGV[10]), now, KEYS[1], true)
+settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5], tokens, now_listed)
 if KEYS[9] then
   unindex_left(KEYS[9], KEYS[1], removed)
-  unindex_left(KEYS[9], KEYS[1], raws(list))
+  unindex_left(KEYS[9], KEYS[1], list)
   redis.call('HSET', KEYS[9], ssid, ARGV[14])
   redis.call('SET', KEYS[10], ARGV[15], 'PXAT', ARGV[10])
 end

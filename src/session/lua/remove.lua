@@ -6,6 +6,6 @@
 -- ARGV[1] ssid   ARGV[2] connId   ARGV[3] gateway id of the socket
 -- Returns the removed session JSON, or false.
 require_stable_slot()
-local raw = remove_held(ARGV[1], ARGV[2], ARGV[3])
-if raw and KEYS[5] then unindex_left(KEYS[5], KEYS[1], { raw }) end
+local raw, s = remove_held(ARGV[1], ARGV[2], ARGV[3])
+if raw and KEYS[5] then unindex_left(KEYS[5], KEYS[1], { s }) end
 return raw

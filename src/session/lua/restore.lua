@@ -28,10 +28,10 @@ local function lose(code)
   settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
   return code
 end
-local listed = held(redis.call('HGET', KEYS[1], s.ssid))
-if tonumber(redis.call('GET', KEYS[5]) or '0') > now or revoked(KEYS[6], s, now, listed) then return lose(2) end
-drop_if_ghost(KEYS[1], s.ssid, dead)
 local existing = redis.call('HGET', KEYS[1], s.ssid)
+local listed = held(existing)
+if tonumber(redis.call('GET', KEYS[5]) or '0') > now or revoked(KEYS[6], s, now, listed) then return lose(2) end
+existing = drop_if_ghost(KEYS[1], s.ssid, dead, existing)
 if existing then
   local e = cjson.decode(existing)
   if e.gateway ~= s.gateway or e.connId ~= s.connId then return lose(0) end

@@ -41,4 +41,4 @@ local function undo()
     redis.call('ZADD', KEYS[7], u.l.expires, ARGV[7])
   end
 end
-return remove_held(ARGV[1], ARGV[2], ARGV[3], undo)
+return (remove_held(ARGV[1], ARGV[2], ARGV[3], undo))
