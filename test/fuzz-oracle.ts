@@ -153,9 +153,10 @@ export function predict(frame: Uint8Array | string, state: WireState, bounds: Bo
   const text = typeof frame === 'string';
   state.text ??= text;
   if (text !== state.text) return { ack: Code.FORMAT, bad: true }; // section 10: the other kind of message is a bad frame
+  // section 1: a flagged AUTH makes the connection JSON, even one whose payload is bad (its 4113 comes in JSON)
+  if (!text && frame.length > 0 && (frame[0]! & JSON_BIT) !== 0 && (frame[0]! & ~JSON_BIT) === AUTH) state.json = true;
   const f = typeof frame === 'string' ? readText(frame) : read(frame, state.json);
   if (f === null) return { ack: Code.FORMAT, bad: true };
-  if (f.code === AUTH && f.json && !text) state.json = true;
   if (f.code === PING) return { ack: null, bad: false };
   if (f.code !== AUTH) return { ack: Code.PERMISSION_DENIED, bad: true }; // section 2: only AUTH and PING before AUTH
   const fields = authViolations(f.payload, bounds);

@@ -156,6 +156,27 @@ describe('login', () => {
     expect(raw.some((d) => d[0] === 90 && d[1] === 0x7b)).toBe(true);
     expect(await c.sessions()).toMatchObject({ self: { ssid: ack.n2 } });
   });
+
+  it('JSON mode: a flagged AUTH whose payload is bad gets its 4113 in JSON, and the connection stays JSON', async () => {
+    const gw = await startGateway({ device_limit: 1 });
+    const ws = new WebSocket(gw.clientUrl);
+    const replies: Buffer[] = [];
+    const next = (): Promise<Buffer> => new Promise((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
+    await new Promise((resolve) => ws.once('open', resolve));
+    for (const body of ['{bad', '{"name":"alice","pwd":"x","termtyp":"one"}']) {
+      const reply = next();
+      ws.send(Buffer.concat([Buffer.from([ClientType.AUTH | 0x80]), Buffer.from(body)]));
+      replies.push(await reply);
+    }
+    for (const r of replies) {
+      expect(r[0]).toBe(12);
+      expect(JSON.parse(r.subarray(1).toString())).toMatchObject({ ok: false, timType: 16, error: { code: 4113 } });
+    }
+    const ok = next();
+    ws.send(Buffer.concat([Buffer.from([ClientType.AUTH | 0x80]), Buffer.from(JSON.stringify({ name: 'alice', pwd: PWD, termtyp: 1 }))]));
+    expect(JSON.parse((await ok).subarray(1).toString())).toMatchObject({ ok: true, timType: 16 });
+    ws.close();
+  });
 });
 
 describe('socket rules', () => {

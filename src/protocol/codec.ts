@@ -18,10 +18,11 @@ export type DecodedFrame<C extends Channel> = {
 /** Why a frame could not be decoded (all answered 4113). */
 export type FrameError = 'unknown-type' | 'bad-payload' | 'empty-frame' | 'text-frame' | 'binary-frame';
 
-/** A frame that could not be decoded: its type code when known (else 0 or -1) and why. */
+/** A frame that could not be decoded: its type code when known (else 0 or -1), why, and whether it carried the JSON flag (0x80). */
 export interface UndecodableFrame {
   readonly type: number;
   readonly error: FrameError;
+  readonly json?: true;
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -45,15 +46,17 @@ export function decodeFrame<C extends Channel>(channel: C, data: Uint8Array, jso
   if (name === undefined) return { type, error: 'unknown-type' };
   const body = data.subarray(1);
   const json = flagged || (jsonMode && body[0] === 0x7b);
+  // a flagged payload that is no valid JSON message is still a JSON client's: its answer is JSON too
+  const bad: UndecodableFrame = flagged ? { type, error: 'bad-payload', json: true } : { type, error: 'bad-payload' };
   try {
     if (json) {
       const payload = payloadFromJson(name, body.length === 0 ? {} : JSON.parse(utf8Decoder.decode(body)));
-      return payload ? typed(type, true, payload) : { type, error: 'bad-payload' };
+      return payload ? typed(type, true, payload) : bad;
     }
     const t = messageType(name);
     return typed(type, false, t.toObject(t.decode(body), toObjectOptions));
   } catch {
-    return { type, error: 'bad-payload' };
+    return bad;
   }
 }
 

@@ -6,7 +6,7 @@
  * AUTH (PROTOCOL.md sections 1 and 10). A message of the other kind than the
  * connection's is a bad frame (4113).
  */
-import { decodeFrame, decodeText, encodeAs, isUndecodable, nameOf, type DecodedFrame, type FrameFormat, type UndecodableFrame } from './codec.js';
+import { decodeFrame, decodeText, encodeAs, nameOf, type DecodedFrame, type FrameFormat, type UndecodableFrame } from './codec.js';
 import type { MessageName } from './messages.js';
 import { type Channel, type CodeOf, type PayloadOf } from './type-codes.js';
 import type { Messages } from './types.js';
@@ -48,7 +48,8 @@ export class Wire<In extends Channel, Out extends Channel> {
     if (text !== (this.current === 'text')) return { type: 0, error: text ? 'text-frame' : 'binary-frame' };
     if (text) return decodeText(this.inbound, data);
     const frame = decodeFrame(this.inbound, data, this.current === 'json');
-    if (!isUndecodable(frame) && frame.json && frame.type === this.authType && mayChooseJson) this.current = 'json';
+    // a flagged AUTH chooses JSON even when its payload is bad, so that the client can read the 4113 answering it
+    if (frame.json === true && frame.type === this.authType && mayChooseJson) this.current = 'json';
     return frame;
   }
 
