@@ -66,6 +66,21 @@ describe('ADMKICK', () => {
     await loggedIn(gw, { name: 'alice' }); // no block asked: a password login works again
   });
 
+  it('ADMONLINE and the 4111 list give the refreshTime of the last frame seen, not the table\'s of the last heartbeat', async () => {
+    const clock = new ManualClock();
+    const gw = await adminGateway({}, { clock: clock.now });
+    const alice = await loggedIn(gw, { name: 'alice', termtyp: 1 });
+    const loginTime = alice.lastLogin!.t!;
+    clock.t += 5_000;
+    await alice.ping(); // a frame 5 s after login; the heartbeat has not written it to the table
+    const admin = await adminOf(gw);
+    const [listed] = await admin.online('', ['alice']);
+    expect(listed!.sessions[0]).toMatchObject({ loginTime, refreshTime: loginTime + 5_000 });
+    const refused = await (await connect(gw)).login({ name: 'alice', pwd: PWD, termtyp: 1 });
+    expect(refused).toMatchObject({ ok: false, error: { code: 4111 } });
+    expect(refused.sessions?.[0]).toMatchObject({ loginTime, refreshTime: loginTime + 5_000 });
+  });
+
   it('blockSeconds refuses logins of the named accounts with 4110 for that long, then lets them in', async () => {
     const clock = new ManualClock(); // the gateway's time: it moves only when the test moves it
     const gw = await adminGateway({}, { clock: clock.now });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { NoticeKind } from '../src/protocol/types.js';
 import { connect, loggedIn, PWD, startGateway, waitFor } from './helpers.js';
+import { ManualClock } from './support/manual-clock.js';
 
 const fast = { login_rate_account: { per_second: 1000, burst: 1000 }, login_rate_ip: { per_second: 1000, burst: 1000 }, password_checks: { concurrent: 4, queued: 100_000, per_ip: 100_000 } };
 
@@ -124,13 +125,14 @@ describe('the account\'s own sessions', () => {
   });
 
   it('refreshTime follows the last frame seen', async () => {
-    const gw = await startGateway({ device_limit: 2, devicetype_limit: 2 });
+    const clock = new ManualClock();
+    const gw = await startGateway({ device_limit: 2, devicetype_limit: 2 }, { clock: clock.now });
     const a = await loggedIn(gw, { name: 'bob' });
     const b = await loggedIn(gw, { name: 'bob' });
-    await new Promise((r) => setTimeout(r, 50));
+    clock.t += 50;
     await b.ping();
     const list = await a.sessions();
-    expect(list.online[0]!.refreshTime).toBeGreaterThan(list.online[0]!.loginTime);
+    expect(list.online[0]!.refreshTime).toBe(list.online[0]!.loginTime + 50);
   });
 
   it('KICK logs out own sessions (ACK t = count); foreign and unknown ssids are ignored', async () => {

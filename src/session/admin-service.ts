@@ -18,7 +18,7 @@ import { checkExtend } from '../policy/auth-bounds.js';
 import type { DecodedFrame } from '../protocol/codec.js';
 import { failAdmAck, okAdmAck, toTimSession } from '../protocol/replies.js';
 import { AdminType } from '../protocol/type-codes.js';
-import type { AdmAck, AdmKick, AdmNotice, AdmOnline, AdmOnlineReply, AdmStats, AdmToken } from '../protocol/types.js';
+import type { AdmAck, AdmKick, AdmNotice, AdmOnline, AdmOnlineReply, AdmStats, AdmToken, TimSession } from '../protocol/types.js';
 import { NoticeKind } from '../protocol/types.js';
 import type { Bus, EventHandler } from './bus.js';
 import { OperatorAuth } from './operator-auth.js';
@@ -181,7 +181,8 @@ export class AdminService {
       if (problem) return refusal(problem);
       const names = [...new Set(req.names)];
       const lists = await Promise.all(names.map((n) => this.deps.registry.list(req.domain, n)));
-      return success({ accounts: names.map((name, i) => ({ domain: req.domain, name, sessions: lists[i]!.map(toTimSession) })) });
+      const fresh = (s: SessionInfo): TimSession => toTimSession(this.deps.sessions.hub.withLocalRefresh(s));
+      return success({ accounts: names.map((name, i) => ({ domain: req.domain, name, sessions: lists[i]!.map(fresh) })) });
     });
   }
 

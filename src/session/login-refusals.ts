@@ -43,7 +43,7 @@ export class LoginRefusals {
     // the resume token was replaced moments ago by a login its node may still take back, which gives it back (RedisRegistry)
     if (code === ErrorCode.HEAVY_LOAD) return this.rejected(auth, conn, failure(ErrorCode.HEAVY_LOAD, 'resume token being replaced: try again'), 'token_replaced');
     if (code === ErrorCode.ERROR_TOKEN) return this.rejected(auth, conn, failure(ErrorCode.ERROR_TOKEN), 'bad_token');
-    return this.rejected(auth, conn, failure(ErrorCode.OVER_ENTRY), 'over_entry', { sessions: blocking.map(toTimSession) });
+    return this.rejected(auth, conn, failure(ErrorCode.OVER_ENTRY), 'over_entry', { sessions: blocking.map((s) => toTimSession(this.hub.withLocalRefresh(s))) });
   }
 
   /** The session store failed: 5104, logged once until it works again. */

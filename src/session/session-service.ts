@@ -14,6 +14,7 @@
  * admin service call. It knows nothing of frames or ws: sockets are
  * SessionHolders and replies are plain TimAck objects.
  */
+import type { Clock } from '../clock.js';
 import { ErrorCode, failure, type KickReason } from '../errors.js';
 import { failAck } from '../protocol/replies.js';
 import { ClientType } from '../protocol/type-codes.js';
@@ -41,8 +42,12 @@ export class SessionService {
   /** Heartbeat touch, unfinished logouts, rejoin displacement. */
   readonly reconciler: SocketReconciler;
 
+  /** The session layer's clock (ms since epoch): sockets stamp the frames and pongs they receive with it. */
+  readonly now: Clock;
+
   constructor(given: SessionServiceDeps) {
     const deps = { ...given, now: given.now ?? Date.now };
+    this.now = deps.now;
     this.hub = new LocalSockets(deps);
     this.logins = new LoginFlow(deps, this.hub);
     this.own = new OwnSessions(deps, this.hub);

@@ -22,7 +22,8 @@ import { SocketFraming, type Frame } from './framing.js';
 /** A client socket and its protocol state. */
 export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> implements SessionHolder {
   login: LoginState = UNAUTHENTICATED;
-  lastSeen = Date.now();
+  /** When this socket last received a frame or a pong (the session layer's clock). */
+  lastSeen: number;
   /** Server pings not answered by a pong yet. */
   unansweredPings = 0;
   /** Called once when AUTH succeeds (the server stops counting the socket as unauthenticated). */
@@ -45,9 +46,10 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
     private readonly onGone: (conn: ClientConnection) => void,
   ) {
     super(ws, config, new SocketFraming('clientIn', 'clientOut', ClientType.AUTH));
+    this.lastSeen = service.now();
     ws.on('pong', () => {
       this.unansweredPings = 0;
-      this.lastSeen = Date.now();
+      this.lastSeen = service.now();
     });
     ws.on('error', (err) => {
       this.debug({ err }, 'socket error');
@@ -77,7 +79,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
   }
 
   protected override received(): void {
-    this.lastSeen = Date.now();
+    this.lastSeen = this.service.now();
   }
 
   protected handlerFailed(_frame: Frame<'clientIn'>, err: unknown): void {
