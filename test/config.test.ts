@@ -33,6 +33,7 @@ describe('config', () => {
     [{ domains: { acme: { device_limit: -1 } } }, 'key "domains" ["acme"].device_limit must be an integer'],
     [{ domains: { acme: { colour: 1 } } }, 'key "domains" ["acme"].colour is not a known key'],
     [{ admins: [{ name: 'a' }] }, 'key "admins" [0].pwd must be a string'],
+    [{ admins: [{ name: 'a', pwd: 'plain text' }] }, 'key "admins" [0].pwd is not a password hash (make one with tim-gateway hash-password)'],
     [{ redis: { url: 'http://x' } }, 'key "redis" url must be a redis://'],
     [{ redis: { url: 'redis://x', cluster: ['127.0.0.1:7000'] } }, 'key "redis" must set exactly one of "url", "cluster", "sentinels" (found url, cluster)'],
     [{ redis: { prefix: 'x:' } }, 'key "redis" must set exactly one of "url", "cluster", "sentinels" (found none)'],

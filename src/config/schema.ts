@@ -2,6 +2,7 @@
  * Validation of tim.json: one rule per key. A rule returns null when the value
  * is fine, or a sentence saying what the key must be.
  */
+import { parseHash } from '../auth/password-hash.js';
 import { defaults } from './defaults.js';
 import { identityRules } from './identity-rules.js';
 
@@ -122,7 +123,12 @@ export const rules: Record<keyof typeof defaults, Rule> = {
     return null;
   },
   users: nonEmpty,
-  admins: accountList(['name', 'pwd']),
+  admins: (v) => {
+    const shape = accountList(['name', 'pwd'])(v);
+    if (shape) return shape;
+    const bad = (v as { pwd: string }[]).findIndex((a) => parseHash(a.pwd) === null);
+    return bad < 0 ? null : `[${bad}].pwd is not a password hash (make one with tim-gateway hash-password)`;
+  },
   sse_heartbeat: num(0.01, 3600),
   api_keys: (v) => {
     const shape = accountList(['name', 'key'])(v);
