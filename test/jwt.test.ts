@@ -32,6 +32,25 @@ async function login(gw: Gateway | string, name: string, token: string, extra: R
   return { c, ack: await c.login({ name, token, ...extra }) };
 }
 
+/**
+ * A JWT session that closed cleanly and is resumed (on `second`) keeps what the
+ * JWT brought: its limits decide the resume, its extend stays on the session,
+ * and the resumed session's LOGOUT revokes the JWT. The domain allows one device.
+ */
+async function resumeKeepsTheJwt(first: Gateway, second: Gateway): Promise<void> {
+  const jwt = await hsToken('erin', { jti: 'resumed', device_limit: 2, devicetype_limit: 2, extend: { plan: 'vip' } });
+  const a = await login(first, 'erin', jwt, { termtyp: 1 });
+  expect(a.ack.ok).toBe(true);
+  await a.c.close();
+  await waitFor(async () => (await second.store.registry.list('', 'erin')).length === 0);
+  expect((await login(second, 'erin', await hsToken('erin', { jti: 'other', device_limit: 2, devicetype_limit: 2 }), { termtyp: 1 })).ack.ok).toBe(true);
+  const resumed = await login(second, 'erin', a.ack.token!, { termtyp: 1, extend: { app: 'web' } });
+  expect(resumed.ack).toMatchObject({ ok: true, n2: a.ack.n2 }); // decided under the JWT's limit of 2, not the domain's 1
+  expect((await resumed.c.sessions()).self!.extend).toEqual({ app: 'web', plan: 'vip' });
+  await resumed.c.logout();
+  expect((await login(first, 'erin', jwt, { termtyp: 2 })).ack.error?.code).toBe(4115);
+}
+
 describe('JWT logins', () => {
   it('HS256: accepted with a resume token; limit and extend claims apply', async () => {
     const gw = await adminGateway({ ...hs, device_limit: 1, devicetype_limit: 1 });
@@ -120,6 +139,11 @@ describe('JWT logins', () => {
     await waitFor(() => gw.service.local.size === 2);
     expect((await login(gw, 'dave', kept)).ack.ok).toBe(true);
   });
+
+  it('a session resumed after a clean close keeps the JWT: its limits, its extend, and its revocation at LOGOUT', async () => {
+    const gw = await adminGateway({ ...hs, device_limit: 1, devicetype_limit: 1 });
+    await resumeKeepsTheJwt(gw, gw);
+  });
 });
 
 const clusterSuite = redisSuitesEnabled() ? describe : describe.skip;
@@ -147,5 +171,11 @@ clusterSuite('JWT logins in cluster mode (real redis-server)', () => {
     await bob.c.close();
     await waitFor(async () => (await b.store.registry.list('', 'bob')).length === 0);
     expect((await login(b, 'bob', closing)).ack.ok).toBe(true);
+  });
+
+  it('a session resumed on another node after a clean close keeps the JWT: its limits, its extend, and its revocation at LOGOUT', async () => {
+    redis ??= await RedisServer.start();
+    const cluster = { ...hs, device_limit: 1, devicetype_limit: 1, redis: { url: redis.url, prefix: `jwtr${Date.now()}:` } };
+    await resumeKeepsTheJwt(await adminGateway({ ...cluster, gateway_id: 'node-a' }), await adminGateway({ ...cluster, gateway_id: 'node-b' }));
   });
 });

@@ -238,6 +238,23 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
       expect(await listed()).toEqual(['a']);
     });
 
+    it('a resume token keeps what it carries of its identity (extend, limits, JWT) after a clean close; a store that checks tokens at login applies it to the resume and to its withdrawal', async () => {
+      const carry = { extend: { plan: 'vip' }, limits: { device_limit: 2 }, revocation: { key: 'jti:j1', expires: now + 3_600_000 } };
+      const first = sess('a', 0);
+      expect((await reg.login({ session: first, limits: limits(1, 1), kick: [], token: { ...token('a', 'ha'), ...carry }, now })).ok).toBe(true);
+      expect(await reg.remove('d', 'n', 'a', first.connId)).toEqual(first);
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toEqual({ ...token('a', 'ha'), ...carry });
+      if (!(reg as { checksTokensAtLogin?: boolean }).checksTokensAtLogin) return; // the login flow carries it (src/auth/gateway-token.ts)
+      await admit(sess('b', 0));
+      // decided under the carried device_limit 2, not the request's 1; the carried extend goes over the client's
+      const resumed = sess('a', 0, { extend: { app: 'web' } });
+      const r = await login(resumed, limits(1, 1), { resumeHash: 'ha', tokenHash: 'h2' });
+      expect(r).toMatchObject({ ok: true, session: { extend: { app: 'web', plan: 'vip' }, limits: carry.limits, revocation: carry.revocation } });
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toEqual({ ...token('a', 'h2'), ...carry });
+      await reg.withdraw(resumed, { resumeHash: 'ha' });
+      expect(await reg.getResumeToken('d', 'n', 'a', now)).toEqual({ ...token('a', 'ha'), ...carry });
+    });
+
     it('withdraw of a resume in place gives back the presented token; one whose record is gone gives back nothing', async () => {
       const old = sess('a', 2000);
       expect((await login(old, limits(5, 5))).ok).toBe(true);

@@ -1,7 +1,8 @@
 /**
  * Strategy: the gateway's own tokens (resume tokens and admin-issued login
- * tokens, src/auth/token.ts). A resume of a session that is still listed
- * carries over the limits and the JWT of that session's identity.
+ * tokens, src/auth/token.ts). A resume keeps the limits, the JWT and the
+ * extend of its session's identity: the resume token carries them, also
+ * after the session left the table (a clean close).
  */
 import { ErrorCode, failure } from '../errors.js';
 import { accept, refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
@@ -22,9 +23,12 @@ export class GatewayTokenAuthenticator implements Authenticator {
     const check = await checkToken(this.registry, c.domain, c.name, c.token, now);
     if (check.kind === 'invalid') return refuse(failure(ErrorCode.ERROR_TOKEN), 'bad_token');
     if (check.kind === 'resume') {
-      // a session still listed keeps the limits and JWT its identity brought (a resume after a clean close gets the domain's)
-      const listed = (await this.registry.list(c.domain, c.name)).find((s) => s.ssid === check.ssid);
-      return accept({ resume: { ssid: check.ssid, hash: check.hash }, ...(listed?.limits ? { limits: listed.limits } : {}), ...(listed?.revocation ? { revocation: listed.revocation } : {}) });
+      // the token carries its identity; a listed record stands in for a token written before tokens carried it
+      const { carry } = check;
+      const listed = carry.limits && carry.revocation ? undefined : (await this.registry.list(c.domain, c.name)).find((s) => s.ssid === check.ssid);
+      const limits = carry.limits ?? listed?.limits;
+      const revocation = carry.revocation ?? listed?.revocation;
+      return accept({ resume: { ssid: check.ssid, hash: check.hash }, ...(carry.extend ? { extend: carry.extend } : {}), ...(limits ? { limits } : {}), ...(revocation ? { revocation } : {}) });
     }
     return accept(check.extend ? { extend: check.extend } : {});
   }

@@ -15,8 +15,25 @@ export interface TokenRecord {
   readonly hash: string;
   /** ms since epoch. */
   readonly expires: number;
-  /** Login tokens: extend fields the issuing backend attaches to the session (ADMTOKEN extend). */
+  /**
+   * Extend fields the issuer attaches to the session: a login token's
+   * (ADMTOKEN extend); a resume token's, those its session's identity brought
+   * (auth_url answer, JWT claim, login token), merged over the client's again
+   * on a resume.
+   */
   readonly extend?: Readonly<Record<string, string>>;
+  /** Resume tokens: the per-account limits the session's identity brought, which a resume keeps. */
+  readonly limits?: LimitsOverride;
+  /** Resume tokens: the session's JWT, which a resume keeps (revoked when the resumed session is kicked or logs out). */
+  readonly revocation?: Revocation;
+}
+
+/** What a resume token carries of its session's identity to the resumed session. */
+export type TokenCarry = Pick<TokenRecord, 'extend' | 'limits' | 'revocation'>;
+
+/** The carried fields of `rec` that are set. */
+export function carryOf(rec: TokenCarry): TokenCarry {
+  return { ...(rec.extend ? { extend: rec.extend } : {}), ...(rec.limits ? { limits: rec.limits } : {}), ...(rec.revocation ? { revocation: rec.revocation } : {}) };
 }
 
 /** What checking a presented token needs of the store. */

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sameString } from '../constant-time.js';
-import type { TokenRecord, TokenStore } from './token-store.js';
+import { carryOf, type TokenCarry, type TokenRecord, type TokenStore } from './token-store.js';
 
 /** A fresh random id or secret, base64url (no '.'). */
 export function randomId(bytes = 32): string {
@@ -18,10 +18,10 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** A new resume token for an ssid and what to store for it. */
-export function issueResumeToken(domain: string, name: string, ssid: string, expires: number): { token: string; record: TokenRecord } {
+/** A new resume token for an ssid and what to store for it, carrying `carry` of the session's identity to a resume. */
+export function issueResumeToken(domain: string, name: string, ssid: string, expires: number, carry: TokenCarry = {}): { token: string; record: TokenRecord } {
   const secret = randomId();
-  return { token: `r.${ssid}.${secret}`, record: { domain, name, ssid, hash: hashSecret(secret), expires } };
+  return { token: `r.${ssid}.${secret}`, record: { domain, name, ssid, hash: hashSecret(secret), expires, ...carryOf(carry) } };
 }
 
 /** A new single-use login token and what to store for it under `id`. */
@@ -34,7 +34,7 @@ export function issueLoginToken(domain: string, name: string, expires: number, e
 
 /** What a presented token turned out to be. */
 export type TokenCheck =
-  | { readonly kind: 'resume'; readonly ssid: string; readonly hash: string }
+  | { readonly kind: 'resume'; readonly ssid: string; readonly hash: string; readonly carry: TokenCarry }
   | { readonly kind: 'login'; readonly extend?: Readonly<Record<string, string>> }
   | { readonly kind: 'invalid' };
 
@@ -67,5 +67,5 @@ export async function checkToken(store: TokenStore, domain: string, name: string
   const { kind, id, hash } = presented;
   const rec = kind === 'r' ? await store.getResumeToken(domain, name, id, now) : await store.takeLoginToken(id, domain, name, hash, now);
   if (!rec || rec.domain !== domain || rec.name !== name || !sameString(rec.hash, hash)) return { kind: 'invalid' };
-  return kind === 'r' ? { kind: 'resume', ssid: id, hash } : { kind: 'login', ...(rec.extend ? { extend: rec.extend } : {}) };
+  return kind === 'r' ? { kind: 'resume', ssid: id, hash, carry: carryOf(rec) } : { kind: 'login', ...(rec.extend ? { extend: rec.extend } : {}) };
 }

@@ -110,7 +110,7 @@ export class LoginFlow {
       ...(identityLimits ? { limits: identityLimits } : {}),
       ...(revocation ? { revocation } : {}),
     };
-    const token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000);
+    const token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000, { extend: issuedExtend, limits: identityLimits, revocation });
     // Held (deciding) before the table insert: a concurrent login that evicts
     // this session at once must find its socket to close it.
     this.hub.attach(conn, session);

@@ -10,6 +10,7 @@
  */
 import type { LimitsOverride, Revocation } from '../auth/authenticator.js';
 import type { PolicySession } from '../policy/login-policy.js';
+import { carryOf } from '../auth/token-store.js';
 import { MAX_IDLE_RESUME_TOKENS, type SessionInfo, type TokenRecord } from './registry.js';
 
 type Extend = Readonly<Record<string, string>>;
@@ -31,7 +32,10 @@ export class Slot implements PolicySession {
   /** The resume token's hash; '' = no token. */
   tokenHash = '';
   tokenExpires = 0;
+  /** What the resume token carries of the session's identity (TokenRecord). */
   tokenExtend: Extend | undefined = undefined;
+  tokenLimits: LimitsOverride | undefined = undefined;
+  tokenRevocation: Revocation | undefined = undefined;
 
   constructor(ssid: string) {
     this.ssid = ssid;
@@ -57,12 +61,16 @@ export class Slot implements PolicySession {
     this.tokenHash = t.hash;
     this.tokenExpires = t.expires;
     this.tokenExtend = t.extend;
+    this.tokenLimits = t.limits;
+    this.tokenRevocation = t.revocation;
   }
 
   /** Revokes the resume token. */
   dropToken(): void {
     this.tokenHash = '';
     this.tokenExtend = undefined;
+    this.tokenLimits = undefined;
+    this.tokenRevocation = undefined;
   }
 }
 
@@ -124,7 +132,7 @@ export class Account {
 
   /** The resume token of slot `s` as a record. */
   token(s: Slot): TokenRecord {
-    return { domain: this.domain, name: this.name, ssid: s.ssid, hash: s.tokenHash, expires: s.tokenExpires, ...(s.tokenExtend !== undefined ? { extend: s.tokenExtend } : {}) };
+    return { domain: this.domain, name: this.name, ssid: s.ssid, hash: s.tokenHash, expires: s.tokenExpires, ...carryOf({ extend: s.tokenExtend, limits: s.tokenLimits, revocation: s.tokenRevocation }) };
   }
 }
 

@@ -3,6 +3,7 @@
  * session JSON with its registration time, resume token JSON, and the checks
  * made on them outside the scripts.
  */
+import { carryOf } from '../auth/token-store.js';
 import { wellFormed } from './redis-keys.js';
 import type { SessionInfo, TokenRecord } from './registry.js';
 
@@ -25,7 +26,7 @@ export function decodeSession(raw: string): SessionInfo {
 }
 
 /** A resume token's JSON in Redis (the account and ssid are in the key and field). */
-export const encodeToken = (rec: TokenRecord): string => JSON.stringify({ hash: rec.hash, expires: rec.expires });
+export const encodeToken = (rec: TokenRecord): string => JSON.stringify({ hash: rec.hash, expires: rec.expires, ...carryOf(rec) });
 
 /** Session records from a script's list of JSON strings. */
 export const decodeAll = (raws: unknown): SessionInfo[] => (raws as string[]).map(decodeSession);

@@ -4,6 +4,7 @@
  * on one account made by one Lua script (src/session/lua) on the account's
  * hash slot. The ioredis client is injected (src/session/store.ts builds it).
  */
+import { carryOf } from '../auth/token-store.js';
 import { defaults } from '../config/defaults.js';
 import type { LeaseView } from './lease.js';
 import type { RedisClient } from './redis-connect.js';
@@ -190,8 +191,8 @@ export class RedisRegistry implements ClusterRegistry {
   async getResumeToken(domain: string, name: string, ssid: string, now: number): Promise<TokenRecord | null> {
     const raw = await this.client.hget(this.keys.tokens(domain, name), ssid);
     if (raw === null) return null;
-    const { hash, expires } = JSON.parse(raw) as { hash: string; expires: number };
-    return expires > now ? { domain, name, ssid, hash, expires } : null;
+    const rec = JSON.parse(raw) as Pick<TokenRecord, 'hash' | 'expires' | 'extend' | 'limits' | 'revocation'>;
+    return rec.expires > now ? { domain, name, ssid, hash: rec.hash, expires: rec.expires, ...carryOf(rec) } : null;
   }
 
   async findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]> {

@@ -17,7 +17,8 @@
 -- ARGV[4] device limit   ARGV[5] type limit   ARGV[6] "reject" | "kick"   ARGV[7] min age (ms)
 --   (the domain's: a resume in place puts the listed record's own limits over them)
 -- ARGV[8] hash of the presented resume token ("" = not a resume)
--- ARGV[9] the new session's resume token JSON {hash, expires}   ARGV[10] its expiry (ms)
+-- ARGV[9] the new session's resume token JSON {hash, expires[, extend, limits,
+--   revocation]} (what it carries of the identity, src/auth/token-store.ts)   ARGV[10] its expiry (ms)
 -- ARGV[11] until when the revocation of a session logged out here is kept (ms)
 -- ARGV[12] the presented login token's id   ARGV[13] its hash ("" = none)
 -- ARGV[14] the ssid index entry   ARGV[15] the token index entry (with KEYS[9], KEYS[10])
@@ -43,6 +44,14 @@ local new = cjson.decode(ARGV[1])
 local ssid = new.ssid
 local resume = ARGV[8] ~= ''
 local extra = nil -- fields of the new token's JSON besides hash and expires (see above)
+local carried = nil -- the identity the presented token carries (resume) or brings (login token)
+
+-- Merges `fields` (extend of an identity) over the new session's extend.
+local function extend_over(fields)
+  if type(fields) ~= 'table' or next(fields) == nil then return end
+  new.extend = type(new.extend) == 'table' and new.extend or {}
+  for k, v in pairs(fields) do new.extend[k] = v end
+end
 -- a login its node gave up on (withdraw.lua), executed late: it writes nothing
 if redis.call('HEXISTS', KEYS[6], withdrawn_field(new.connId, string.format('%d', new.reg or 0))) == 1 then return {'no', 5104, {}, {}} end
 
@@ -72,16 +81,15 @@ if resume then
     return refuse(4115, {}, {})
   end
   extra = '"p":"' .. prefix .. '","pu":' .. ARGV[16]
+  carried = rec
 elseif ARGV[13] ~= '' then
   -- single use: a token of this account whose secret matches is taken whatever follows
   local t = take_login_token(KEYS[7], KEYS[8], ARGV[12], new.domain, new.name, ARGV[13])
   local rec = t and cjson.decode(t)
   if not rec or rec.expires <= now then return refuse(4115, {}, {}) end
   extra = '"undo":{"l":' .. t .. '}'
-  if type(rec.extend) == 'table' and next(rec.extend) ~= nil then
-    new.extend = type(new.extend) == 'table' and new.extend or {}
-    for k, v in pairs(rec.extend) do new.extend[k] = v end
-  end
+  carried = { extend = rec.extend }
+  extend_over(rec.extend)
 end
 local blocked_until = tonumber(redis.call('GET', KEYS[3]) or '0')
 if blocked_until > now then return refuse(4110, {}, {}) end
@@ -96,23 +104,36 @@ end
 local rev = { key = KEYS[6], now = now, expires = tonumber(ARGV[11]) }
 local removed = take(KEYS[1], KEYS[2], kick, rev)
 
--- A resume of a listed ssid replaces it in place (keeping loginTime and,
--- unless the request brings its own, the limits and JWT its identity
--- brought), but its termtyp may differ: it is decided next to the others like
--- any login. Any other record of this ssid can only be this login's own (see
--- above). (`take` above left it alone: the kick list never holds the ssid.)
+-- A resume of a listed ssid replaces it in place (keeping loginTime), but its
+-- termtyp may differ: it is decided next to the others like any login. Any
+-- other record of this ssid can only be this login's own (see above). (`take`
+-- above left it alone: the kick list never holds the ssid.)
+-- A resume keeps what its session's identity brought, unless the request
+-- brings its own: the limits, the JWT and the extend, which its token
+-- carries also after the session left the table; the record it replaces in
+-- place stands in for a token written before tokens carried them.
 local in_place = existing and resume
 local device_limit, type_limit, mode = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-if in_place then
-  local old = held
-  new.loginTime = old.loginTime
-  if new.limits == nil and type(old.limits) == 'table' then
-    new.limits = old.limits
-    device_limit = tonumber(old.limits.device_limit) or device_limit
-    type_limit = tonumber(old.limits.devicetype_limit) or type_limit
-    if type(old.limits.overentry) == 'string' then mode = old.limits.overentry end
+if in_place then new.loginTime = held.loginTime end
+if resume then
+  local limits = (type(carried.limits) == 'table' and carried.limits) or (in_place and type(held.limits) == 'table' and held.limits) or nil
+  if new.limits == nil and limits then
+    new.limits = limits
+    device_limit = tonumber(limits.device_limit) or device_limit
+    type_limit = tonumber(limits.devicetype_limit) or type_limit
+    if type(limits.overentry) == 'string' then mode = limits.overentry end
   end
-  if new.revocation == nil and old.revocation ~= nil then new.revocation = old.revocation end
+  local revocation = (type(carried.revocation) == 'table' and carried.revocation) or (in_place and type(held.revocation) == 'table' and held.revocation) or nil
+  if new.revocation == nil and revocation then new.revocation = revocation end
+  extend_over(carried.extend)
+end
+-- the new token carries the identity on (the node wrote it into ARGV[9] when it knew it)
+if carried then
+  local fields = {}
+  if type(carried.extend) == 'table' and next(carried.extend) ~= nil then fields[#fields + 1] = '"extend":' .. cjson.encode(carried.extend) end
+  if resume and type(new.limits) == 'table' then fields[#fields + 1] = '"limits":' .. cjson.encode(new.limits) end
+  if resume and type(new.revocation) == 'table' then fields[#fields + 1] = '"revocation":' .. cjson.encode(new.revocation) end
+  if #fields > 0 then extra = extra .. ',' .. table.concat(fields, ',') end
 end
 local all = decode_all(KEYS[1])
 local accept, list = decide(live_others(KEYS[1], dead, ssid, all), new.termtyp, device_limit, type_limit, mode, tonumber(ARGV[7]), now)

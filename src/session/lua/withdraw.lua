@@ -31,7 +31,9 @@ local function undo()
   local raw = redis.call('HGET', KEYS[2], ARGV[1])
   local issued = raw and cjson.decode(raw)
   if issued and ARGV[8] ~= '' then
-    redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({ hash = ARGV[8], expires = issued.expires }))
+    -- the presented token again, with what the new one carries of the identity
+    issued.hash, issued.p, issued.pu, issued.undo = ARGV[8], nil, nil, nil
+    redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(issued))
   else
     redis.call('HDEL', KEYS[2], ARGV[1])
   end
