@@ -53,6 +53,8 @@ export class WebhookSender {
   /** Ends a retry wait early (shutdown). */
   private wake: (() => void) | null = null;
   private sending = false;
+  /** Events of the batch being delivered: they count against queueMax until it is accepted. */
+  private inFlight = 0;
   private closed = false;
 
   constructor(private readonly o: WebhookSenderOptions) {
@@ -61,12 +63,17 @@ export class WebhookSender {
     this.hook = String(o.index);
   }
 
-  /** Queues an event (dropping the oldest waiting one when full). */
+  /**
+   * Queues an event. The events kept (waiting, and in the batch being
+   * delivered) are at most queueMax: beyond, the oldest waiting one is
+   * dropped, or this one when the batch alone fills the bound.
+   */
   push(event: PresenceJson): void {
     if (this.closed) return;
-    if (this.queue.length >= this.o.queueMax) {
-      this.queue.shift();
+    if (this.queue.length + this.inFlight >= this.o.queueMax) {
       this.o.metrics.dropped.inc({ hook: this.hook });
+      if (this.queue.length === 0) return;
+      this.queue.shift();
     }
     this.queue.push(event);
     this.o.metrics.queued.set({ hook: this.hook }, this.queue.length);
@@ -86,6 +93,7 @@ export class WebhookSender {
   private async sendBatch(): Promise<void> {
     this.sending = true;
     const batch = this.queue.splice(0, BATCH_MAX);
+    this.inFlight = batch.length;
     this.o.metrics.queued.set({ hook: this.hook }, this.queue.length);
     const body = JSON.stringify({ gateway: this.o.gatewayId, events: batch });
     for (let attempt = 1; !this.closed; attempt++) {
@@ -102,6 +110,7 @@ export class WebhookSender {
       this.timer = null;
     }
     this.sending = false;
+    this.inFlight = 0;
     this.schedule();
   }
 
