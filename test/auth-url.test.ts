@@ -83,6 +83,15 @@ describe('auth_url', () => {
     expect((await gw.store.registry.stats(Date.now())).sessions).toBe(1);
   });
 
+  it('any 2xx status with the answer object is an answer (201 accepted); 204 without a body fails closed', async () => {
+    for (const [status, code] of [[201, null], [204, 5104]] as const) {
+      const svc = await startService((_r, res) => sendJson(res, { ok: true }, status));
+      const gw = await startGateway({ auth_url: svc.url });
+      const { ack } = await loginAck(gw, { name: 'good', pwd: 'pw' });
+      expect(ack.error?.code ?? null, `HTTP ${status}`).toBe(code);
+    }
+  });
+
   it('fails closed with 5104 on 500, bad JSON, a malformed answer, a hang past auth_url_timeout and a closed port', async () => {
     const status500 = await startService((_r, res) => sendJson(res, { ok: true }, 500));
     const notJson = await startService((_r, res) => {

@@ -30,7 +30,8 @@ const unavailable = refuse(failure(ErrorCode.HEAVY_LOAD), 'auth_unavailable');
 export function readAuthAnswer(r: PostResult, tokenLogin: boolean): AuthVerdict {
   if (r.kind === 'timeout') return { outcome: unavailable, result: 'timeout', problem: r.message };
   if (r.kind !== 'answer') return { outcome: unavailable, result: 'error', problem: r.message };
-  if (r.status !== 200) return { outcome: unavailable, result: 'bad_status', problem: `HTTP ${r.status}` };
+  // section 11: only a non-2xx status is refused as such; a 2xx must still carry the answer object
+  if (r.status < 200 || r.status > 299) return { outcome: unavailable, result: 'bad_status', problem: `HTTP ${r.status}` };
   let body: unknown;
   try {
     body = JSON.parse(r.body);
