@@ -150,15 +150,20 @@ describe('/api/v1/me on the client listener', () => {
     expect(corsHeaders(native)).toEqual([]);
   });
 
-  it('without origins there are no CORS headers at all (browsers then need one origin)', async () => {
+  it('without origins any origin may call (absent = any): its requests and preflights get the CORS headers, never credentials', async () => {
     const gw = await apiGateway();
     const key = (await loggedIn(gw, { name: 'alice' })).lastLogin!.token!;
-    const got = await me(gw, 'GET', '/api/v1/me/sessions', { key, headers: { origin: 'https://app.example' } });
+    const page = { origin: 'https://app.example' };
+    const got = await me(gw, 'GET', '/api/v1/me/sessions', { key, headers: page });
     expect(got.status).toBe(200);
-    expect(corsHeaders(got)).toEqual([]);
-    const pre = await me(gw, 'OPTIONS', '/api/v1/me/sessions', { key: null, headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } });
+    expect(got.headers).toMatchObject({ 'access-control-allow-origin': 'https://app.example', vary: 'Origin' });
+    const pre = await me(gw, 'OPTIONS', '/api/v1/me/sessions', { key: null, headers: { ...page, 'access-control-request-method': 'GET' } });
     expect(pre.status).toBe(204);
-    expect(corsHeaders(pre)).toEqual([]);
+    expect(pre.headers).toMatchObject({ 'access-control-allow-origin': 'https://app.example', 'access-control-allow-methods': 'GET, OPTIONS' });
+    expect(corsHeaders(got)).not.toContain('access-control-allow-credentials');
+    expect(corsHeaders(pre)).not.toContain('access-control-allow-credentials');
+    const native = await me(gw, 'GET', '/api/v1/me/sessions', { key });
+    expect(corsHeaders(native)).toEqual([]);
   });
 });
 

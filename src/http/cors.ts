@@ -1,11 +1,13 @@
 /**
  * CORS of the HTTP API on the client listener (PROTOCOL.md sections 13 and
- * 14): it follows `origins`. Absent `origins` = no CORS headers at all
- * (browsers then need the page and the API on one origin). With `origins`, a
- * request whose Origin is listed gets Access-Control-Allow-Origin (and a
- * preflight 204 with the allowed methods and headers); one whose Origin is
- * not listed gets 403 / 4105 without CORS headers, as the WebSocket upgrade
- * refuses it. Requests without Origin (not a browser) pass.
+ * 14): it follows `origins` (absent = any origin, as for the WebSocket
+ * upgrade). A request from an allowed Origin gets Access-Control-Allow-Origin
+ * (and a preflight 204 with the allowed methods and headers); one whose Origin
+ * `origins` does not list gets 403 / 4105 without CORS headers, as the
+ * WebSocket upgrade refuses it. Requests without Origin (not a browser) pass.
+ * Any origin is safe to allow here: these endpoints take a bearer resume
+ * token in the Authorization header, never a cookie, and no answer allows
+ * credentials, so a page can act only with a token it holds.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config/defaults.js';
@@ -19,18 +21,22 @@ const PREFLIGHT_MAX_AGE = 600;
 export class Cors {
   constructor(private readonly origins: Config['origins']) {}
 
-  /** The CORS headers of an answer to `req`: none without origins; Vary always with them, the allowed origin when listed. */
+  /** Whether a browser page of `origin` may call (any, without `origins`). */
+  private allows(origin: string): boolean {
+    return !this.origins || this.origins.includes(origin);
+  }
+
+  /** The CORS headers of an answer to `req`: Vary always, and the origin when it is allowed. */
   readonly headers = (req: IncomingMessage): Readonly<Record<string, string>> => {
-    if (!this.origins) return {};
     const origin = req.headers.origin;
-    if (origin === undefined || !this.origins.includes(origin)) return { vary: 'Origin' };
+    if (origin === undefined || !this.allows(origin)) return { vary: 'Origin' };
     return { 'access-control-allow-origin': origin, vary: 'Origin' };
   };
 
   /** 403 for a browser request from an origin `origins` does not list; null when it may proceed. */
   refusal(req: IncomingMessage): HttpReply | null {
     const origin = req.headers.origin;
-    if (!this.origins || origin === undefined || this.origins.includes(origin)) return null;
+    if (origin === undefined || this.allows(origin)) return null;
     return failureReply(failure(ErrorCode.PERMISSION_DENIED, `permission denied: origin ${origin} is not in origins`), 403);
   }
 
@@ -38,7 +44,6 @@ export class Cors {
   preflight(req: IncomingMessage, method: string): HttpReply {
     const refused = this.refusal(req);
     if (refused) return refused;
-    if (!this.origins) return { status: 204, body: null };
     return {
       status: 204,
       body: null,
