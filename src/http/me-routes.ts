@@ -53,7 +53,8 @@ export function createMeApi(deps: MeRoutesDeps): HttpRouter {
   const { config, service, tokens } = deps;
   const cors = new Cors(config.origins);
   const failures = new TokenBuckets(config.login_rate_ip);
-  const router = new HttpRouter({ maxBody: config.max_frame, log: deps.log.child({ http: 'client' }), fallback: deps.fallback, headers: cors.headers });
+  // an unknown /api/ path is an API client's mistake: 404 JSON, not the listener's 426
+  const router = new HttpRouter({ maxBody: config.max_frame, log: deps.log.child({ http: 'client' }), fallback: deps.fallback, ownPrefix: '/api/', headers: cors.headers });
 
   /** Runs `op` as the live token of the request: 403 for a refused origin, 401 for no or a dead token, 429 after too many, 503 when the store is down. */
   const asOwner =

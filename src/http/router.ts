@@ -55,6 +55,8 @@ export interface RouterOptions {
   readonly log: Logger;
   /** Answers requests for paths no route has (default: 404 JSON). */
   readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Paths under this prefix are the router's own: one no route has gets the 404 JSON, not the fallback. */
+  readonly ownPrefix?: string;
   /** Headers added to every answer of a known path (CORS). */
   readonly headers?: (req: IncomingMessage) => Readonly<Record<string, string>>;
 }
@@ -95,7 +97,8 @@ export class HttpRouter {
   /** The node:http request handler. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!this.paths.has(url.pathname) && this.options.fallback) return this.options.fallback(req, res);
+    const { fallback, ownPrefix } = this.options;
+    if (fallback && !this.paths.has(url.pathname) && !(ownPrefix !== undefined && url.pathname.startsWith(ownPrefix))) return fallback(req, res);
     const ip = peerAddress(req);
     this.dispatch(req, res, url, ip).then(
       (outcome) => this.finish(req, res, url, ip, outcome.reply, outcome.principal),
