@@ -35,7 +35,7 @@ it('logs at trace level never contain pwd or token secrets', async () => {
   const forged = `${token.slice(0, -4)}AAAA`;
   const j = await connect(gw, { format: 'json' });
   expect(await j.login({ name: 'alice', token: forged })).toMatchObject({ error: { code: 4115 } });
-  const g = await connect(gw);
+  const g = await connect(gw, { format: 'json' }); // a flagged AUTH makes the connection JSON, even a bad one
   await g.sendRaw(Buffer.concat([Buffer.from([ClientType.AUTH | JSON_FLAG]), Buffer.from(`{"name":"alice","pwd":"${wrongPwd}",`)]), true);
   await g.sendRaw(encodeFrame('clientIn', ClientType.KICK, { ssid: [PWD] }), true);
   await r.logout();
