@@ -108,27 +108,46 @@ interface HoldArgs {
   readonly until?: number;
 }
 
-/** Opens and logs in one socket per account of the key's lanes (at most `concurrency` at a time) and keeps them. */
-async function hold(a: HoldArgs): Promise<{ held: number; failures: number; firstError: string }> {
+/** Attempts of one held login answered 5104 (try again), as the client library retries them. */
+const HOLD_ATTEMPTS = 5;
+
+/**
+ * Opens and logs in one socket per account of the key's lanes (at most
+ * `concurrency` at a time) and keeps them. A login answered 5104 is tried
+ * again (up to HOLD_ATTEMPTS, 200 ms more each time), as the client library
+ * does: `busy` counts those answers.
+ */
+async function hold(a: HoldArgs): Promise<{ held: number; failures: number; busy: number; firstError: string }> {
   const accounts = (lanesByKey.get(a.key) ?? []).flat();
   let next = 0;
   let failures = 0;
+  let busy = 0;
   let firstError = '';
   await Promise.all(
     Array.from({ length: a.concurrency }, async () => {
       while (next < accounts.length && Date.now() < (a.until ?? Infinity)) {
         const i = next++;
         const from = a.from?.length ? a.from[i % a.from.length] : undefined;
-        try {
-          held.push((await loginOnce(a.urls[i % a.urls.length]!, accounts[i]!, 'token', from)).sock);
-        } catch (e) {
-          failures++;
-          firstError ||= String(e);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            held.push((await loginOnce(a.urls[i % a.urls.length]!, accounts[i]!, 'token', from)).sock);
+            break;
+          } catch (e) {
+            const again = String(e).includes('5104') && attempt < HOLD_ATTEMPTS;
+            if (again) {
+              busy++;
+              await new Promise((r) => setTimeout(r, 200 * attempt));
+              continue;
+            }
+            failures++;
+            firstError ||= String(e);
+            break;
+          }
         }
       }
     }),
   );
-  return { held: held.length, failures, firstError };
+  return { held: held.length, failures, busy, firstError };
 }
 
 /** Closes every held socket cleanly (with `logout`, by LOGOUT instead: their sessions end and their tokens die). */

@@ -4,6 +4,7 @@
  * tracked so that the bench kills all of them at the end, even on failure.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -75,11 +76,11 @@ export class Child {
     });
   }
 
-  /** Forks dist/bench/<script>.js with `execArgv` (e.g. --expose-gc) and waits until it serves calls. */
-  static async start(name: string, script: string, args: unknown = {}, execArgv: string[] = []): Promise<Child> {
+  /** Forks dist/bench/<script>.js with `execArgv` (e.g. --expose-gc) and waits until it serves calls; its stdout goes to `stdoutFile` (appended), else nowhere. */
+  static async start(name: string, script: string, args: unknown = {}, execArgv: string[] = [], stdoutFile?: string): Promise<Child> {
     const proc = fork(join(benchDir, script), [JSON.stringify(args)], {
       execArgv: ['--expose-gc', ...execArgv],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', stdoutFile ? openSync(stdoutFile, 'a') : 'ignore', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
     const child = new Child(name, proc);

@@ -20,6 +20,8 @@ const LOGIN_MS = 6 * 60_000;
 export interface HoldFigures {
   readonly held: number;
   readonly failures: number;
+  /** Login attempts answered 5104 and tried again. */
+  readonly busy: number;
   readonly loaders: number;
   readonly sourceAddresses: number;
   readonly loginSeconds: number;
@@ -50,11 +52,12 @@ export async function holdScale(s: Scale, sockets: number): Promise<HoldFigures>
   log(`hold: logging ${sockets} sockets in over ${gateways.length} gateways from ${loaders.length} load processes`);
   const t0 = Date.now();
   const runs = await Promise.all(
-    loaders.map((w, i) => w.call<Failures & { held: number }>('hold', { key: 'scale', urls: cluster.urls, concurrency: 64, from: sourceAddresses(i, SOURCES), until: t0 + LOGIN_MS }, 600_000)),
+    loaders.map((w, i) => w.call<Failures & { held: number; busy: number }>('hold', { key: 'scale', urls: cluster.urls, concurrency: 64, from: sourceAddresses(i, SOURCES), until: t0 + LOGIN_MS }, 600_000)),
   );
   const loginSeconds = (Date.now() - t0) / 1000;
   const held = runs.reduce((a, r) => a + r.held, 0);
-  log(`hold: ${held} held after ${loginSeconds.toFixed(1)} s (${runs.reduce((a, r) => a + r.failures, 0)} failed: ${runs.find((r) => r.firstError)?.firstError ?? ''})`);
+  const busy = runs.reduce((a, r) => a + r.busy, 0);
+  log(`hold: ${held} held after ${loginSeconds.toFixed(1)} s (${runs.reduce((a, r) => a + r.failures, 0)} failed: ${runs.find((r) => r.firstError)?.firstError ?? ''}; ${busy} answers of 5104 tried again)`);
   const rss1 = await Promise.all(gateways.map((g) => g.call<Usage>('usage', { collect: true })));
   const counts = await Promise.all(gateways.map((g) => g.call<number>('connections')));
   const mem1 = await redisUsedMemory(redis);
@@ -67,6 +70,7 @@ export async function holdScale(s: Scale, sockets: number): Promise<HoldFigures>
   return {
     held,
     failures: runs.reduce((a, r) => a + r.failures, 0),
+    busy,
     loaders: loaders.length,
     sourceAddresses: loaders.length * SOURCES,
     loginSeconds,

@@ -74,7 +74,7 @@ function report(hold: HoldFigures, storm: StormFigures | string, loadBefore: str
     '',
     '| figure | value |',
     '|---|---:|',
-    `| authenticated sockets held | ${n(hold.held)} (${hold.failures} failed logins) |`,
+    `| authenticated sockets held | ${n(hold.held)} (${hold.failures} failed logins; ${n(hold.busy)} answers of 5104, tried again as the client library does) |`,
     `| time to log them all in | ${n(hold.loginSeconds, 1)} s (${n(hold.held / hold.loginSeconds)} logins/s) |`,
     `| gateways' RSS, total | ${mb(hold.gatewayRss)} (${hold.perGateway.map((g) => `${n(g.sockets)} sockets: ${mb(g.rss)}`).join('; ')}) |`,
     `| gateway RSS per socket (growth / sockets) | ${n(hold.rssPerSocket)} B |`,
@@ -121,7 +121,9 @@ async function main(): Promise<void> {
   const setup = await writeSetup([]);
   const redisProc = await startRedis();
   const redis = new Redis(redisProc.url);
-  const cluster = await startGateways('scale', writeConfigs(setup.dir, redisProc.url), ['--max-old-space-size=4096'], redisProc);
+  // the gateways log at warn: their logs say why a login failed
+  const cluster = await startGateways('scale', writeConfigs(setup.dir, redisProc.url), ['--max-old-space-size=4096'], redisProc, true);
+  log(`gateway logs: ${join(setup.dir, 'tim-scale-N.log')}`);
   const loaderCount = Math.max(2, Math.ceil(SOCKETS / PER_LOADER));
   const loaders = await Promise.all(Array.from({ length: loaderCount }, (_, i) => Child.start(`scale-load${i}`, 'load-worker.js', {}, ['--max-old-space-size=4096'])));
   const s: Scale = { redis, redisPid: redisProc.pid, cluster, loaders, log, leaseTtl: LEASE_TTL };

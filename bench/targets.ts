@@ -24,9 +24,13 @@ export async function startBaseline(pingMs = 0): Promise<Target> {
   return { key: 'baseline', urls: [await child.call<string>('url')], servers: [child] };
 }
 
-/** Starts one gateway process per config file (one = a single node, several = a cluster). */
-export async function startGateways(key: string, configs: string[], execArgv: string[] = [], redis?: RedisProcess): Promise<Target> {
-  const servers = await Promise.all(configs.map((config, i) => Child.start(`${key}${configs.length > 1 ? i : ''}`, 'gateway-server.js', { config }, execArgv)));
+/**
+ * Starts one gateway process per config file (one = a single node, several =
+ * a cluster). With `keepLogs`, each one's log goes to its config's path with
+ * `.log` for `.json` (else to nowhere: the CPU figures must not pay for it).
+ */
+export async function startGateways(key: string, configs: string[], execArgv: string[] = [], redis?: RedisProcess, keepLogs = false): Promise<Target> {
+  const servers = await Promise.all(configs.map((config, i) => Child.start(`${key}${configs.length > 1 ? i : ''}`, 'gateway-server.js', { config }, execArgv, keepLogs ? config.replace(/\.json$/, '.log') : undefined)));
   const urls = await Promise.all(servers.map((s) => s.call<string>('url')));
   return { key, urls, servers, ...(redis ? { redis } : {}) };
 }
