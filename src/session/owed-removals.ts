@@ -31,10 +31,9 @@ export class OwedRemovals {
     private readonly deps: SessionDeps,
     private readonly hub: LocalSockets,
   ) {
-    this.queue = new RetryQueue((o) => this.apply(o), TABLE_RETRY_PACE, (o) => {
-      deps.log.error({ ssid: o.session.ssid }, 'too many removals waiting for the session store: this one is left to the node rejoin or the reaper');
-      deps.registry.gaveUp?.();
-    });
+    this.queue = new RetryQueue((o) => this.apply(o), TABLE_RETRY_PACE, (o) =>
+      deps.log.error({ ssid: o.session.ssid }, 'too many removals waiting for the session store: this one is left to the node rejoin or the reaper'),
+    );
   }
 
   /** Removals waiting for a retry. */

@@ -38,9 +38,6 @@ const REPLACED_TOKEN_GRACE_MS = 30_000;
 /** How long a withdrawn login stays marked (withdraw.lua): past every late resend of it by a Redis Cluster client. */
 const WITHDRAWN_MS = 5 * 60_000;
 
-/** The message of ioredis's error for a command past `commandTimeout` (a plain Error; ioredis exports no class for it). */
-const COMMAND_TIMED_OUT = 'Command timed out';
-
 /** The session table on Redis (cluster mode). */
 export class RedisRegistry implements ClusterRegistry {
   /** Presented tokens are checked inside login.lua: a token login is one script call. */
@@ -58,24 +55,12 @@ export class RedisRegistry implements ClusterRegistry {
     this.revocationMs = deps.revocationMs ?? defaults.resume_timeout * 1000;
   }
 
-  /**
-   * Runs a write; a failure is reported to the lease so that the node
-   * reconciles (rejoins) once Redis answers again. Not a command timeout: the
-   * connection still stands and Redis was only slow, so nothing was lost (a
-   * late login is withdrawn, a removal retried, a lapsed lease noticed by the
-   * beat); a rejoin then would only add every session of the node to the load
-   * of a saturated Redis. A lost connection rejoins on its reconnect.
-   */
+  /** Runs a write; a failure is reported to the lease so that the node reconciles once Redis answers again. */
   private write<T>(op: Promise<T>): Promise<T> {
     return op.catch((e: unknown) => {
-      if (!(e instanceof Error && e.message === COMMAND_TIMED_OUT)) this.deps.lease.storeFailed();
+      this.deps.lease.storeFailed();
       throw e;
     });
-  }
-
-  /** A removal the node owed was given up: the next beat rejoins, which removes what no socket holds. */
-  gaveUp(): void {
-    this.deps.lease.storeFailed();
   }
 
   /**

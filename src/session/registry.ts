@@ -147,13 +147,6 @@ export interface SessionRegistry extends TokenStore {
    */
   withdraw(s: SessionInfo, used?: LoginUsed): Promise<SessionInfo | null>;
   /**
-   * The node gave up on a removal or withdrawal it owes the table (its retry
-   * queue was full): the table may list a session no socket holds. A shared
-   * table then has the node reconcile with it (cluster mode: the next beat
-   * rejoins); absent where nothing can be owed (embedded).
-   */
-  gaveUp?(): void;
-  /**
    * Logs sessions out and revokes their resume tokens: the listed ssids, or,
    * when `ssids` is null, every session of the account and every resume token
    * it has (also those of sessions that already closed).
