@@ -57,6 +57,44 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
     }
   });
 
+  /** Runs `test` on a fresh node `gatewayId`, closing it after. */
+  const withNode = async (gatewayId: string, test: (a: Awaited<ReturnType<typeof node>>) => Promise<void>): Promise<void> => {
+    const a = await node(gatewayId);
+    try {
+      await test(a);
+    } finally {
+      await a.close();
+    }
+  };
+
+  it('an account of 4,000 sessions, each with its resume token, still logs in and out (its counts are written in chunks)', () =>
+    withNode('node-big', async (a) => {
+      const now = Date.now();
+      const many = { ...limits, deviceLimit: 10_000, typeLimit: 10_000 };
+      const big = (ssid: string): SessionInfo => ({ ...session(ssid, 'node-big', now), name: 'big' });
+      const pipe = a.client.pipeline();
+      for (let i = 0; i < 4000; i++) {
+        pipe.hset(a.keys.sessions('d', 'big'), `b${i}`, JSON.stringify({ ...big(`b${i}`), reg: now }));
+        pipe.hset(a.keys.tokens('d', 'big'), `b${i}`, JSON.stringify({ hash: 'h', expires: now + 60_000 }));
+      }
+      await pipe.exec();
+      const last = big('last');
+      expect((await a.registry.login({ session: last, limits: many, kick: [], token: { ...tokenOf('last', now), name: 'big' }, now })).ok).toBe(true);
+      expect(await a.registry.remove('d', 'big', 'last', last.connId)).toEqual(last);
+      expect((await a.registry.list('d', 'big')).length).toBe(4000);
+    }));
+
+  it('identity fields with lone surrogates in a resume token (a JWT jti, an auth_url extend) do not break the account\'s scripts', () =>
+    withNode('node-u', async (a) => {
+      const now = Date.now();
+      const s = session('su', 'node-u', now);
+      const token = { ...tokenOf('su', now), extend: { 'k\ud800': 'v\udc00' }, revocation: { key: 'jti:\ud800', expires: now + 60_000 } };
+      expect((await a.registry.login({ session: s, limits, kick: [], token, now })).ok).toBe(true);
+      expect(await a.registry.remove('d', 'n', 'su', s.connId)).toEqual(s);
+      expect(await a.registry.getResumeToken('d', 'n', 'su', now)).toMatchObject({ extend: { 'k\ufffd': 'v\ufffd' }, revocation: { key: 'jti:\ufffd' } });
+      expect((await a.registry.login({ session: { ...s, connId: 'c-again' }, limits, kick: [], resumeHash: 'h', token: tokenOf('su', now), now })).ok).toBe(true);
+    }));
+
   it('sessions of a node whose lease expired stop counting at once, and one survivor reaps them', async () => {
     const a = await node('node-a', 'ghost:', 400);
     const b = await node('node-b', 'ghost:', 60_000);

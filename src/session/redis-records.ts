@@ -10,8 +10,19 @@ import type { SessionInfo, TokenRecord } from './registry.js';
 /** Oldest first (login-policy.ts byAge). */
 export const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : 1);
 
-/** JSON of `v` with every string well-formed (as the scripts compare them with their UTF-8 arguments). */
-export const wellFormedJson = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? wellFormed(x) : x));
+/** A plain object with its keys well-formed (the same object when they are). */
+function wellFormedKeys(o: object): object {
+  const entries = Object.entries(o);
+  return entries.every(([k]) => wellFormed(k) === k) ? o : Object.fromEntries(entries.map(([k, x]) => [wellFormed(k), x]));
+}
+
+/**
+ * JSON of `v` with every string, keys too, well-formed: Redis' cjson refuses
+ * the escape of a lone surrogate, and the scripts compare strings with their
+ * UTF-8 arguments.
+ */
+export const wellFormedJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? wellFormed(x) : x !== null && typeof x === 'object' && !Array.isArray(x) ? wellFormedKeys(x) : x));
 
 /** A session's JSON in Redis: the record plus `reg`, when its node (re)registered it. */
 export function encodeSession(s: SessionInfo, reg: number): string {
@@ -26,7 +37,7 @@ export function decodeSession(raw: string): SessionInfo {
 }
 
 /** A resume token's JSON in Redis (the account and ssid are in the key and field). */
-export const encodeToken = (rec: TokenRecord): string => JSON.stringify({ hash: rec.hash, expires: rec.expires, ...carryOf(rec) });
+export const encodeToken = (rec: TokenRecord): string => wellFormedJson({ hash: rec.hash, expires: rec.expires, ...carryOf(rec) });
 
 /** Session records from a script's list of JSON strings. */
 export const decodeAll = (raws: unknown): SessionInfo[] => (raws as string[]).map(decodeSession);

@@ -271,9 +271,7 @@ local function settle_tokens(zset, tag, old, live, now)
       if tonumber(e) <= now then expired = expired + 1 end
     end
   end
-  for ssid, e in pairs(live) do
-    if tonumber(old['k:' .. ssid]) ~= e then redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
-  end
+  for ssid, e in pairs(live) do redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
   return expired
 end
 
@@ -375,7 +373,8 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens
     if not old['g:' .. g] then redis.call('SADD', slot_prefix .. 'g:' .. g, tag) end
   end
   for ssid, e in pairs(tokens) do put('k:' .. ssid, e) end
-  redis.call('HSET', counts_key, unpack(fields))
+  -- in chunks: Lua's unpack takes about 8,000 values at most (an account of thousands of tokens)
+  for i = 1, #fields, 1000 do redis.call('HSET', counts_key, unpack(fields, i, math.min(i + 999, #fields))) end
   return expired
 end
 
