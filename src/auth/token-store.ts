@@ -68,8 +68,8 @@ export interface GatewayTokenStore extends TokenStore {
    * (Identity.resume, Identity.loginToken). That step refuses a token that is
    * unknown, expired, of another account or revoked with 4115 before anything
    * else, takes a login token once it matches (single use, whatever the
-   * outcome), and gives a resume of a still-listed session the limits and JWT
-   * its identity brought. False or absent: the strategy checks the token first.
+   * outcome), and gives a resume the limits, JWT and extend its token carries
+   * (TokenCarry). False or absent: the strategy checks the token first.
    */
   readonly checksTokensAtLogin?: boolean;
 }

@@ -64,8 +64,8 @@ export interface LoginRequest {
    * Only for a store that checks tokens at login (checksTokensAtLogin): the
    * login token to take in this step, decided before anything else (4115
    * unless it is live for this account); its extend goes over the session's.
-   * Such a store also gives a resume of a still-listed ssid the limits and
-   * JWT of the record it replaces when the request brings none.
+   * Such a store also gives a resume the limits, JWT and extend its token
+   * carries (TokenCarry) when the request brings none.
    */
   readonly loginToken?: { readonly id: string; readonly hash: string };
   /**
