@@ -1,7 +1,7 @@
 /**
  * The narrow ports through which gateway tokens (src/auth/token.ts,
  * src/auth/gateway-token.ts) reach the session store: a stored token is
- * looked up or consumed, an account's listed sessions read, nothing more. The
+ * looked up or consumed (and what it carries of its session's identity read), nothing more. The
  * session registries implement them; the auth layer never imports them.
  */
 import type { LimitsOverride, Revocation } from './authenticator.js';
@@ -48,19 +48,8 @@ export interface TokenStore {
   takeLoginToken(id: string, domain: string, name: string, hash: string, now: number): Promise<TokenRecord | null>;
 }
 
-/** A session the table lists, as a resume sees it: the identity it logged in with. */
-export interface ListedIdentity {
-  readonly ssid: string;
-  /** Per-account limits its identity brought (auth_url answer, JWT claims). */
-  readonly limits?: LimitsOverride;
-  /** A JWT login: revoked when the session ends. */
-  readonly revocation?: Revocation;
-}
-
-/** What the gateway-token strategy needs of the store: the tokens, and the account's listed sessions. */
+/** What the gateway-token strategy needs of the store: its tokens, and whether it checks them itself. */
 export interface GatewayTokenStore extends TokenStore {
-  /** The account's listed sessions. */
-  list(domain: string, name: string): Promise<readonly ListedIdentity[]>;
   /**
    * True when the store checks a presented token itself, in the login's one
    * atomic step (cluster mode: inside the login script, one round trip): the

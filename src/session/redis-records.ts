@@ -4,16 +4,17 @@
  * made on them outside the scripts.
  */
 import { carryOf } from '../auth/token-store.js';
+import { isWellFormed } from '../policy/clean-text.js';
 import { wellFormed } from './redis-keys.js';
 import type { SessionInfo, TokenRecord } from './registry.js';
 
 /** Oldest first (login-policy.ts byAge). */
 export const byAge = (a: SessionInfo, b: SessionInfo): number => a.loginTime - b.loginTime || (a.ssid < b.ssid ? -1 : 1);
 
-/** A plain object with its keys well-formed (the same object when they are). */
+/** A plain object with its keys well-formed (the same object, nothing allocated, when they are: every record on a login's path). */
 function wellFormedKeys(o: object): object {
-  const entries = Object.entries(o);
-  return entries.every(([k]) => wellFormed(k) === k) ? o : Object.fromEntries(entries.map(([k, x]) => [wellFormed(k), x]));
+  for (const k in o) if (!isWellFormed(k)) return Object.fromEntries(Object.entries(o).map(([key, x]) => [wellFormed(key), x]));
+  return o;
 }
 
 /**

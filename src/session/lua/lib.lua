@@ -77,14 +77,12 @@ local function live_others(key, dead, ssid, all)
 end
 
 -- Deletes the record of `ssid` if it is a ghost (a resume or restore of its
--- ssid takes its place). `raw` is that record as the caller read it (nil for
--- none); returns it, or nil once deleted.
-local function drop_if_ghost(key, ssid, dead, raw)
-  if raw and is_ghost(cjson.decode(raw), dead) then
-    redis.call('HDEL', key, ssid)
-    return nil
-  end
-  return raw
+-- ssid takes its place). `rec` is that record as the caller read and decoded
+-- it (nil for none). Returns true once deleted.
+local function drop_ghost(key, ssid, dead, rec)
+  if not rec or not is_ghost(rec, dead) then return false end
+  redis.call('HDEL', key, ssid)
+  return true
 end
 
 local function raws(list)

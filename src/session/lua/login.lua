@@ -96,7 +96,7 @@ if blocked_until > now then return refuse(4110, {}, {}) end
 
 local dead = cjson.decode(ARGV[3])
 -- the record read above is still this ssid's: nothing since has written it
-existing = drop_if_ghost(KEYS[1], ssid, dead, existing)
+if drop_ghost(KEYS[1], ssid, dead, held) then existing, held = nil, nil end
 local kick = {}
 for i = 17, #ARGV do
   if ARGV[i] ~= ssid then kick[#kick + 1] = ARGV[i] end

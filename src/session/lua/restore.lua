@@ -18,23 +18,25 @@ local s = cjson.decode(ARGV[1])
 local dead = cjson.decode(ARGV[3])
 local now = tonumber(ARGV[2])
 if redis.call('HEXISTS', KEYS[6], withdrawn_field(s.connId, string.format('%d', s.loginTime))) == 1 then return 3 end
-local function held(raw)
-  if not raw then return false end
-  local e = cjson.decode(raw)
+-- The ssid's record, decoded (false for none), and whether it is this session's.
+local function read()
+  local raw = redis.call('HGET', KEYS[1], s.ssid)
+  return raw and cjson.decode(raw)
+end
+local function held(e)
+  if not e then return false end
   return e.gateway == s.gateway and e.connId == s.connId
 end
 local function lose(code)
-  if held(redis.call('HGET', KEYS[1], s.ssid)) then redis.call('HDEL', KEYS[1], s.ssid) end
+  if held(read()) then redis.call('HDEL', KEYS[1], s.ssid) end
   settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
   return code
 end
-local existing = redis.call('HGET', KEYS[1], s.ssid)
-local listed = held(existing)
-if tonumber(redis.call('GET', KEYS[5]) or '0') > now or revoked(KEYS[6], s, now, listed) then return lose(2) end
-existing = drop_if_ghost(KEYS[1], s.ssid, dead, existing)
-if existing then
-  local e = cjson.decode(existing)
-  if e.gateway ~= s.gateway or e.connId ~= s.connId then return lose(0) end
+local e = read()
+if tonumber(redis.call('GET', KEYS[5]) or '0') > now or revoked(KEYS[6], s, now, held(e)) then return lose(2) end
+if drop_ghost(KEYS[1], s.ssid, dead, e) then e = nil end
+if e then
+  if not held(e) then return lose(0) end
   if not decide(live_others(KEYS[1], dead, s.ssid), s.termtyp, tonumber(ARGV[4]), tonumber(ARGV[5]), 'reject', 0, now) then return lose(0) end
   e.reg = s.reg
   redis.call('HSET', KEYS[1], s.ssid, cjson.encode(e))
