@@ -17,14 +17,16 @@ function run(args: string[], stdin = ''): Promise<CliRun> {
   return runCli(args, { stdin });
 }
 
-/** Starts a long-running CLI process and collects its stdout lines. */
-function start(args: string[], stdin: string): { proc: ChildProcess; lines: string[] } {
+/** Starts a long-running CLI process and collects its stdout lines (and, for failure messages, its stderr ones). */
+function start(args: string[], stdin: string): { proc: ChildProcess; lines: string[]; errors: string[] } {
   const proc = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  const errors: string[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(l));
+  createInterface({ input: proc.stderr! }).on('line', (l) => errors.push(l));
   proc.stdin!.end(stdin);
   onCleanup(async () => proc.kill('SIGKILL'));
-  return { proc, lines };
+  return { proc, lines, errors };
 }
 
 describe('tim-gateway CLI', () => {
@@ -108,7 +110,8 @@ describe('tim-gateway CLI', () => {
 
     // the second device takes the place of the first with --kick
     const taken = start(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '2', '--kick', ssid], `${PWD}\n`);
-    await waitFor(() => taken.lines.some((l) => l.startsWith('logged in')), 60_000, 'login with --kick');
+    // (seen once in a fresh-clone CI run: no 'logged in' within 60 s; the output says what it printed instead)
+    await waitFor(() => taken.lines.some((l) => l.startsWith('logged in')), 60_000, () => `login with --kick, which printed: ${[...taken.lines, ...taken.errors].join(' | ')} (exit ${taken.proc.exitCode})`);
     await waitFor(() => phone.lines.some((l) => l.includes('KICKED')), 60_000, 'KICKED on the first terminal');
     await waitFor(() => phone.lines.some((l) => l.startsWith('socket closed: 4001')), 60_000, 'close 4001');
   });

@@ -80,11 +80,11 @@ export async function loggedIn(gw: Gateway | string, auth: { name: string; domai
   return c;
 }
 
-/** Waits until `check` returns true (polling every 10 ms), or fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+/** Waits until `check` returns true (polling every 10 ms), or fails after `timeoutMs` naming `what` (a function: read when it fails). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
