@@ -17,7 +17,8 @@ import { buildConfig } from '../src/config/load.js';
 import { Gateway } from '../src/gateway.js';
 import { Metrics } from '../src/metrics.js';
 import { TrafficSummary } from '../src/traffic-summary.js';
-import { connect, loggedIn, onCleanup, PWD, startGateway, tempDir } from './helpers.js';
+import { connect, loggedIn, onCleanup, PWD, startGateway, tempDir, writeUsers } from './helpers.js';
+import { ManualClock } from './support/manual-clock.js';
 import { builtCli, runCli } from './support/cli-process.js';
 import { freePort } from './support/free-port.js';
 
@@ -159,6 +160,37 @@ describe('serve logs', () => {
     metrics.kicks.inc({ reason: 'new_login' });
     await summary.report();
     expect(lines[1]).toMatchObject({ loginsOk: 0, loginsRefused: 0, kicks: 1, sockets: 1 });
+  });
+});
+
+describe('the users file in the log', () => {
+  it('missing at start: one warning, then read when it appears; broken later: one warning without its text, and the accounts read before stay', async () => {
+    const dir = tempDir();
+    const { logger, lines, next } = capturingLogger();
+    const clock = new ManualClock(); // re-reads are paced by the gateway's clock
+    const config = buildConfig({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', auth_min_unix: 0 }, join(dir, 'tim.json'), dir);
+    const gw = await Gateway.start(config, { logger, clock: clock.now });
+    onCleanup(() => gw.close());
+    const file = join(dir, 'users.json');
+    const about = (msg: string) => lines.filter((l) => l.msg === msg);
+    const missing = await next((l) => typeof l.msg === 'string' && l.msg.startsWith('users file not found'));
+    expect(missing).toMatchObject({ level: 40, file });
+    expect(await (await connect(gw)).login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: false, error: { code: 4105 } });
+
+    await writeUsers(dir);
+    clock.t += 1000;
+    expect(await (await connect(gw)).login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: true });
+    expect(about('users file read')).toEqual([expect.objectContaining({ level: 30, file, accounts: 42 })]);
+
+    writeFileSync(file, '[{"name": "alice", "pwd": "plain-secret-7" x');
+    for (const name of ['bob', 'carol']) {
+      clock.t += 1000;
+      expect(await (await connect(gw)).login({ name, pwd: PWD })).toMatchObject({ ok: true });
+    }
+    const broken = about('users file unreadable: the accounts read before stay in use');
+    expect(broken).toEqual([expect.objectContaining({ level: 40, file, accounts: 42, err: expect.stringMatching(/: not valid JSON at position \d+$/) })]);
+    expect(JSON.stringify(lines)).not.toContain('plain-secret-7');
+    expect(about(missing.msg as string)).toHaveLength(1);
   });
 });
 

@@ -48,7 +48,7 @@ export class LoginAuthenticator implements Authenticator {
   private constructor(deps: LoginAuthenticatorDeps, jwt: Authenticator | null) {
     const { config } = deps;
     this.authUrl = config.auth_url !== undefined ? new AuthUrlAuthenticator(config, deps.gatewayId, deps.log, deps.metrics) : null;
-    this.passwords = this.authUrl ?? new PasswordChecks(new PasswordAuthenticator(configPath(config, config.users)), deps.passwordChecks);
+    this.passwords = this.authUrl ?? new PasswordChecks(new PasswordAuthenticator(configPath(config, config.users), deps.log), deps.passwordChecks);
     this.gatewayTokens = new GatewayTokenAuthenticator(deps.registry);
     this.jwt = jwt;
     this.revocations = deps.revocations;

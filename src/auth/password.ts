@@ -5,6 +5,7 @@
  * `tim-gateway user add` takes effect without a restart.
  */
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { ErrorCode, failure } from '../errors.js';
 import { accept, refuse, type AuthOutcome, type Authenticator, type Credentials } from './authenticator.js';
 import { parseHash, verifyPassword } from './password-hash.js';
@@ -26,7 +27,9 @@ export function readUsersFile(file: string): UserEntry[] {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
-    throw new Error(`${file}: ${code ?? (e as Error).message}`, { cause: e });
+    // V8 quotes the text around a JSON syntax error, which may hold a password: say only where it is, and attach no cause a log could print
+    const why = e instanceof SyntaxError ? `not valid JSON${/ at position \d+/.exec(e.message)?.[0] ?? ''}` : (code ?? (e as Error).message);
+    throw new Error(`${file}: ${why}`); // eslint-disable-line preserve-caught-error
   }
   if (!Array.isArray(raw)) throw new Error(`${file}: must hold a JSON array of {domain, name, pwd}`);
   return raw.map((u: unknown, i) => {
@@ -44,8 +47,14 @@ export class PasswordAuthenticator implements Authenticator {
   private users = new Map<string, string>();
   private mtimeMs = -1;
   private checkedAt = 0;
+  /** What the log last said of the file ('' = nothing yet), so each change of its state is logged once. */
+  private said = '';
 
-  constructor(private readonly file: string) {
+  /** Reads `file` now (a bad file throws, naming it); `log` hears when it is missing, unreadable or read again. */
+  constructor(
+    private readonly file: string,
+    private readonly log?: Logger,
+  ) {
     this.reload();
   }
 
@@ -59,24 +68,35 @@ export class PasswordAuthenticator implements Authenticator {
     if (mtimeMs === this.mtimeMs) return;
     this.users = new Map(readUsersFile(this.file).map((u) => [key(u.domain, u.name), u.pwd]));
     this.mtimeMs = mtimeMs;
+    if (mtimeMs === 0) return this.warnOnce('users file not found: every name+pwd login is refused until it exists (tim-gateway user add creates it)');
+    this.said = '';
+    this.log?.info({ file: this.file, accounts: this.users.size }, 'users file read');
   }
 
-  /** True when name+pwd is an account of `domain`. Unknown account and wrong password take the same time. */
-  async verify(domain: string, name: string, pwd: string): Promise<boolean> {
-    const now = Date.now();
+  /** Logs a problem with the file once until it is read again (it is retried every second). */
+  private warnOnce(msg: string, err?: string): void {
+    const what = `${msg}${err ?? ''}`;
+    if (what === this.said) return;
+    this.said = what;
+    this.log?.warn({ file: this.file, accounts: this.users.size, ...(err === undefined ? {} : { err }) }, msg);
+  }
+
+  /** True when name+pwd is an account of `domain`; `now` (ms) paces the re-reads. Unknown account and wrong password take the same time. */
+  private async verify(domain: string, name: string, pwd: string, now: number): Promise<boolean> {
     if (now - this.checkedAt >= 1000) {
       this.checkedAt = now;
       try {
         this.reload();
-      } catch {
-        // a half-written file: keep the accounts we have and try again in a second
+      } catch (err) {
+        // a half-written or broken file: keep the accounts we have and try again in a second
+        this.warnOnce('users file unreadable: the accounts read before stay in use', (err as Error).message);
       }
     }
     return verifyPassword(pwd, this.users.get(key(domain, name)));
   }
 
-  async authenticate(c: Credentials): Promise<AuthOutcome> {
-    return (await this.verify(c.domain, c.name, c.pwd)) ? accept() : refuse(failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
+  async authenticate(c: Credentials, now: number): Promise<AuthOutcome> {
+    return (await this.verify(c.domain, c.name, c.pwd, now)) ? accept() : refuse(failure(ErrorCode.PERMISSION_DENIED), 'bad_password');
   }
 }
 
