@@ -20,6 +20,7 @@ const ISS = 'https://login.example';
 const AUD = 'chat';
 const key = new TextEncoder().encode(SECRET);
 const hs = { jwt: { secret: SECRET, issuer: ISS, audience: AUD } };
+const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** An HS256 JWT for `name` valid for an hour, with `claims` over the defaults. */
 function hsToken(name: string, claims: JWTPayload = {}, signWith: Uint8Array = key): Promise<string> {
@@ -125,6 +126,10 @@ describe('JWT logins', () => {
     await admin.kick({ names: ['bob'] });
     await b.c.closed;
     expect((await login(gw, 'bob', noJti)).ack.error?.code).toBe(4115);
+    // the same token with another last signature character: the same signature bytes (spare bits), still revoked
+    const sibling = `${noJti.slice(0, -1)}${base64url[base64url.indexOf(noJti.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(sibling.split('.')[2]!, 'base64url')).toEqual(Buffer.from(noJti.split('.')[2]!, 'base64url'));
+    expect((await login(gw, 'bob', sibling)).ack.error?.code).toBe(4115);
     expect((await login(gw, 'bob', await hsToken('bob', { jti: 'fresh' }))).ack.ok).toBe(true);
     // pushed out by a new login (overentry kick)
     const old = await hsToken('carol', { jti: 'old' });

@@ -39,9 +39,15 @@ function verificationKey(config: Config, o: JwtOptions): KeyObject | JWTVerifyGe
   }
 }
 
-/** What revokes a JWT: its jti, or without one the SHA-256 of the token; and its expiry. */
+/**
+ * What revokes a JWT: its jti, or without one the SHA-256 of what it signs
+ * (header.payload); and its expiry. Not of the whole token: the signature's
+ * text has spare bits in its last base64url character (and an ECDSA signature
+ * a second valid form), so other texts of the same token verify too.
+ */
 function revocationOf(token: string, payload: JWTPayload): Revocation {
-  const key = typeof payload.jti === 'string' && payload.jti !== '' ? `jti:${payload.jti}` : `sha256:${createHash('sha256').update(token).digest('hex')}`;
+  const signed = token.slice(0, token.lastIndexOf('.'));
+  const key = typeof payload.jti === 'string' && payload.jti !== '' ? `jti:${payload.jti}` : `sha256:${createHash('sha256').update(signed).digest('hex')}`;
   return { key, expires: payload.exp! * 1000 };
 }
 
