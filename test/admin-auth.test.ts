@@ -4,6 +4,7 @@
  * failures from one address get 5105, and an idle socket is closed with 4003.
  */
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import { decodePayload, encodeFrame } from '../src/protocol/codec.js';
 import { AdminType } from '../src/protocol/type-codes.js';
@@ -31,6 +32,19 @@ describe('ADMAUTH', () => {
       await expect(a.request(AdminType.AUTH, { name, pwd })).rejects.toMatchObject({ code: 4105, admType: AdminType.AUTH });
       expect((await a.closed).code).toBe(1008);
     }
+  });
+
+  it('refuses an upgrade from a browser (an Origin header) with HTTP 403 before any guess counts; backends send none', async () => {
+    const gw = await adminGateway({ admin_auth_failures: { per_second: 0.001, burst: 1 } });
+    for (let i = 0; i < 3; i++) {
+      const page = new WebSocket(gw.adminUrl, { origin: 'http://evil.example' });
+      const status = await new Promise<number | undefined>((resolve) => page.on('unexpected-response', (_req, res) => resolve(res.statusCode)).on('open', () => resolve(undefined)));
+      page.terminate();
+      expect(status).toBe(403);
+    }
+    const a = await TimAdminClient.connect(gw.adminUrl, { name: ADMIN, pwd: PWD }); // the failure bucket is whole
+    onCleanup(async () => a.terminate());
+    await a.ping();
   });
 
   it('refuses everyone when tim.json has no admins', async () => {

@@ -49,6 +49,10 @@ export class AdminServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (requestPath(req) !== '/admin') return refuseUpgrade(socket, 404, 'Not Found');
+    // Only a browser sends Origin, and no page of ours opens this socket (the dashboard uses the HTTP API):
+    // refused, so a web page an operator has open cannot guess admin passwords or spend the address's
+    // failure bucket, even one rebound to this host by DNS (same-origin then).
+    if (req.headers.origin !== undefined) return refuseUpgrade(socket, 403, 'Forbidden');
     const authenticated = this.connections.size - this.unauth.size;
     if (!this.accepting || authenticated >= MAX_ADMIN_CONNECTIONS) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const ip = peerAddress(req);
