@@ -1,7 +1,8 @@
 /**
  * Token-bucket rate limits keyed by a string (an IP, an account). Pure except
  * for the map it keeps; the clock is an argument. Idle keys are dropped so the
- * map stays bounded by the number of keys active within one refill period.
+ * map stays bounded by the number of keys active within one refill period,
+ * and by `maxKeys`: beyond it the oldest key is forgotten.
  */
 import type { RateLimit } from '../config/defaults.js';
 
@@ -29,7 +30,11 @@ export class TokenBuckets {
       return false;
     }
     b.tokens -= 1;
-    if (this.buckets.size < this.maxKeys || this.buckets.has(key)) this.buckets.set(key, b);
+    if (!this.buckets.has(key) && this.buckets.size >= this.maxKeys) {
+      // full: the key held longest makes room (skipping the new key instead would let every new key through, unlimited)
+      this.buckets.delete(this.buckets.keys().next().value!);
+    }
+    this.buckets.set(key, b);
     return true;
   }
 
