@@ -54,10 +54,11 @@ it('auth_url, jwt and webhook secrets, passwords and tokens sent to the user ser
   const file = join(tempDir(), 'gateway.log');
   const logger = createLogger('trace', false, file);
   const failing = await startService((_r, res) => sendJson(res, { ok: false }, 500));
-  const secrets = { auth: 'auth-secret-value-1', jwt: 'jwt-secret-value-2', url: 'url-password-3', pwd: 'user-password-4', token: 'app-token-value-5', webhook: 'webhook-secret-6' };
+  const secrets = { auth: 'auth-secret-value-1', jwt: 'jwt-secret-value-2', url: 'url-password-3', pwd: 'user-password-4', token: 'app-token-value-5', webhook: 'webhook-secret-6', query: 'query-key-7' };
   const url = new URL(failing.url);
   url.username = 'svc';
   url.password = secrets.url;
+  url.searchParams.set('key', secrets.query);
   const gw = await startGateway({ log_level: 'trace', auth_url: url.toString(), auth_secret: secrets.auth, jwt: { secret: secrets.jwt }, webhooks: [{ url: url.toString(), secret: secrets.webhook }] }, { logger });
   const c = await connect(gw);
   expect(await c.login({ name: 'alice', pwd: secrets.pwd })).toMatchObject({ error: { code: 5104 } });

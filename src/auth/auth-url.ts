@@ -21,12 +21,9 @@ const MAX_ANSWER_BYTES = 65536;
 
 const busy: AuthVerdict = { outcome: refuse(failure(ErrorCode.FREQ_LIMIT, 'too many auth_url calls in flight'), 'auth_busy'), result: 'busy' };
 
-/** `url` without user:password, for logs. */
+/** `url` without user:password, query or fragment (a key may ride in either), for logs. */
 function redactedUrl(url: URL): string {
-  const u = new URL(url);
-  u.username = '';
-  u.password = '';
-  return u.toString();
+  return `${url.origin}${url.pathname}`;
 }
 
 /** Asks the user service configured as `auth_url`. */
