@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
 import { connect, tempDir, waitFor } from './helpers.js';
+import { call } from './http-helpers.js';
 import { sendJson, startService } from './support/http-service.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
@@ -143,6 +144,18 @@ describe('JWT logins', () => {
     await d.c.close();
     await waitFor(() => gw.service.local.size === 2);
     expect((await login(gw, 'dave', kept)).ack.ok).toBe(true);
+  });
+
+  it('a JWT session logged out over HTTP (/api/v1/me/logout) after its socket closed: the JWT is revoked too', async () => {
+    const gw = await adminGateway(hs);
+    const jwt = await hsToken('alice'); // no jti: revoked by its hash
+    const a = await login(gw, 'alice', jwt);
+    await a.c.close();
+    await waitFor(async () => (await gw.store.registry.list('', 'alice')).length === 0);
+    const base = gw.clientUrl.replace(/^ws/, 'http').replace(/\/tim$/, '');
+    const out = await call(base, 'POST', '/api/v1/me/logout', { key: a.ack.token!, body: {} });
+    expect(out.json).toEqual({ loggedOut: 1 });
+    expect((await login(gw, 'alice', jwt)).ack.error?.code).toBe(4115);
   });
 
   it('a session resumed after a clean close keeps the JWT: its limits, its extend, and its revocation at LOGOUT', async () => {

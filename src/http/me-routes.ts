@@ -40,12 +40,12 @@ const storeDown = (): HttpReply => failureReply(failure(ErrorCode.HEAVY_LOAD, 's
 const noToken = (): HttpReply => failureReply(failure(ErrorCode.PERMISSION_DENIED, 'permission denied: Authorization: Bearer RESUME_TOKEN required'));
 const deadToken = (): HttpReply => failureReply(failure(ErrorCode.ERROR_TOKEN, 'error token: not a live resume token'));
 
-/** The session a live token stands for: its listed record, or, when it holds no socket now, one made of the token. */
+/** The session a live token stands for: its listed record, or, when it holds no socket now, one made of the token (with its JWT, which a logout revokes). */
 function sessionOf(live: LiveToken, config: Config, ip: string): SessionInfo {
   if (live.session) return live.session;
   const { domain, name, resource, termtyp } = live.owner;
   const loginTime = live.expires - config.resume_timeout * 1000;
-  return { ssid: live.ssid, domain, name, resource, termtyp, loginTime, refreshTime: loginTime, ip, gateway: '', connId: '' };
+  return { ssid: live.ssid, domain, name, resource, termtyp, loginTime, refreshTime: loginTime, ip, gateway: '', connId: '', ...(live.revocation ? { revocation: live.revocation } : {}) };
 }
 
 /** The router of the client listener: /api/v1/me/... with CORS, anything else to `fallback`. */

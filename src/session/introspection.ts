@@ -8,6 +8,7 @@
  */
 import { hashSecret, TOKEN_FORMAT } from '../auth/token.js';
 import { sameString } from '../constant-time.js';
+import type { Revocation } from '../auth/authenticator.js';
 import type { SessionInfo, SessionRegistry } from './registry.js';
 import type { TokenIndex, TokenOwner } from './token-index.js';
 
@@ -18,6 +19,8 @@ export interface LiveToken {
   /** ms since epoch. */
   readonly expires: number;
   readonly session: SessionInfo | null;
+  /** The JWT the token's session logged in with (what a logout revokes), if any. */
+  readonly revocation?: Revocation;
 }
 
 /** Finds live resume tokens by their text. */
@@ -36,6 +39,6 @@ export class ResumeTokens {
     if (!owner) return null;
     const [rec, sessions] = await Promise.all([this.registry.getResumeToken(owner.domain, owner.name, ssid, now), this.registry.list(owner.domain, owner.name)]);
     if (!rec || !sameString(rec.hash, hashSecret(m[3]!))) return null;
-    return { owner, ssid, expires: rec.expires, session: sessions.find((s) => s.ssid === ssid) ?? null };
+    return { owner, ssid, expires: rec.expires, session: sessions.find((s) => s.ssid === ssid) ?? null, ...(rec.revocation ? { revocation: rec.revocation } : {}) };
   }
 }
