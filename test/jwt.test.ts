@@ -158,6 +158,26 @@ describe('JWT logins', () => {
     expect((await login(gw, 'alice', jwt)).ack.error?.code).toBe(4115);
   });
 
+  it('a JWT session whose socket closed is revoked by an admin kick of its account and by a KICK of its ssid', async () => {
+    const gw = await adminGateway({ ...hs, device_limit: 2 });
+    const admin = await adminOf(gw);
+    const closedSession = async (name: string, jwt: string) => {
+      const a = await login(gw, name, jwt);
+      await a.c.close();
+      await waitFor(async () => (await gw.store.registry.list('', name)).length === 0);
+      return a.ack.n2!;
+    };
+    const bobs = await hsToken('bob'); // no jti: revoked by its hash
+    await closedSession('bob', bobs);
+    await admin.kick({ names: ['bob'] });
+    expect((await login(gw, 'bob', bobs)).ack.error?.code).toBe(4115);
+    const carols = await hsToken('carol', { jti: 'carol-phone' });
+    const ssid = await closedSession('carol', carols);
+    const other = await login(gw, 'carol', await hsToken('carol', { jti: 'carol-pc' }));
+    expect(await other.c.kick([ssid])).toMatchObject({ ok: true });
+    expect((await login(gw, 'carol', carols)).ack.error?.code).toBe(4115);
+  });
+
   it('a session resumed after a clean close keeps the JWT: its limits, its extend, and its revocation at LOGOUT', async () => {
     const gw = await adminGateway({ ...hs, device_limit: 1, devicetype_limit: 1 });
     await resumeKeepsTheJwt(gw, gw);

@@ -275,15 +275,35 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
       await admit(sess('a', 3000));
       await admit(sess('b', 2000));
       await admit(sess('c', 1000));
-      expect(ssids(await reg.removeSessions('d', 'n', ['nope', 'a']))).toEqual(['a']);
+      expect(ssids((await reg.removeSessions('d', 'n', ['nope', 'a'])).sessions)).toEqual(['a']);
       expect(await reg.getResumeToken('d', 'n', 'a', now)).toBeNull();
       expect(await reg.getResumeToken('d', 'n', 'b', now)).not.toBeNull();
       await closed('closed', 'hx');
       expect(await reg.getResumeToken('d', 'n', 'closed', now)).not.toBeNull();
-      expect(ssids(await reg.removeSessions('d', 'n', null))).toEqual(['b', 'c']);
+      expect(ssids((await reg.removeSessions('d', 'n', null)).sessions)).toEqual(['b', 'c']);
       expect(await reg.getResumeToken('d', 'n', 'b', now)).toBeNull();
       expect(await reg.getResumeToken('d', 'n', 'closed', now)).toBeNull();
       expect(await listed()).toEqual([]);
+    });
+
+    it('removeSessions returns the JWTs carried by the revoked tokens of closed sessions, by ssid and for the whole account, not those of listed ones', async () => {
+      const jwt = (key: string) => ({ revocation: { key, expires: now + 3_600_000 } });
+      const closedJwt = async (ssid: string, key: string): Promise<void> => {
+        const s = sess(ssid, 0);
+        expect((await reg.login({ session: s, limits: limits(100, 100), kick: [], token: { ...token(ssid, `h-${ssid}`), ...jwt(key) }, now })).ok).toBe(true);
+        expect(await reg.remove('d', 'n', ssid, s.connId)).toEqual(s);
+      };
+      await closedJwt('x', 'jti:x');
+      await closedJwt('y', 'jti:y');
+      await closed('plain', 'hp');
+      const live = sess('live', 0, jwt('jti:live'));
+      expect((await reg.login({ session: live, limits: limits(100, 100), kick: [], token: { ...token('live', 'hl'), ...jwt('jti:live') }, now })).ok).toBe(true);
+      const byId = await reg.removeSessions('d', 'n', ['x', 'plain', 'nope']);
+      expect(byId).toEqual({ sessions: [], revocations: [jwt('jti:x').revocation] });
+      const all = await reg.removeSessions('d', 'n', null);
+      expect(ssids(all.sessions)).toEqual(['live']);
+      expect(all.revocations).toEqual([jwt('jti:y').revocation]);
+      expect(await reg.removeSessions('d', 'n', null)).toEqual({ sessions: [], revocations: [] });
     });
 
     it('findSessions finds sessions of any account of a domain by ssid', async () => {

@@ -20,7 +20,7 @@ import { EventKind, NoticeKind, type AdmEvent, type TimAuth, type TimMessage } f
 import { LocalBus } from '../src/session/bus.js';
 import { heldSession, UNAUTHENTICATED, type LoginState } from '../src/session/login-state.js';
 import { MemoryRegistry } from '../src/session/memory-registry.js';
-import type { LoginRequest, LoginResult, LoginUsed, SessionInfo } from '../src/session/registry.js';
+import type { LoginRequest, LoginResult, LoginUsed, Removal, SessionInfo } from '../src/session/registry.js';
 import type { SessionHolder } from '../src/session/session-holder.js';
 import { SessionService } from '../src/session/session-service.js';
 import { MemoryTokenIndex } from '../src/session/token-index.js';
@@ -68,7 +68,7 @@ class DoorRegistry extends MemoryRegistry {
     return super.withdraw(s, used);
   }
 
-  override async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
+  override async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<Removal> {
     if (this.unreachable) throw new Error('session store unreachable');
     return super.removeSessions(domain, name, ssids);
   }

@@ -164,10 +164,13 @@ export class AdminService {
         const until = this.now() + req.blockSeconds * 1000;
         await Promise.all(names.map((n) => registry.block(req.domain, n, until)));
       }
-      const removed = (await Promise.all(names.map((n) => registry.removeSessions(req.domain, n, null)))).flat();
+      const removals = await Promise.all(names.map((n) => registry.removeSessions(req.domain, n, null)));
+      const removed = removals.flatMap((r) => r.sessions);
       for (const s of await registry.findSessions(req.domain, req.ssids)) {
-        if (!names.includes(s.name)) removed.push(...(await registry.removeSessions(s.domain, s.name, [s.ssid])));
+        if (!names.includes(s.name)) removed.push(...(await registry.removeSessions(s.domain, s.name, [s.ssid])).sessions);
       }
+      // the account's closed sessions lose their resume tokens: the JWTs they logged in with end too
+      await Promise.all(names.map((n, i) => this.deps.sessions.endClosed(req.domain, n, removals[i]!.revocations)));
       const extend: Record<string, string> = req.reason ? { message: req.reason } : {};
       for (const s of removed) this.deps.sessions.kick(s, KickReason.ADMIN, extend);
       return success(removed.length);

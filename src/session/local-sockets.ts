@@ -3,6 +3,7 @@
  * the one writer of their login state, and the delivery of notices and kicks
  * to them, here or (through the bus) on the node that holds a session.
  */
+import type { Revocation } from '../auth/authenticator.js';
 import { CloseCode, KickReason, kickText } from '../errors.js';
 import { EventKind, NoticeKind, type TimMessage } from '../protocol/types.js';
 import { presenceEvent, type NodeCommand } from './bus.js';
@@ -71,6 +72,13 @@ export class LocalSockets {
       .ended(s, this.deps.now())
       .catch((e: unknown) => this.deps.log.warn({ err: e, ssid: s.ssid }, 'could not revoke the JWT of a kicked session'))
       .finally(() => this.send(s, cmd));
+  }
+
+  /** Revokes the JWTs that a kick or logout took from sessions of `domain`/`name` that had already closed (Removal.revocations). */
+  async endClosed(domain: string, name: string, revocations: readonly Revocation[]): Promise<void> {
+    for (const revocation of revocations) {
+      await this.deps.authenticator.ended({ domain, name, revocation }, this.deps.now()).catch((e: unknown) => this.deps.log.warn({ err: e }, 'could not revoke the JWT of a closed session'));
+    }
   }
 
   /** Sends a command to the node holding `s` (applied at once when that is this node). */

@@ -3,10 +3,11 @@
  * completion without awaiting, so each is atomic per account by construction
  * (Node runs one of them at a time).
  */
+import type { Revocation } from '../auth/authenticator.js';
 import { sameString } from '../constant-time.js';
 import { decideLogin } from '../policy/login-policy.js';
 import { Account, dropExpiredTokens, storeToken, type Slot } from './memory-account.js';
-import { type LoginRequest, type LoginResult, type LoginUsed, type RegistryStats, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
+import { type LoginRequest, type LoginResult, type LoginUsed, type RegistryStats, type Removal, type SessionInfo, type SessionRegistry, type TokenRecord, type Touch } from './registry.js';
 
 /** The empty list of a result (shared: results are read-only). */
 const NONE: readonly SessionInfo[] = Object.freeze([]);
@@ -64,8 +65,12 @@ export class MemoryRegistry implements SessionRegistry {
     return removed;
   }
 
-  /** Logs out the listed sessions of `ssids` (revoking their tokens with `revoke`); returns their records. */
-  private take(acc: Account, ssids: readonly string[], revoke: boolean): SessionInfo[] {
+  /**
+   * Logs out the listed sessions of `ssids` (revoking their tokens with
+   * `revoke`); returns their records. With `closed`, collects the JWTs of the
+   * revoked tokens whose sessions had already closed.
+   */
+  private take(acc: Account, ssids: readonly string[], revoke: boolean, closed?: Revocation[]): SessionInfo[] {
     const out: SessionInfo[] = [];
     for (let i = 0; i < ssids.length; i++) {
       const s = acc.find(ssids[i]!);
@@ -73,7 +78,7 @@ export class MemoryRegistry implements SessionRegistry {
       if (s.listed) {
         out.push(acc.record(s));
         s.listed = false;
-      }
+      } else if (closed && s.tokenHash !== '' && s.tokenRevocation) closed.push(s.tokenRevocation);
       if (revoke) s.dropToken();
     }
     return out;
@@ -140,12 +145,13 @@ export class MemoryRegistry implements SessionRegistry {
     return r;
   }
 
-  async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
+  async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<Removal> {
     const acc = this.account(domain, name);
-    if (!acc) return [];
-    const out = this.take(acc, ssids ?? acc.slots.map((s) => s.ssid), true);
+    const revocations: Revocation[] = [];
+    if (!acc) return { sessions: [], revocations };
+    const sessions = this.take(acc, ssids ?? acc.slots.map((s) => s.ssid), true, revocations);
     this.prune(acc);
-    return out.sort(byAge);
+    return { sessions: sessions.sort(byAge), revocations };
   }
 
   async list(domain: string, name: string): Promise<SessionInfo[]> {

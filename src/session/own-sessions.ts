@@ -11,9 +11,12 @@ import { ClientType } from '../protocol/type-codes.js';
 import { EventKind, type TimAck, type TimSessions } from '../protocol/types.js';
 import type { LocalSockets } from './local-sockets.js';
 import { TABLE_RETRY_PACE } from './owed-removals.js';
-import type { SessionInfo } from './registry.js';
+import type { Removal, SessionInfo } from './registry.js';
 import { RetryQueue } from './retry-queue.js';
 import type { SessionDeps } from './session-deps.js';
+
+/** A removal of nothing (a KICK naming only the asking session). */
+const NOTHING: Removal = Object.freeze({ sessions: [], revocations: [] });
 
 /** A logout the table could not record yet, since `since` (ms). */
 interface UnfinishedLogout {
@@ -68,15 +71,17 @@ export class OwnSessions {
   /** KICK by session `me`: logs out the listed sessions of its own account; others' and unknown ssids are ignored. */
   async kickOwn(me: SessionInfo, ssids: readonly string[]): Promise<TimAck> {
     const targets = ssids.filter((s) => s !== me.ssid);
-    const removed = targets.length ? await this.deps.registry.removeSessions(me.domain, me.name, targets) : [];
+    const { sessions: removed, revocations } = targets.length ? await this.deps.registry.removeSessions(me.domain, me.name, targets) : NOTHING;
+    await this.hub.endClosed(me.domain, me.name, revocations);
     for (const s of removed) this.hub.kick(s, KickReason.SESSION, { resource: me.resource, termtyp: String(me.termtyp), ip: me.ip });
     return { ok: true, timType: ClientType.KICK, t: removed.length };
   }
 
   /** Records a logout in the table; a socket that resumed the ssid meanwhile is logged out too. */
   private async finishLogout(s: SessionInfo): Promise<void> {
-    const removed = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
+    const { sessions: removed, revocations } = await this.deps.registry.removeSessions(s.domain, s.name, [s.ssid]);
     await this.deps.authenticator.ended(s, this.deps.now());
+    await this.hub.endClosed(s.domain, s.name, revocations.filter((r) => r.key !== s.revocation?.key));
     for (const r of removed) if (r.connId !== s.connId) this.hub.kick(r, KickReason.SESSION, {});
     this.hub.event(EventKind.OFFLINE, s, 'logout');
   }

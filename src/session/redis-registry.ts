@@ -4,6 +4,7 @@
  * on one account made by one Lua script (src/session/lua) on the account's
  * hash slot. The ioredis client is injected (src/session/store.ts builds it).
  */
+import type { Revocation } from '../auth/authenticator.js';
 import { carryOf } from '../auth/token-store.js';
 import { defaults } from '../config/defaults.js';
 import type { LeaseView } from './lease.js';
@@ -14,7 +15,7 @@ import { byAge, decodeAll, decodeSession, encodeSession, encodeToken, isGhost, w
 import { scripts } from './redis-script.js';
 import { encodeOwner } from './token-index.js';
 import type { ClusterRegistry, LostPlace, RestoreRequest } from './cluster-registry.js';
-import type { LoginRequest, LoginResult, LoginUsed, RegistryStats, SessionInfo, TokenRecord, Touch } from './registry.js';
+import type { LoginRequest, LoginResult, LoginUsed, RegistryStats, Removal, SessionInfo, TokenRecord, Touch } from './registry.js';
 
 /** What a RedisRegistry works with. */
 export interface RedisRegistryDeps {
@@ -133,16 +134,16 @@ export class RedisRegistry implements ClusterRegistry {
     return removed;
   }
 
-  async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]> {
+  async removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<Removal> {
     const now = Date.now();
     const dead = JSON.stringify(await this.deps.lease.dead(now));
     const args = [dead, ssids === null ? 'all' : 'list', now, now + this.revocationMs, ...(ssids ?? []).map(wellFormed)];
     // (on one Redis the ssid index is one hash, whatever the ssid)
     const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), ...(this.inline ? [this.keys.ssidIndex('')] : [])];
-    const [raws, ghosts] = (await this.write(scripts.removeSessions.run(this.client, keys, args))) as [string[], string[]];
+    const [raws, ghosts, closed] = (await this.write(scripts.removeSessions.run(this.client, keys, args))) as [string[], string[], string[]];
     const removed = decodeAll(raws).sort(byAge);
     if (!this.inline) await this.unindex([...removed, ...decodeAll(ghosts)]);
-    return removed;
+    return { sessions: removed, revocations: closed.map((r) => JSON.parse(r) as Revocation) };
   }
 
   async list(domain: string, name: string): Promise<SessionInfo[]> {

@@ -127,6 +127,14 @@ export interface Touch {
   readonly time: number;
 }
 
+/** What removeSessions took. */
+export interface Removal {
+  /** The listed sessions it logged out, oldest first. */
+  readonly sessions: SessionInfo[];
+  /** The JWTs of the sessions that had already closed whose resume tokens it revoked (a kick or logout ends them too). */
+  readonly revocations: Revocation[];
+}
+
 /** The session table. All methods are async so that a networked store can implement them. */
 export interface SessionRegistry extends TokenStore {
   /** Atomically: blocked check, resume token check, `kick` removals, limit decision, evictions, insert. */
@@ -151,7 +159,7 @@ export interface SessionRegistry extends TokenStore {
    * when `ssids` is null, every session of the account and every resume token
    * it has (also those of sessions that already closed).
    */
-  removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<SessionInfo[]>;
+  removeSessions(domain: string, name: string, ssids: readonly string[] | null): Promise<Removal>;
   /** The sessions of `domain` with these ssids, whatever their account (admin requests by ssid). */
   findSessions(domain: string, ssids: readonly string[]): Promise<SessionInfo[]>;
   /** The account's sessions, oldest first. */

@@ -14,6 +14,7 @@
  * admin service call. It knows nothing of frames or ws: sockets are
  * SessionHolders and replies are plain TimAck objects.
  */
+import type { Revocation } from '../auth/authenticator.js';
 import type { Clock } from '../clock.js';
 import { ErrorCode, failure, type KickReason } from '../errors.js';
 import { failAck } from '../protocol/replies.js';
@@ -127,6 +128,11 @@ export class SessionService {
   /** Kicks `s` wherever it is (the table entry is already gone). */
   kick(s: SessionInfo, reason: KickReason, extend: Record<string, string>): void {
     this.hub.kick(s, reason, extend);
+  }
+
+  /** Revokes the JWTs of closed sessions a removal took (Removal.revocations). */
+  endClosed(domain: string, name: string, revocations: readonly Revocation[]): Promise<void> {
+    return this.hub.endClosed(domain, name, revocations);
   }
 
   /** Sends a command to the node holding `s`. */
