@@ -13,6 +13,7 @@ import type { Gateway } from '../src/gateway.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
 import { connect, tempDir, waitFor } from './helpers.js';
 import { call } from './http-helpers.js';
+import { ManualClock } from './support/manual-clock.js';
 import { sendJson, startService } from './support/http-service.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
@@ -51,6 +52,23 @@ async function resumeKeepsTheJwt(first: Gateway, second: Gateway): Promise<void>
   expect((await resumed.c.sessions()).self!.extend).toEqual({ app: 'web', plan: 'vip' });
   await resumed.c.logout();
   expect((await login(first, 'erin', jwt, { termtyp: 2 })).ack.error?.code).toBe(4115);
+}
+
+/**
+ * A JWT session's resume token ends at the JWT's exp (the domain's
+ * resume_timeout is a day): at login, and again when the session is resumed
+ * (on `second`) after a clean close, where the store applies the JWT the
+ * token carries.
+ */
+async function resumeEndsAtJwtExp(first: Gateway, second: Gateway): Promise<void> {
+  const exp = Math.floor(Date.now() / 1000) + 120;
+  const a = await login(first, 'frank', await hsToken('frank', { exp }));
+  expect(a.ack).toMatchObject({ ok: true, t2: exp * 1000 });
+  await a.c.close();
+  await waitFor(async () => (await second.store.registry.list('', 'frank')).length === 0);
+  const resumed = await login(second, 'frank', a.ack.token!);
+  expect(resumed.ack).toMatchObject({ ok: true, n2: a.ack.n2, t2: exp * 1000 });
+  expect(await second.store.registry.getResumeToken('', 'frank', a.ack.n2!, Date.now())).toMatchObject({ expires: exp * 1000 });
 }
 
 describe('JWT logins', () => {
@@ -182,6 +200,18 @@ describe('JWT logins', () => {
     const gw = await adminGateway({ ...hs, device_limit: 1, devicetype_limit: 1 });
     await resumeKeepsTheJwt(gw, gw);
   });
+
+  it("a JWT session's resume token ends at the JWT's exp, also after a resume; past it the resume answers 4115", async () => {
+    const clock = new ManualClock();
+    const gw = await adminGateway(hs, { clock: clock.now });
+    await resumeEndsAtJwtExp(gw, gw);
+    const exp = Math.floor(clock.t / 1000) + 60;
+    const a = await login(gw, 'gina', await hsToken('gina', { exp }));
+    await a.c.close();
+    await waitFor(() => gw.service.local.size === 1);
+    clock.t = exp * 1000;
+    expect((await login(gw, 'gina', a.ack.token!)).ack.error?.code).toBe(4115);
+  });
 });
 
 const clusterSuite = redisSuitesEnabled() ? describe : describe.skip;
@@ -209,6 +239,12 @@ clusterSuite('JWT logins in cluster mode (real redis-server)', () => {
     await bob.c.close();
     await waitFor(async () => (await b.store.registry.list('', 'bob')).length === 0);
     expect((await login(b, 'bob', closing)).ack.ok).toBe(true);
+  });
+
+  it("a JWT session's resume token ends at the JWT's exp, also after a resume on another node", async () => {
+    redis ??= await RedisServer.start();
+    const cluster = { ...hs, redis: { url: redis.url, prefix: `jwtexp${Date.now()}:` } };
+    await resumeEndsAtJwtExp(await adminGateway({ ...cluster, gateway_id: 'node-a' }), await adminGateway({ ...cluster, gateway_id: 'node-b' }));
   });
 
   it('a session resumed on another node after a clean close keeps the JWT: its limits, its extend, and its revocation at LOGOUT', async () => {

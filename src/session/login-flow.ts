@@ -110,7 +110,8 @@ export class LoginFlow {
       ...(identityLimits ? { limits: identityLimits } : {}),
       ...(revocation ? { revocation } : {}),
     };
-    const token = issueResumeToken(auth.domain, auth.name, session.ssid, loginTime + config.resume_timeout * 1000, { extend: issuedExtend, limits: identityLimits, revocation });
+    // a JWT's session holds no resume token past the JWT's exp: resumes cannot stretch the identity (the store caps one the token carries)
+    const token = issueResumeToken(auth.domain, auth.name, session.ssid, Math.min(loginTime + config.resume_timeout * 1000, revocation?.expires ?? Infinity), { extend: issuedExtend, limits: identityLimits, revocation });
     // Held (deciding) before the table insert: a concurrent login that evicts
     // this session at once must find its socket to close it.
     this.hub.attach(conn, session);
@@ -145,12 +146,13 @@ export class LoginFlow {
       return failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
     }
     const stored = result.session ?? (result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session);
+    const tokenExpires = Math.min(token.record.expires, stored.revocation?.expires ?? Infinity);
     this.hub.goLive(conn, stored);
     this.hub.event(EventKind.ONLINE, stored, resume ? 'resume' : 'login');
     // before the ACK, so the token can be introspected as soon as anyone has it; a failure only makes it unknown to introspection
     if (!result.indexed) {
       await this.deps.tokenIndex
-        .put(stored.ssid, { domain: auth.domain, name: auth.name, resource: auth.resource, termtyp: auth.termtyp }, token.record.expires)
+        .put(stored.ssid, { domain: auth.domain, name: auth.name, resource: auth.resource, termtyp: auth.termtyp }, tokenExpires)
         .catch((err: unknown) => this.deps.log.warn({ err, ssid: stored.ssid }, 'could not index a resume token; introspection will not know it'));
     }
     return {
@@ -160,7 +162,7 @@ export class LoginFlow {
       n: accountId(auth.domain, auth.name),
       n2: stored.ssid,
       token: token.token,
-      t2: token.record.expires,
+      t2: tokenExpires,
     };
   }
 

@@ -19,6 +19,7 @@
 -- ARGV[8] hash of the presented resume token ("" = not a resume)
 -- ARGV[9] the new session's resume token JSON {hash, expires[, extend, limits,
 --   revocation]} (what it carries of the identity, src/auth/token-store.ts)   ARGV[10] its expiry (ms)
+--   (capped here at the JWT's exp when a resume brings the JWT: see below)
 -- ARGV[11] until when the revocation of a session logged out here is kept (ms)
 -- ARGV[12] the presented login token's id   ARGV[13] its hash ("" = none)
 -- ARGV[14] the ssid index entry   ARGV[15] the token index entry (with KEYS[9], KEYS[10])
@@ -135,6 +136,13 @@ if carried then
   if resume and type(new.revocation) == 'table' then fields[#fields + 1] = '"revocation":' .. cjson.encode(new.revocation) end
   if #fields > 0 then extra = extra .. ',' .. table.concat(fields, ',') end
 end
+-- a JWT's session holds no resume token past the JWT's exp (a resume applies the one its token carries)
+local token_json, token_expires = ARGV[9], tonumber(ARGV[10])
+local jwt_end = type(new.revocation) == 'table' and tonumber(new.revocation.expires)
+if jwt_end and jwt_end < token_expires then
+  token_expires = jwt_end
+  token_json = (string.gsub(token_json, '"expires":%d+', '"expires":' .. string.format('%d', jwt_end), 1))
+end
 local all = decode_all(KEYS[1])
 local accept, list = decide(live_others(KEYS[1], dead, ssid, all), new.termtyp, device_limit, type_limit, mode, tonumber(ARGV[7]), now)
 if not accept then return refuse(4111, raws(list), removed) end
@@ -150,12 +158,12 @@ local now_listed = { new }
 for _, s in ipairs(all) do
   if not gone[s.ssid] then now_listed[#now_listed + 1] = s end
 end
-local tokens = store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(ARGV[9], 2)) or ARGV[9], tonumber(ARGV[10]), now, KEYS[1], true)
+local tokens = store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(token_json, 2)) or token_json, token_expires, now, KEYS[1], true)
 settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5], tokens, now_listed)
 if KEYS[9] then
   unindex_left(KEYS[9], KEYS[1], removed)
   unindex_left(KEYS[9], KEYS[1], list)
   redis.call('HSET', KEYS[9], ssid, ARGV[14])
-  redis.call('SET', KEYS[10], ARGV[15], 'PXAT', ARGV[10])
+  redis.call('SET', KEYS[10], ARGV[15], 'PXAT', string.format('%d', token_expires))
 end
 return {'ok', removed, raws(list), in_place and existing or '', stored}
