@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { LoginAuthenticator } from './auth/login-authenticator.js';
 import { PasswordCheckLimiter } from './auth/password-checks.js';
 import type { Clock } from './clock.js';
+import { configAdvice } from './config/advice.js';
 import type { Config } from './config/defaults.js';
 import { CloseCode } from './errors.js';
 import { createLogger } from './logger.js';
@@ -124,6 +125,7 @@ export class Gateway {
       const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator, webhooks, dashboard.sessions]);
       built.gateway = gateway;
       gateway.summary = new TrafficSummary(metrics, log, config.log_summary_interval);
+      for (const { key, advice } of configAdvice(config)) log.warn({ key }, `tim.json key "${key}" ${advice}`);
       log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
       return gateway;
     });

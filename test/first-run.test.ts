@@ -163,8 +163,18 @@ describe('serve logs', () => {
   });
 });
 
-describe('the users file in the log', () => {
-  it('missing at start: one warning, then read when it appears; broken later: one warning without its text, and the accounts read before stay', async () => {
+describe('start-up warnings', () => {
+  it('name the tim.json key of risky advice once at start (details: config-advice.test.ts)', async () => {
+    const { logger, lines } = capturingLogger();
+    await startGateway({ jwt: { jwks_url: 'http://idp.internal/jwks' } }, { logger });
+    const warned = lines.filter((l) => l.level === 40 && typeof l.key === 'string').map((l) => [l.key, l.msg]);
+    expect(warned).toEqual([
+      ['jwt.jwks_url', expect.stringMatching(/^tim.json key "jwt.jwks_url" is plain http to another machine: /)],
+      ['jwt.audience', expect.stringMatching(/^tim.json key "jwt.audience" is not set: /)],
+    ]);
+  });
+
+  it('the users file: missing at start: one warning, then read when it appears; broken later: one warning without its text, and the accounts read before stay', async () => {
     const dir = tempDir();
     const { logger, lines, next } = capturingLogger();
     const clock = new ManualClock(); // re-reads are paced by the gateway's clock
