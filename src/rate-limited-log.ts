@@ -10,11 +10,16 @@ export class RateLimitedLog {
   private last = -Infinity;
   private suppressed = 0;
 
-  constructor(private readonly log: Logger, private readonly intervalMs = 1000) {}
+  /** `now`: the clock of the intervals (ms; the gateway's, injectable). */
+  constructor(
+    private readonly log: Logger,
+    private readonly intervalMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Logs `fields` and `msg` unless a line was logged within the interval. */
   warn(fields: Record<string, unknown>, msg: string): void {
-    const now = Date.now();
+    const now = this.now();
     if (now - this.last < this.intervalMs) {
       this.suppressed++;
       return;

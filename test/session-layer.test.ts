@@ -8,6 +8,7 @@
  * runs a reconcile or a rejoin's lostPlace.
  */
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MemoryRevocations } from '../src/auth/jwt-revocations.js';
 import { LoginAuthenticator } from '../src/auth/login-authenticator.js';
@@ -116,8 +117,8 @@ class FakeSocket implements SessionHolder {
   }
 }
 
-/** A session layer on a fresh memory registry and a fake clock. */
-async function sessionLayer(overrides: Record<string, unknown> = {}) {
+/** A session layer on a fresh memory registry and a fake clock (logging to `log`, silent by default). */
+async function sessionLayer(overrides: Record<string, unknown> = {}, log = createLogger('silent', false)) {
   const dir = tempDir();
   await writeUsers(dir);
   const config = buildConfig({ auth_min_unix: 0, resume_timeout: RESUME_TIMEOUT_S, log_level: 'silent', ...overrides }, join(dir, 'tim.json'), dir);
@@ -125,7 +126,6 @@ async function sessionLayer(overrides: Record<string, unknown> = {}) {
   const clock = { now: (): number => time, advance: (ms: number): void => void (time += ms) };
   const registry = new DoorRegistry(clock.now);
   const metrics = new Metrics();
-  const log = createLogger('silent', false);
   const bus = new LocalBus(GATEWAY);
   const events: AdmEvent[] = [];
   bus.onEvent((e) => events.push(e));
@@ -305,6 +305,22 @@ describe('session layer (fake sockets, memory registry, fake clock)', () => {
     await waitFor(async () => (await registry.list('', 'u5')).length === 0, 10_000, 'the owed removal to be retried');
     expect(events(EventKind.OFFLINE, 'closed').map((e) => e.name)).toEqual(['u5']);
     expect(service.logins.owed.size).toBe(0);
+  });
+
+  it('removals refused during an outage are logged at most once a second, saying how many waited, not once per socket', async () => {
+    const lines: { msg: string; waiting?: number }[] = [];
+    const { registry, service, socket } = await sessionLayer({}, pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string }) }));
+    const socks = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8', 'u9'].map((name) => ({ name, sock: socket(`c-${name}`) }));
+    for (const { name, sock } of socks) expect((await service.login(sock, auth(name))).ok).toBe(true);
+    registry.unreachable = true;
+    for (const { sock } of socks) {
+      sock.drop();
+      await sock.gone;
+    }
+    expect(service.logins.owed.size).toBe(10);
+    expect(lines.map((l) => [l.msg, l.waiting])).toEqual([['could not remove a closed session; retrying', 1]]);
+    registry.unreachable = false;
+    await waitFor(() => service.logins.owed.size === 0, 10_000, 'the owed removals to be retried');
   });
 
   it('a login whose socket closed while it was decided, and whose take-back the table refused, is taken back once it answers', async () => {

@@ -8,6 +8,7 @@
  * within seconds of the table answering again.
  */
 import { EventKind } from '../protocol/types.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
 import type { LocalSockets } from './local-sockets.js';
 import type { LoginUsed, SessionInfo } from './registry.js';
 import { RetryQueue, type RetryPace } from './retry-queue.js';
@@ -26,11 +27,14 @@ interface Owed {
 /** The removals one node owes the table. */
 export class OwedRemovals {
   private readonly queue: RetryQueue<Owed>;
+  /** One line a second at most: during an outage every closed socket and every refused login retry owes one. */
+  private readonly failures: RateLimitedLog;
 
   constructor(
     private readonly deps: SessionDeps,
     private readonly hub: LocalSockets,
   ) {
+    this.failures = new RateLimitedLog(deps.log, 1000, deps.now);
     this.queue = new RetryQueue((o) => this.apply(o), TABLE_RETRY_PACE, (o) =>
       deps.log.error({ ssid: o.session.ssid }, 'too many removals waiting for the session store: this one is left to the node rejoin or the reaper'),
     );
@@ -60,7 +64,7 @@ export class OwedRemovals {
     try {
       await this.apply(o);
     } catch (err) {
-      this.deps.log.warn({ err, ssid: o.session.ssid }, o.reason === null ? 'could not take back a login that did not stand; retrying' : 'could not remove a closed session; retrying');
+      this.failures.warn({ err, ssid: o.session.ssid, waiting: this.queue.size + 1 }, o.reason === null ? 'could not take back a login that did not stand; retrying' : 'could not remove a closed session; retrying');
       this.queue.add(`${o.session.ssid}\u0000${o.session.connId}`, o);
     }
   }
