@@ -5,6 +5,11 @@
  * node, when redis-server is installed) and exit 0; a second signal exits at
  * once with 130.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { NodeLease } from '../src/session/lease.js';
@@ -12,7 +17,8 @@ import { RedisKeys } from '../src/session/redis-keys.js';
 import { RedisRegistry } from '../src/session/redis-registry.js';
 import { MemoryRegistry } from '../src/session/memory-registry.js';
 import { createEmbeddedStore } from '../src/session/embedded-store.js';
-import { connect, loggedIn, onCleanup, PWD, serveGateway, startGateway, waitFor } from './helpers.js';
+import { connect, loggedIn, onCleanup, PWD, serveGateway, startGateway, tempDir, waitFor } from './helpers.js';
+import { builtCli } from './support/cli-process.js';
 import { rawUpgrade } from './raw-upgrade.js';
 import { redisSuitesEnabled, RedisServer } from './support/redis-server.js';
 
@@ -34,6 +40,21 @@ describe('graceful shutdown of a served process', () => {
       for (const c of [alice, bob, idle]) expect(await c.closed).toEqual({ code: 1001, reason: 'gateway shutting down' });
       expect(await gw.exited).toEqual({ code: 0, signal: null });
       expect(gw.logged('signal received') && gw.logged('shutting down') && gw.logged('stopped')).toBe(true);
+    });
+  }
+
+  for (const format of ['--json-logs', '--pretty']) {
+    it(`SIGTERM exits 0 when the reader of its log (${format}) has gone away: lines are dropped, never waited on`, async () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'tim.json'), JSON.stringify({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' }));
+      const proc = spawn(process.execPath, [builtCli, 'serve', '-c', join(dir, 'tim.json'), format], { stdio: ['ignore', 'pipe', 'pipe'] });
+      onCleanup(async () => void proc.kill('SIGKILL'));
+      const exited = once(proc, 'exit');
+      const lines = createInterface({ input: proc.stdout });
+      for await (const line of lines) if (line.includes('gateway listening')) break;
+      proc.stdout.destroy(); // like `serve | head -2`: the next line the gateway writes meets a closed pipe
+      proc.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
     });
   }
 
