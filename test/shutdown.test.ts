@@ -124,6 +124,23 @@ describe.skipIf(!redisSuitesEnabled())('graceful shutdown in cluster mode', () =
     expect(left).toEqual([]);
   }, 120_000);
 
+  it('a second live process given the same gateway_id exits 1 naming it, leaving the first one\'s sessions alone; once the first is killed, a restart takes the id over', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const cluster = { gateway_id: 'gw-twin', redis: { url: redis.url, lease_ttl: 2 }, device_limit: 1 };
+    const first = await serveGateway(cluster);
+    const alice = await loggedIn(first.clientUrl, { name: 'alice' });
+    await expect(serveGateway(cluster)).rejects.toThrow('gateway_id "gw-twin" is in use by another live gateway process');
+    const raw = redis.client();
+    onCleanup(async () => raw.disconnect());
+    expect(await raw.hlen(new RedisKeys('tim:').sessions('', 'alice'))).toBe(1);
+    expect(await alice.sessions()).toMatchObject({ self: { gateway: 'gw-twin' } }); // still logged in, still listed
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const restarted = await serveGateway(cluster); // the killed process renews no more: its id is taken over and its session reaped
+    expect(await (await connect(restarted.clientUrl)).login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: true });
+  }, 60_000);
+
   it('a session record of a node that holds no lease is reaped: at once by a restart with that gateway_id, else by the background reconciliation', async () => {
     const redis = await RedisServer.start();
     onCleanup(() => redis.stop());

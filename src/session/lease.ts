@@ -7,6 +7,8 @@
  * finds its own lease lost (it was cut off longer than the TTL, or Redis
  * restarted empty) or that saw Redis fail re-registers its live sessions.
  */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RedisClient } from './redis-connect.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -51,6 +53,11 @@ export class NodeLease implements LeaseView {
   private awayFrom: number | undefined;
   private gen = 0;
   private hooks: LeaseHooks | undefined;
+  /** This process, in the lease's owner key ("<instance>:<renewals>"): two processes given one gateway_id must not both run. */
+  private readonly instance = randomBytes(6).toString('hex');
+  private renewals = 0;
+  /** Whether the log said that another process renews this gateway_id (said once). */
+  private twinSaid = false;
   /** ms between beats: a quarter of the TTL. */
   readonly intervalMs: number;
 
@@ -71,6 +78,7 @@ export class NodeLease implements LeaseView {
    * (a login may have landed after its shutdown removed its sessions).
    */
   async start(hooks: LeaseHooks): Promise<void> {
+    await this.claim();
     this.hooks = hooks;
     await this.renew(Date.now());
     await hooks.reap(this.gatewayId, Number.MAX_SAFE_INTEGER);
@@ -81,6 +89,24 @@ export class NodeLease implements LeaseView {
       void this.beat();
     }, this.intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Refuses to start while another live process holds this gateway_id: its
+   * reaping of "its own" leftovers would wipe that process's sessions. The
+   * owner key is rewritten at every renewal, so a holder that renews within
+   * one and a half beats is alive; one that does not (a process killed
+   * without leaving) is taken over.
+   */
+  private async claim(): Promise<void> {
+    const key = this.keys.leaseOwner(this.gatewayId);
+    const seen = await this.client.get(key);
+    if (seen === null) return;
+    await sleep(this.intervalMs * 1.5);
+    const later = await this.client.get(key);
+    if (later !== null && later !== seen) {
+      throw new Error(`gateway_id "${this.gatewayId}" is in use by another live gateway process (it renewed its lease while this one waited): give every node its own gateway_id (tim.json gateway_id)`);
+    }
   }
 
   /** One beat now (also used when the Redis connection comes back); concurrent calls share it. */
@@ -159,8 +185,13 @@ export class NodeLease implements LeaseView {
   }
 
   private async renew(now: number): Promise<number | null> {
-    const previous = await scripts.lease.run(this.client, [this.keys.gateways], [this.gatewayId, now + this.ttlMs]);
+    const keys = [this.keys.gateways, this.keys.leaseOwner(this.gatewayId)];
+    const [previous, owner] = (await scripts.lease.run(this.client, keys, [this.gatewayId, now + this.ttlMs, `${this.instance}:${++this.renewals}`, this.ttlMs])) as [string | null, string | null];
     this.lastRenewed = now;
+    if (owner !== null && this.renewals > 1 && !owner.startsWith(`${this.instance}:`) && !this.twinSaid) {
+      this.twinSaid = true;
+      this.log.error({ gateway: this.gatewayId }, 'another gateway process renews this gateway_id: each will remove the other\'s sessions; give every node its own gateway_id');
+    }
     return previous === null ? null : Number(previous);
   }
 
@@ -222,5 +253,6 @@ export class NodeLease implements LeaseView {
     this.hooks = undefined;
     await this.beating?.catch(() => {});
     await this.client.zrem(this.keys.gateways, this.gatewayId).catch(() => {});
+    await this.client.del(this.keys.leaseOwner(this.gatewayId)).catch(() => {});
   }
 }

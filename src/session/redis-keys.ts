@@ -149,6 +149,11 @@ export class RedisKeys {
     return `${this.prefix}{gateways}`;
   }
 
+  /** Which process holds `gateway`'s lease: "<instance>:<renewal count>", expiring with the lease (same slot as `gateways`). */
+  leaseOwner(gateway: string): string {
+    return `${this.prefix}{gateways}:owner:${keyPart(gateway)}`;
+  }
+
   /** Lock taken by the one node that runs a pass of the background reconciliation (src/session/reconciler.ts). */
   get reconcileLock(): string {
     return `${this.prefix}reconcile`;
