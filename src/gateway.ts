@@ -122,6 +122,7 @@ export class Gateway {
       store.bus.onSubscription?.((state) => (state === 'lost' ? metrics.busSubscriptionsLost.inc() : clients.reconcileNow()));
       const admins = new AdminServer(adminListener, id, config, admin, metrics, log);
       metrics.watchTable(() => store.registry.stats(Date.now()));
+      metrics.watchStore(() => store.membership.reachable(Date.now()));
       const gateway = new Gateway(id, config, log, store, metrics, service, clientListener, adminListener, clients, admins, adminApi, [authenticator, webhooks, dashboard.sessions]);
       built.gateway = gateway;
       gateway.summary = new TrafficSummary(metrics, log, config.log_summary_interval);
@@ -133,10 +134,12 @@ export class Gateway {
 
   /** The /healthz report. */
   health() {
+    const reachable = this.store.membership.reachable(Date.now());
     return {
-      status: this.stopping ? ('degraded' as const) : ('ok' as const),
+      status: this.stopping || !reachable ? ('degraded' as const) : ('ok' as const),
       gateway: this.id,
       mode: this.store.mode,
+      store: reachable ? ('ok' as const) : ('unreachable' as const),
       connections: this.clients.connections.size,
       sessions: this.service.local.size,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),

@@ -125,6 +125,18 @@ export class Metrics {
     };
   }
 
+  /** Sets tim_store_reachable from `reachable` at each scrape. */
+  watchStore(reachable: () => boolean): void {
+    new Gauge({
+      name: 'tim_store_reachable',
+      help: '1 while the session table answers (cluster mode: Redis renewed this node\'s lease within half its TTL), else 0',
+      registers: [this.registry],
+      collect() {
+        this.set(reachable() ? 1 : 0);
+      },
+    });
+  }
+
   /** Stops the event-loop sampler. */
   close(): void {
     this.loopDelay.disable();

@@ -7,7 +7,8 @@ import { TimAdminClient } from '../src/client/admin-client.js';
 import type { TimClient } from '../src/client/node.js';
 import { NoticeKind } from '../src/protocol/types.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
-import { connect, loggedIn, onCleanup, PWD, waitFor } from './helpers.js';
+import { connect, loggedIn, onCleanup, PWD, startGateway, waitFor } from './helpers.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 /** Parses Prometheus text format into `name{labels}` → value. */
 function parseMetrics(text: string): Map<string, number> {
@@ -51,7 +52,7 @@ describe('/healthz and /metrics', () => {
     const health = await fetch(`${gw.adminHttpUrl}/healthz`);
     expect(health.status).toBe(200);
     expect(health.headers.get('content-type')).toBe('application/json');
-    expect(await health.json()).toMatchObject({ status: 'ok', gateway: gw.id, mode: 'embedded', connections: 1, sessions: 1 });
+    expect(await health.json()).toMatchObject({ status: 'ok', gateway: gw.id, mode: 'embedded', store: 'ok', connections: 1, sessions: 1 });
 
     const res = await fetch(`${gw.adminHttpUrl}/metrics`);
     expect(res.status).toBe(200);
@@ -84,6 +85,7 @@ describe('/healthz and /metrics', () => {
       tim_table_accounts: 1,
       tim_gateways: 1,
       tim_tokens: 1, // bob's resume token; alice's was revoked by the kick
+      tim_store_reachable: 1,
     };
     for (const [key, value] of Object.entries(expected)) expect([key, m.get(key)]).toEqual([key, value]);
     expect(m.get('tim_event_loop_lag_seconds')).toBeGreaterThanOrEqual(0);
@@ -91,4 +93,22 @@ describe('/healthz and /metrics', () => {
 
     expect((await fetch(`${gw.adminHttpUrl}/nope`)).status).toBe(404);
   });
+
+  it.skipIf(!redisSuitesEnabled())('cluster mode: while Redis is gone, /healthz answers 503 with store "unreachable" and tim_store_reachable is 0; both recover with it', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const gw = await startGateway({ redis: { url: redis.url, lease_ttl: 1, command_timeout: 0.5 } });
+    const state = async () => {
+      const h = await fetch(`${gw.adminHttpUrl}/healthz`);
+      const m = parseMetrics(await (await fetch(`${gw.adminHttpUrl}/metrics`)).text());
+      return { status: h.status, store: ((await h.json()) as { store: string }).store, reachable: m.get('tim_store_reachable') };
+    };
+    expect(await state()).toEqual({ status: 200, store: 'ok', reachable: 1 });
+    await redis.stop();
+    await waitFor(async () => (await state()).status === 503, 20_000, 'healthz to say the store is unreachable');
+    expect(await state()).toEqual({ status: 503, store: 'unreachable', reachable: 0 });
+    await redis.resume();
+    await waitFor(async () => (await state()).status === 200, 30_000, 'healthz to recover');
+    expect(await state()).toEqual({ status: 200, store: 'ok', reachable: 1 });
+  }, 60_000);
 });

@@ -22,6 +22,8 @@ export interface Health {
   readonly status: 'ok' | 'degraded';
   readonly gateway: string;
   readonly mode: 'embedded' | 'cluster';
+  /** Whether the session table answers (cluster mode: Redis renewed this node's lease lately). */
+  readonly store: 'ok' | 'unreachable';
   readonly connections: number;
   readonly sessions: number;
   readonly uptimeSeconds: number;

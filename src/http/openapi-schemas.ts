@@ -25,6 +25,7 @@ export const schemas = {
     status: { enum: ['ok', 'degraded'] },
     gateway: str,
     mode: { enum: ['embedded', 'cluster'] },
+    store: { enum: ['ok', 'unreachable'], description: 'cluster mode: unreachable once Redis has not renewed the lease for half its TTL (status degraded, 503)' },
     connections: int,
     sessions: int,
     uptimeSeconds: int,

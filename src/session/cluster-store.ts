@@ -82,6 +82,7 @@ export async function createClusterStore(config: Config, redis: NonNullable<Conf
       },
       nodes: () => listNodes(client, keys, registry.index),
       leave: async () => void (await registry.reap(gatewayId, Number.MAX_SAFE_INTEGER)),
+      reachable: (now) => lease.reachable(now),
     },
     close: async () => {
       await reconciler.stop();

@@ -36,6 +36,10 @@ class SoleNode implements Membership {
   }
 
   async leave(): Promise<void> {}
+
+  reachable(): boolean {
+    return true;
+  }
 }
 
 /** Builds embedded mode's store for node `gatewayId`. */

@@ -243,6 +243,11 @@ export class NodeLease implements LeaseView {
     return !this.failed && !this.rejoining && now - this.lastRenewed < this.ttlMs / 2;
   }
 
+  /** Whether Redis answered this node's lease renewals lately: one succeeded within half the TTL (renewals run every quarter). */
+  reachable(now: number): boolean {
+    return now - this.lastRenewed < this.ttlMs / 2;
+  }
+
   get generation(): number {
     return this.gen;
   }

@@ -38,6 +38,8 @@ export interface Membership {
    * nothing to remove: its sessions go with their sockets.
    */
   leave(): Promise<void>;
+  /** Whether the session table answers at `now` (ms): always in embedded mode; in cluster mode, the lease was renewed within half its TTL. */
+  reachable(now: number): boolean;
 }
 
 /** The session table, bus, JWT revocations and resume-token index of a gateway node, in either mode. */
