@@ -66,6 +66,11 @@ describe('dashboard endpoints over HTTP (every answer checked against /openapi.j
   it('answers bad sign-in requests with the section-13 error shape', async () => {
     const gw = await apiGateway();
     expectError(await signIn(gw, { name: ADMIN }), 400, 4104, 'pwd');
+    expectError(await signIn(gw, { name: ADMIN, pwd: PWD, x: 1 }), 400, 4104, 'x is not a known field');
+    expectError(await signIn(gw, { name: ADMIN, pwd: PWD, constructor: 1 }), 400, 4104, 'constructor is not a known field'); // not taken for a field of every object
+    // with an API key the body is read and checked all the same: no unknown field, bounded by max_frame
+    expectError(await api(gw, 'POST', '/api/v1/session', { body: { x: 1 } }), 400, 4104, 'x is not a known field');
+    expectError(await api(gw, 'POST', '/api/v1/session', { body: { name: 'n'.repeat(70_000) } }), 413, 4114);
     expectError(await api(gw, 'POST', '/api/v1/session', { key: null, body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 4113);
     expect((await api(gw, 'PUT', '/api/v1/session', { key: null })).status).toBe(405);
     expectError(await api(gw, 'DELETE', '/api/v1/session', { key: null }), 401, 4105);

@@ -22,6 +22,7 @@ import { sameString } from '../constant-time.js';
 import type { Config } from '../config/defaults.js';
 import { ErrorCode, failure, type TimFailure } from '../errors.js';
 import { failureReply, jsonReply, type HttpReply } from '../http/http-reply.js';
+import { bodyFields } from '../http/parse-request.js';
 import type { Authenticator, Principal, RequestContext } from '../http/router.js';
 import type { AdminService } from '../session/admin-service.js';
 import { OperatorSessions, type OperatorSession } from './operator-sessions.js';
@@ -34,6 +35,9 @@ export const CSRF_HEADER = 'x-tim-csrf';
 export const SESSION_PATH = '/api/v1/session';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** The fields of a sign-in body (none with an API key). */
+const signInFields = { name: 'string', pwd: 'string' } as const;
 
 /** The value of cookie `name` in a Cookie header, or null. */
 export function cookieValue(header: string | undefined, name: string): string | null {
@@ -80,13 +84,14 @@ export class CookieAuthenticator {
 
   /** POST SESSION_PATH: signs in with name and password, or with an API key. */
   async signIn(ctx: RequestContext): Promise<HttpReply> {
+    // the body is read and checked first, also when an API key signs in: bounded, and no unknown field passes
+    const parsed = await bodyFields(ctx, signInFields);
+    if ('reply' in parsed) return parsed.reply;
     const key = await this.apiKeys(ctx.req, ctx.ip);
     if (key) return 'code' in key ? failureReply(key) : this.open(`key:${key.name}`);
-    const parsed = await ctx.body();
-    if ('reply' in parsed) return parsed.reply;
-    const { name, pwd } = parsed.body;
+    const { name, pwd } = parsed.value;
     const max = this.config.max_field_bytes;
-    if (typeof name !== 'string' || typeof pwd !== 'string' || name === '' || Buffer.byteLength(name) > max || Buffer.byteLength(pwd) > max) {
+    if (name === '' || pwd === '' || Buffer.byteLength(name) > max || Buffer.byteLength(pwd) > max) {
       return failureReply(failure(ErrorCode.PARAMETER_INCORRECT, `parameter incorrect: name and pwd must be strings of 1 to ${max} bytes`));
     }
     const problem = await this.admin.authenticate(ctx.ip, name, pwd);

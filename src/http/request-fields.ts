@@ -32,7 +32,7 @@ const described: Readonly<Record<Kind, string>> = { string: 'a string', strings:
 
 /** Reads `obj` by `spec`; 4104 naming the first unknown or mistyped field. */
 export function readFields<S extends FieldSpec>(obj: Record<string, unknown>, spec: S): Outcome<FieldValues<S>> {
-  for (const k of Object.keys(obj)) if (!(k in spec)) return refusal(failure(ErrorCode.PARAMETER_INCORRECT, `${k} is not a known field`));
+  for (const k of Object.keys(obj)) if (!Object.hasOwn(spec, k)) return refusal(failure(ErrorCode.PARAMETER_INCORRECT, `${k} is not a known field`));
   const out: Record<string, unknown> = {};
   for (const [field, kind] of Object.entries(spec)) {
     const v = obj[field];
