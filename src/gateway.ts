@@ -146,6 +146,9 @@ export class Gateway {
     };
   }
 
+  /** True when close() could not remove this node's sessions from the table (Redis did not answer): `serve` then exits 1. */
+  sessionsLeft = false;
+
   /**
    * Graceful shutdown: stop accepting, close every client with 1001, remove
    * this node's sessions from the table, close the listeners and the store.
@@ -158,7 +161,10 @@ export class Gateway {
       this.clients.closeAll(CloseCode.SHUTDOWN);
       this.admins.closeAll(CloseCode.SHUTDOWN);
       await this.service.drain();
-      await this.store.membership.leave().catch((err: unknown) => this.log.warn({ err }, 'could not remove this node\'s sessions'));
+      await this.store.membership.leave().catch((err: unknown) => {
+        this.sessionsLeft = true;
+        this.log.error({ err }, 'could not remove this node\'s sessions: other nodes reap them once its lease expires (lease_ttl)');
+      });
       await Promise.all([closeServer(this.clientListener), closeServer(this.adminListener)]);
       await closeStore(this.store);
       this.metrics.close();

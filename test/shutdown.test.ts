@@ -141,6 +141,18 @@ describe.skipIf(!redisSuitesEnabled())('graceful shutdown in cluster mode', () =
     expect(await (await connect(restarted.clientUrl)).login({ name: 'alice', pwd: PWD })).toMatchObject({ ok: true });
   }, 60_000);
 
+  it('SIGTERM while Redis does not answer: the log says the sessions stay until the lease expires, and the exit code is 1', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const gw = await serveGateway({ redis: { url: redis.url, lease_ttl: 600, command_timeout: 0.5 } });
+    await loggedIn(gw.clientUrl, { name: 'alice' });
+    process.kill(redis.pid, 'SIGSTOP');
+    onCleanup(async () => void process.kill(redis.pid, 'SIGCONT'));
+    gw.proc.kill('SIGTERM');
+    expect(await gw.exited).toEqual({ code: 1, signal: null });
+    expect(gw.logged("could not remove this node's sessions: other nodes reap them once its lease expires (lease_ttl)")).toBe(true);
+  }, 60_000);
+
   it('a session record of a node that holds no lease is reaped: at once by a restart with that gateway_id, else by the background reconciliation', async () => {
     const redis = await RedisServer.start();
     onCleanup(() => redis.stop());

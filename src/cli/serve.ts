@@ -5,8 +5,9 @@ import { createLogger } from '../logger.js';
 /**
  * `tim-gateway serve -c tim.json`: runs a gateway until SIGTERM or SIGINT,
  * logging human-readable lines on a terminal and JSON lines otherwise,
- * then shuts down cleanly (exit 0) within shutdown_timeout; a second signal
- * exits at once (exit 130).
+ * then shuts down cleanly (exit 0) within shutdown_timeout, or exit 1 when the
+ * node's sessions could not be removed from the table; a second signal exits
+ * at once (exit 130).
  */
 export async function serve(configFile: string, pretty: boolean | undefined): Promise<Gateway> {
   const config = loadConfig(configFile);
@@ -26,7 +27,7 @@ export async function serve(configFile: string, pretty: boolean | undefined): Pr
       process.exit(1);
     }, config.shutdown_timeout * 1000).unref();
     gateway.close().then(
-      () => logger.flush(() => process.exit(0)),
+      () => logger.flush(() => process.exit(gateway.sessionsLeft ? 1 : 0)),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
