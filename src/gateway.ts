@@ -127,7 +127,7 @@ export class Gateway {
       built.gateway = gateway;
       gateway.summary = new TrafficSummary(metrics, log, config.log_summary_interval);
       for (const { key, advice } of configAdvice(config)) log.warn({ key }, `tim.json key "${key}" ${advice}`);
-      log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, mode: store.mode }, 'gateway listening');
+      log.info({ client: gateway.clientUrl, admin: gateway.adminUrl, clientListen: config.client_listen, adminListen: config.admin_listen, mode: store.mode }, 'gateway listening');
       return gateway;
     });
   }

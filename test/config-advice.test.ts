@@ -1,7 +1,7 @@
 /**
  * Start-up advice on valid but risky configs (src/config/advice.ts): plain
  * http to another machine for auth_url and jwt.jwks_url, and a JWT key of an
- * identity provider without jwt.audience.
+ * identity provider without jwt.audience, and an admin listener beyond loopback.
  */
 import { describe, expect, it } from 'vitest';
 import { configAdvice } from '../src/config/advice.js';
@@ -20,6 +20,11 @@ describe('configAdvice', () => {
     ['jwks_url over http to another machine, no audience', { jwt: { jwks_url: 'http://idp.internal/jwks' } }, ['jwt.jwks_url', 'jwt.audience']],
     ['jwks_url over https with an audience', { jwt: { jwks_url: 'https://idp.example/jwks', audience: 'chat' } }, []],
     ['a shared secret needs no audience (nobody else holds it)', { jwt: { secret: 'x'.repeat(32) } }, []],
+    ['admin_listen on all interfaces', { admin_listen: ':20002' }, ['admin_listen']],
+    ['admin_listen on 0.0.0.0', { admin_listen: '0.0.0.0:20002' }, ['admin_listen']],
+    ['admin_listen on another address of this machine', { admin_listen: '10.1.2.3:20002' }, ['admin_listen']],
+    ['admin_listen on [::1] or localhost', { admin_listen: '[::1]:20002' }, []],
+    ['admin_listen on localhost', { admin_listen: 'localhost:20002' }, []],
   ])('%s', (_what, raw, keys) => {
     expect(keysOf(raw)).toEqual(keys);
   });
