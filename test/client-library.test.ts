@@ -76,7 +76,7 @@ describe('client library', () => {
     const kicked = next(a, 'kicked');
     const closed = next(a, 'close');
     expect(await b.login({ name: 'bob', pwd: PWD, resource: 'laptop', termtyp: 2, kick: [aAck.n2!] })).toMatchObject({ ok: true });
-    expect(await kicked).toMatchObject({ reason: 'session', reconnect: false, device: null }); // an AUTH kick names no device
+    expect(await kicked).toMatchObject({ reason: 'session', reconnect: false, device: { resource: 'laptop', termtyp: 2, ip: '127.0.0.1' } }); // an AUTH kick names the device that logs in
     expect(await closed).toMatchObject({ code: 4001, reconnect: false });
     await b.ping(); // a round trip later, still nothing scheduled
     expect(events).toEqual([]);

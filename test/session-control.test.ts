@@ -93,9 +93,9 @@ describe('the account\'s own sessions', () => {
     const refused = await (await connect(gw)).login({ name: 'alice', pwd: PWD, termtyp: 3 });
     expect(refused.sessions!.map((s) => s.ssid)).toEqual([a.lastLogin!.n2, b.lastLogin!.n2]);
     const c = await connect(gw);
-    const ack = await c.login({ name: 'alice', pwd: PWD, termtyp: 3, kick: [a.lastLogin!.n2!] });
+    const ack = await c.login({ name: 'alice', pwd: PWD, termtyp: 3, resource: 'c', kick: [a.lastLogin!.n2!] });
     expect(ack).toMatchObject({ ok: true });
-    expect(await a.nextNotice(NoticeKind.KICKED)).toMatchObject({ extend: { reason: 'session' } });
+    expect(await a.nextNotice(NoticeKind.KICKED)).toMatchObject({ extend: { reason: 'session', resource: 'c', termtyp: '3', ip: '127.0.0.1' } });
     expect(await a.closed).toMatchObject({ code: 4001 });
     expect((await c.sessions()).online.map((s) => s.ssid)).toEqual([b.lastLogin!.n2]);
     expect(await (await connect(gw)).login({ name: 'alice', token: a.lastLogin!.token! })).toMatchObject({ error: { code: 4115 } });

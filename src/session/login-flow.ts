@@ -127,14 +127,14 @@ export class LoginFlow {
     }
     if (!result.ok) this.hub.detach(conn, UNAUTHENTICATED);
 
-    for (const s of result.removed) this.hub.kick(s, KickReason.SESSION, {});
+    // the device logging in, named to the sessions its AUTH kicks, asks to log out, or evicts
+    const newcomer = { resource: auth.resource, termtyp: String(auth.termtyp), ip: conn.ip };
+    for (const s of result.removed) this.hub.kick(s, KickReason.SESSION, newcomer);
     if (!result.ok) {
-      const asking = { resource: auth.resource, termtyp: String(auth.termtyp), ip: conn.ip };
-      if (result.code === ErrorCode.OVER_ENTRY) for (const s of result.blocking) this.hub.send(s, { kind: 'notice', ssid: s.ssid, connId: s.connId, odType: NoticeKind.LOGOUT_REQUEST, dataString: 'a new device asks you to log out', extend: asking });
+      if (result.code === ErrorCode.OVER_ENTRY) for (const s of result.blocking) this.hub.send(s, { kind: 'notice', ssid: s.ssid, connId: s.connId, odType: NoticeKind.LOGOUT_REQUEST, dataString: 'a new device asks you to log out', extend: newcomer });
       return this.refusals.refusedByTable(auth, conn, result.code, result.blocking);
     }
 
-    const newcomer = { resource: auth.resource, termtyp: String(auth.termtyp), ip: conn.ip };
     for (const s of result.evicted) this.hub.kick(s, KickReason.NEW_LOGIN, newcomer);
     if (result.replaced && result.replaced.connId !== conn.connId) this.hub.kick(result.replaced, KickReason.RESUMED, newcomer);
 
