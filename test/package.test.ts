@@ -55,6 +55,9 @@ describe('npm package', () => {
     const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', out], src)) as { filename: string; files: { path: string }[] }[];
     const shipped = packed!.files.map((f) => f.path);
     expect(shipped).toEqual(expect.arrayContaining(['package.json', 'LICENSE', 'README.md', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/client/client.d.ts', 'proto/tim.proto', 'src/session/lua/lib.lua', 'dist/web/dashboard/index.html', 'dist/web/dashboard/app.js', 'dist/web/dashboard/style.css', 'dist/web/demo/index.html', 'dist/web/demo/app.js', 'dist/web/demo/tim-client.js', 'dist/browser/tim-client.js']));
+    const pictures = [...new Set(readFileSync(join(packageRoot, 'README.md'), 'utf8').match(/docs\/[\w/.-]+\.png/g))];
+    expect(pictures.length).toBeGreaterThan(0);
+    expect(shipped, 'every picture README shows ships beside it').toEqual(expect.arrayContaining(pictures));
     const unwanted = shipped.filter((p) => /^(test|bench|soak)\/|^(tim|users)\.json$|\.ts$(?<!\.d\.ts)|\.map$/.test(p));
     expect(unwanted, 'tests, bench, soak, demo accounts or sources in the tarball').toEqual([]);
 
