@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildConfig, loadConfig } from '../src/config/load.js';
 import { defaults } from '../src/config/defaults.js';
+import { limitsFor } from '../src/policy/limits.js';
 import { configProblem, tempDir } from './helpers.js';
 
 describe('config', () => {
@@ -52,6 +53,27 @@ describe('config', () => {
     const msg = configProblem(raw);
     expect(msg.startsWith('tim.json')).toBe(true);
     expect(msg).toContain(want);
+  });
+
+  // (written as JSON text: JSON.parse makes "__proto__" an own key, as it does reading tim.json)
+  it.each([
+    ['{"redis": {"url": "redis://127.0.0.1:6379", "isPrototypeOf": 3}}', 'tim.json: key "redis" isPrototypeOf is not a known key'],
+    ['{"redis": {"url": "redis://127.0.0.1:6379", "hasOwnProperty": 3}}', 'tim.json: key "redis" hasOwnProperty is not a known key'],
+    ['{"login_rate_ip": {"per_second": 1, "burst": 2, "isPrototypeOf": 1}}', 'tim.json: key "login_rate_ip" isPrototypeOf is not a known key'],
+    ['{"isPrototypeOf": 1}', 'tim.json: key "isPrototypeOf" is not a known key'],
+    ['{"constructor": 1}', 'tim.json: key "constructor" is not a known key'],
+    ['{"__proto__": 1}', 'tim.json: key "__proto__" is not a known key'],
+    ['{"__proto__": {"device_limit": 0}}', 'tim.json: key "__proto__" is not a known key'],
+    ['{"domains": {"acme": {"constructor": 1}}}', 'tim.json: key "domains" ["acme"].constructor is not a known key'],
+    ['{"domains": {"acme": {"__proto__": 1}}}', 'tim.json: key "domains" ["acme"].__proto__ is not a known key'],
+  ])('%s: a key named like an Object.prototype member is unknown, named as written', (json, want) => {
+    expect(configProblem(JSON.parse(json))).toBe(want);
+  });
+
+  it('a domain named "__proto__" gets its overrides like any other domain', () => {
+    const c = buildConfig(JSON.parse('{"domains": {"__proto__": {"device_limit": 3}}}'));
+    expect(limitsFor(c, '__proto__').deviceLimit).toBe(3);
+    expect(limitsFor(c, 'other').deviceLimit).toBe(1);
   });
 
   it('loadConfig names the file for unreadable and non-JSON files, and resolves paths against it', () => {

@@ -42,10 +42,10 @@ export function buildConfig(raw: unknown, file = '<config>', baseDir = process.c
   }
   const bad = validate(obj);
   if (bad) throw new ConfigError(file, bad[0], bad[1]);
-  const domains: Record<string, unknown> = {};
-  for (const [d, o] of Object.entries((obj.domains as Record<string, Record<string, unknown>>) ?? {})) {
-    domains[d] = normalizeAliases(o);
-  }
+  // (fromEntries: a domain named "__proto__" is a domain like any other, not the object's prototype)
+  const domains = Object.fromEntries(
+    Object.entries((obj.domains as Record<string, Record<string, unknown>>) ?? {}).map(([d, o]) => [d, normalizeAliases(o)]),
+  );
   const merged = { ...structuredClone(defaults), ...obj, domains, baseDir, file };
   return deepFreeze(merged) as Config;
 }

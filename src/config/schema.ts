@@ -34,10 +34,19 @@ export function parseListen(addr: string): { host: string; port: number } | null
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
+/**
+ * `table[key]` when the table has that key itself: a key of tim.json named
+ * like an Object.prototype member (isPrototypeOf, constructor, __proto__) is
+ * in no table.
+ */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Checks an object against per-key rules; returns [key path, problem] of the first problem. */
 function checkObject(obj: Record<string, unknown>, rules: Record<string, Rule>, path: string): [string, string] | null {
   for (const [k, v] of Object.entries(obj)) {
-    const rule = rules[k];
+    const rule = own(rules, k);
     const keyPath = path ? `${path}.${k}` : k;
     if (!rule) return [keyPath, 'is not a known key'];
     const problem = rule(v);
@@ -187,16 +196,17 @@ export const aliases: Readonly<Record<string, string>> = {
 
 /**
  * Replaces alias keys by their canonical names. Setting both spellings of one
- * key is an error (thrown as [key, problem]).
+ * key is an error (thrown as [key, problem]). Every key of `obj` stays an own
+ * key of the result, "__proto__" (which JSON.parse makes an own key) included.
  */
 export function normalizeAliases(obj: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = new Map<string, unknown>();
   for (const [k, v] of Object.entries(obj)) {
-    const canonical = aliases[k] ?? k;
-    if (canonical in out) throw new AliasClash(k, canonical);
-    out[canonical] = v;
+    const canonical = own(aliases, k) ?? k;
+    if (out.has(canonical)) throw new AliasClash(k, canonical);
+    out.set(canonical, v);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** Both spellings of one key were set. */
