@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { defaults, type Config } from './defaults.js';
-import { AliasClash, normalizeAliases, validate } from './schema.js';
+import { aliasClash, normalizeAliases, validate } from './schema.js';
 
 /** A configuration problem; `message` names the file and the key. */
 export class ConfigError extends Error {
@@ -33,13 +33,9 @@ export function buildConfig(raw: unknown, file = '<config>', baseDir = process.c
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, '', 'must hold a JSON object');
   }
-  let obj: Record<string, unknown>;
-  try {
-    obj = normalizeAliases(raw as Record<string, unknown>);
-  } catch (e) {
-    if (e instanceof AliasClash) throw new ConfigError(file, e.alias, `clashes with "${e.canonical}": set only one`);
-    throw e;
-  }
+  const clash = aliasClash(raw as Record<string, unknown>);
+  if (clash) throw new ConfigError(file, clash[0], clash[1]);
+  const obj = normalizeAliases(raw as Record<string, unknown>);
   const bad = validate(obj);
   if (bad) throw new ConfigError(file, bad[0], bad[1]);
   // (fromEntries: a domain named "__proto__" is a domain like any other, not the object's prototype)

@@ -126,7 +126,7 @@ export const rules: Record<keyof typeof defaults, Rule> = {
     if (!isObject(v)) return 'must be an object of domain name to overrides';
     for (const [d, o] of Object.entries(v)) {
       if (!isObject(o)) return `["${d}"] must be an object`;
-      const bad = checkObject(normalizeAliases(o), domainRules, '');
+      const bad = aliasClash(o) ?? checkObject(normalizeAliases(o), domainRules, '');
       if (bad) return `["${d}"].${bad[0]} ${bad[1]}`;
     }
     return null;
@@ -194,26 +194,32 @@ export const aliases: Readonly<Record<string, string>> = {
   'devicetype.limit': 'devicetype_limit',
 };
 
+/** The canonical name of a key of tim.json (itself unless it is an alias). */
+const canonicalKey = (k: string): string => own(aliases, k) ?? k;
+
 /**
- * Replaces alias keys by their canonical names. Setting both spellings of one
- * key is an error (thrown as [key, problem]). Every key of `obj` stays an own
- * key of the result, "__proto__" (which JSON.parse makes an own key) included.
+ * The first key of `obj` that spells a key an earlier one already set (an
+ * alias and its canonical name, in either order), as [key, problem] naming
+ * both as written; null when there is none.
  */
-export function normalizeAliases(obj: Record<string, unknown>): Record<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const [k, v] of Object.entries(obj)) {
-    const canonical = own(aliases, k) ?? k;
-    if (out.has(canonical)) throw new AliasClash(k, canonical);
-    out.set(canonical, v);
+export function aliasClash(obj: Record<string, unknown>): [string, string] | null {
+  const written = new Map<string, string>();
+  for (const k of Object.keys(obj)) {
+    const canonical = canonicalKey(k);
+    const first = written.get(canonical);
+    if (first !== undefined) return [k, `clashes with "${first}": set only one`];
+    written.set(canonical, k);
   }
-  return Object.fromEntries(out);
+  return null;
 }
 
-/** Both spellings of one key were set. */
-export class AliasClash extends Error {
-  constructor(readonly alias: string, readonly canonical: string) {
-    super(`"${alias}" and "${canonical}" are the same key; set only one`);
-  }
+/**
+ * Replaces alias keys by their canonical names (for an object without an
+ * aliasClash). Every key of `obj` stays an own key of the result, "__proto__"
+ * (which JSON.parse makes an own key) included.
+ */
+export function normalizeAliases(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [canonicalKey(k), v]));
 }
 
 /** Checks a whole tim.json object (aliases already normalized); returns [key, problem] or null. */
