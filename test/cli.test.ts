@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/auth/password-hash.js';
+import { redactUrl } from '../src/session/redis-connect.js';
 import { onCleanup, PWD, startGateway, tempDir, waitFor } from './helpers.js';
 import { builtCli as bin, runCli, type CliRun } from './support/cli-process.js';
 import { freePort } from './support/free-port.js';
+import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 /** Runs the CLI with `stdin` piped in; resolves with its exit code and output. */
 function run(args: string[], stdin = ''): Promise<CliRun> {
@@ -82,16 +84,48 @@ describe('tim-gateway CLI', () => {
   });
 
   it.each([
-    ['redis.url', (p: number) => ({ url: `redis://127.0.0.1:${p}` })],
-    ['redis.cluster', (p: number) => ({ cluster: [`127.0.0.1:${p}`] })],
-    ['redis.sentinels', (p: number) => ({ sentinels: [`127.0.0.1:${p}`], name: 'm' })],
-  ])('serve exits 1 naming %s when no Redis answers there at startup', async (key, redis) => {
+    ['redis.url', (p: number) => ({ url: `redis://127.0.0.1:${p}` }), 'Connection is closed. (last error: connect ECONNREFUSED'],
+    ['redis.cluster', (p: number) => ({ cluster: [`127.0.0.1:${p}`] }), 'None of startup nodes is available'],
+    ['redis.sentinels', (p: number) => ({ sentinels: [`127.0.0.1:${p}`], name: 'm' }), 'ms (last error: All sentinels are unreachable'],
+  ])('serve exits 1 naming %s and what went wrong when no Redis answers there at startup', async (key, redis, reason) => {
     const dir = tempDir();
     const file = join(dir, 'tim.json');
     writeFileSync(file, JSON.stringify({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', redis: { ...redis(await freePort()), command_timeout: 0.5 } }));
     const { code, stderr } = await run(['serve', '-c', file]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`(tim.json ${key})`);
+    expect(stderr).toContain(`(tim.json ${key}): `);
+    expect(stderr).toContain(reason);
+  }, 30_000);
+
+  it.each([
+    ['redis://127.0.0.1:99999', 'url is not a URL (a port is 1 to 65535'],
+    ['redis://127.0.0.1:6379/abc', 'url must have no path or a database number as its path'],
+    ['redis://', 'url has no host'],
+  ])('serve exits 2 naming redis.url for the malformed %s', async (url, want) => {
+    const file = join(tempDir(), 'tim.json');
+    writeFileSync(file, JSON.stringify({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', redis: { url, command_timeout: 0.5 } }));
+    const { code, stderr } = await run(['serve', '-c', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file}: key "redis" ${want}`);
+  }, 30_000);
+
+  it.skipIf(!redisSuitesEnabled()).each([
+    ['a DB index it does not have', ':pw@', '/99', 'ERR DB index is out of range'],
+    ['a wrong password', ':wrong@', '', 'WRONGPASS invalid username-password pair'],
+    ['no password', '', '', 'NOAUTH'],
+  ])('serve exits 1 naming redis.url with the reason of a Redis that refuses %s at startup', async (_, auth, db, reason) => {
+    const redis = await RedisServer.start([], async () => 35_000 + Math.floor(Math.random() * 1000));
+    onCleanup(() => redis.stop());
+    const admin = redis.client();
+    await admin.config('SET', 'requirepass', 'pw');
+    admin.disconnect();
+    const url = `redis://${auth}127.0.0.1:${redis.port}${db}`;
+    const file = join(tempDir(), 'tim.json');
+    writeFileSync(file, JSON.stringify({ client_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', redis: { url } }));
+    const serve = start(['serve', '-c', file, '--json-logs'], '');
+    await waitFor(() => serve.proc.exitCode !== null, 20_000, 'serve to exit');
+    expect(serve.proc.exitCode).toBe(1);
+    expect(serve.errors.join('\n')).toContain(`tim-gateway: Redis refused this gateway at ${redactUrl(url)} (tim.json redis.url): ${reason}`);
   }, 30_000);
 
   it('login prints the ACK, then the LOGOUT_REQUEST a second device causes; the second prints 4111 and the blocking session', async () => {

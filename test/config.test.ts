@@ -38,6 +38,20 @@ describe('config', () => {
     [{ admins: [{ name: 'a' }] }, 'key "admins" [0].pwd must be a string'],
     [{ admins: [{ name: 'a', pwd: 'plain text' }] }, 'key "admins" [0].pwd is not a password hash (make one with tim-gateway hash-password)'],
     [{ redis: { url: 'http://x' } }, 'key "redis" url must be a redis://'],
+    [{ redis: { url: 'redis://127.0.0.1:6379/abc' } }, 'tim.json: key "redis" url must have no path or a database number as its path, like /0'],
+    [{ redis: { url: 'redis://127.0.0.1:6379/0/' } }, 'tim.json: key "redis" url must have no path or a database number as its path'],
+    [{ redis: { url: 'redis://127.0.0.1:99999' } }, 'tim.json: key "redis" url is not a URL (a port is 1 to 65535'],
+    [{ redis: { url: 'redis://127.0.0.1:notaport' } }, 'tim.json: key "redis" url is not a URL'],
+    [{ redis: { url: 'redis://:pa#ss@127.0.0.1' } }, 'tim.json: key "redis" url is not a URL'],
+    [{ redis: { url: 'redis://127.0.0.1:0' } }, 'tim.json: key "redis" url has port 0'],
+    [{ redis: { url: 'redis://' } }, 'tim.json: key "redis" url has no host'],
+    [{ redis: { url: 'redis:///0' } }, 'tim.json: key "redis" url has no host'],
+    [{ redis: { url: 'redis://127.0.0.1/0?db=3' } }, 'tim.json: key "redis" url must have no ?query or #fragment'],
+    [{ redis: { url: 'redis://127.0.0.1/0#x' } }, 'tim.json: key "redis" url must have no ?query or #fragment'],
+    [{ redis: { url: 'redis://:%zz@127.0.0.1' } }, 'tim.json: key "redis" url has a malformed %-escape in its user or password'],
+    [{ redis: { url: 'redis://loc%61lhost' } }, 'tim.json: key "redis" url has a %-escape in its host'],
+    [{ redis: { cluster: ['127.0.0.1:0'] } }, 'tim.json: key "redis" cluster must be a non-empty array of "host:port" strings (port 1 to 65535)'],
+    [{ redis: { sentinels: ['127.0.0.1:0'], name: 'm' } }, 'tim.json: key "redis" sentinels must be a non-empty array of "host:port" strings (port 1 to 65535)'],
     [{ redis: { url: 'redis://x', cluster: ['127.0.0.1:7000'] } }, 'key "redis" must set exactly one of "url", "cluster", "sentinels" (found url, cluster)'],
     [{ redis: { prefix: 'x:' } }, 'key "redis" must set exactly one of "url", "cluster", "sentinels" (found none)'],
     [{ redis: { cluster: ['no-port'] } }, 'key "redis" cluster must be a non-empty array of "host:port" strings'],
@@ -76,6 +90,10 @@ describe('config', () => {
     const c = buildConfig(JSON.parse('{"domains": {"__proto__": {"device_limit": 3}}}'));
     expect(limitsFor(c, '__proto__').deviceLimit).toBe(3);
     expect(limitsFor(c, 'other').deviceLimit).toBe(1);
+  });
+
+  it.each(['redis://127.0.0.1', 'redis://127.0.0.1:6379/', 'redis://:p%40ss@redis.internal:6380/15', 'rediss://user:pw@[::1]:6380/0'])('redis.url %s is accepted', (url) => {
+    expect(buildConfig({ redis: { url } }).redis?.url).toBe(url);
   });
 
   it('loadConfig names the file for unreadable and non-JSON files, and resolves paths against it', () => {

@@ -5,6 +5,7 @@
 import { parseHash } from '../auth/password-hash.js';
 import { defaults } from './defaults.js';
 import { identityRules } from './identity-rules.js';
+import { redisUrlProblem } from './redis-url.js';
 
 type Rule = (value: unknown) => string | null;
 
@@ -87,16 +88,22 @@ const accountList = (fields: string[]): Rule => (v) => {
   return null;
 };
 
+/** A Redis address: "host:port" with a host, and a port other than 0 (which means any free port to a listener). */
+const isRedisAddress = (a: unknown): boolean => {
+  const hp = typeof a === 'string' ? parseListen(a) : null;
+  return hp !== null && hp.host !== '' && hp.port > 0;
+};
+
 const hostPorts: Rule = (v) =>
-  Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' && parseListen(a)?.host)
+  Array.isArray(v) && v.length > 0 && v.every(isRedisAddress)
     ? null
-    : 'must be a non-empty array of "host:port" strings';
+    : 'must be a non-empty array of "host:port" strings (port 1 to 65535)';
 
 /** `redis`: exactly one of url, cluster, sentinels (+ name); see README "Cluster mode". */
 const redisRule: Rule = (v) => {
   if (!isObject(v)) return 'must be an object like {"url": "redis://127.0.0.1:6379"}';
   const bad = checkObject(v, {
-    url: (u) => (typeof u === 'string' && /^rediss?:\/\//.test(u) ? null : 'must be a redis:// or rediss:// URL'),
+    url: redisUrlProblem,
     cluster: hostPorts,
     sentinels: hostPorts,
     name: nonEmpty,

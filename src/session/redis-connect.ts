@@ -104,6 +104,46 @@ export function closeRedis(client: RedisClient): void {
 }
 
 /**
+ * The first connection of `client`; rejects naming the tim.json key, with the
+ * reason: the first refusal of a server while connecting (a ReplyError:
+ * WRONGPASS, NOAUTH, ERR DB index is out of range), else the failure with the
+ * last error met. ioredis itself says only "Connection is closed." after a
+ * refusal, goes on in DB 0 when SELECT is refused, and keeps retrying
+ * sentinels that refuse it.
+ */
+async function firstConnect(client: RedisClient, opts: RedisOptions): Promise<void> {
+  let refusal: Error | undefined;
+  let lastError: Error | undefined;
+  const met = (err: Error): void => {
+    lastError = err;
+    if (err.name === 'ReplyError') refusal ??= err;
+  };
+  client.on('error', met);
+  client.on('node error', met);
+  // (ioredis keeps retrying unreachable sentinels without failing connect(): a deadline decides)
+  const deadlineMs = Math.max(2000, 5 * (opts.command_timeout ?? redisDefaults.command_timeout) * 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+  });
+  try {
+    await Promise.race([client.connect(), deadline]);
+    // (a Redis Cluster node may refuse while another seed answers: the cluster is up)
+    if (refusal && !opts.cluster) throw refusal;
+  } catch (e) {
+    client.disconnect();
+    const failure = e instanceof Error ? e.message : String(e);
+    const reason = refusal?.message ?? (lastError && lastError.message !== failure ? `${failure} (last error: ${lastError.message})` : failure);
+    const what = refusal ? 'Redis refused this gateway' : 'cannot reach Redis';
+    throw new Error(`${what} at ${describeRedis(opts)} (tim.json ${redisKey(opts)}): ${reason}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    client.off('error', met);
+    client.off('node error', met);
+  }
+}
+
+/**
  * Connects one client of the configured topology; throws naming the tim.json
  * key when it cannot. Once connected it keeps reconnecting until closeRedis.
  */
@@ -121,20 +161,7 @@ export async function connectRedis(opts: RedisOptions, log: Logger, role: string
     if (down) log.info({ role }, 'Redis reachable again');
     down = false;
   });
-  // (ioredis keeps retrying unreachable sentinels without failing connect(): a deadline decides)
-  const deadlineMs = Math.max(2000, 5 * (opts.command_timeout ?? redisDefaults.command_timeout) * 1000);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
-  });
-  try {
-    await Promise.race([client.connect(), deadline]);
-  } catch (e) {
-    client.disconnect();
-    throw new Error(`cannot reach Redis at ${describeRedis(opts)} (tim.json ${redisKey(opts)}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  } finally {
-    clearTimeout(timer);
-  }
+  await firstConnect(client, opts);
   // ioredis gives a client up for good when a reconnect is cut short: behind
   // Sentinel, the +switch-master of a failover arriving while it asks a
   // sentinel for the master (seen under load: the node then never rejoined)
