@@ -78,9 +78,28 @@ describe('tim-gateway admin', () => {
     await loggedIn(gw, { name: 'bob' }); // another domain: not shown
     const alice = await loggedIn(gw, { name: 'alice', domain: 'acme', resource: 'phone' });
     expect(JSON.parse((await out.next()).value as string)).toMatchObject({ kind: 1, domain: 'acme', name: 'alice', ssid: alice.lastLogin!.n2, resource: 'phone', reason: 'login' });
+    const err = lines(child.stderr);
     child.kill('SIGINT');
-    expect(JSON.parse((await out.next()).value as string)).toEqual({ closed: { code: 1000, reason: '' } });
+    expect((await out.next()).done).toBe(true); // stdout carries the events only
+    expect(JSON.parse((await err.next()).value as string)).toEqual({ closed: { code: 1000, reason: '' } });
     expect(await exited).toBe(0);
+  });
+
+  it('refuses bad options and an empty password itself, without spending a guess of the address: one line, exit 1', async () => {
+    const gw = await adminGateway({ admin_auth_failures: { per_second: 0.001, burst: 1 } });
+    const cases: [string[], string][] = [
+      [['kick', '--names', 'alice', '--block', '10m'], '--block must be a whole number of seconds, 0 or more'],
+      [['kick', '--names', 'alice', '--block', '1.5'], '--block must be a whole number of seconds, 0 or more'],
+      [['token', '--user', 'alice', '--ttl', '2m'], '--ttl must be a whole number of seconds, 0 or more'],
+      [['online'], 'Missing required argument: names'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await admin(gw, args, { TIM_ADMIN_PASSWORD: PWD });
+      expect([args, r.code, r.stderr.trim().split('\n').at(-1)]).toEqual([args, 1, message]);
+    }
+    const empty = await admin(gw, ['stats'], {}, '');
+    expect(empty).toMatchObject({ code: 1, stdout: '', stderr: 'tim-gateway admin: empty password: set TIM_ADMIN_PASSWORD or give it on stdin\n' });
+    expect(await admin(gw, ['stats'], { TIM_ADMIN_PASSWORD: PWD })).toMatchObject({ code: 0 }); // the bucket of 1 is whole
   });
 
   it('exits 1 and prints the error code when the gateway refuses', async () => {

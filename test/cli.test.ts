@@ -32,6 +32,13 @@ function start(args: string[], stdin: string): { proc: ChildProcess; lines: stri
 }
 
 describe('tim-gateway CLI', () => {
+  it('--version prints the version of its own package, whatever package.json the working folder has', async () => {
+    const app = tempDir();
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '7.7.7' }));
+    const ours = (JSON.parse(readFileSync(join(bin, '..', '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(await runCli(['--version'], { cwd: app })).toMatchObject({ code: 0, stdout: `${ours}\n` });
+  });
+
   it('hash-password prints a scrypt hash of the password on stdin', async () => {
     const { code, stdout } = await run(['hash-password'], 's3cret\n');
     expect(code).toBe(0);

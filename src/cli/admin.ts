@@ -32,16 +32,18 @@ function parseExtend(pairs: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** Connects as the operator, runs `work`, prints its text or JSON result, closes. */
-async function run<T>(o: Common, work: (admin: TimAdminClient) => Promise<T>, text: (result: T) => string): Promise<void> {
+/** Connects as the operator, runs `work`, prints its text or JSON result (to stderr with `toStderr`), closes. */
+async function run<T>(o: Common, work: (admin: TimAdminClient) => Promise<T>, text: (result: T) => string, toStderr = false): Promise<void> {
   // loaded here, not at the top: the other commands of the CLI do not need the admin client
   const [{ TimAdminClient }, { AdminError }] = await Promise.all([import('../client/admin-client.js'), import('../client/admin-types.js')]);
   try {
     const pwd = process.env.TIM_ADMIN_PASSWORD ?? (await readSecret('Admin password: '));
+    // (sent, it would be refused with 4105 and spend one of the address's admin_auth_failures)
+    if (!pwd) throw new Error('empty password: set TIM_ADMIN_PASSWORD or give it on stdin');
     const admin = await TimAdminClient.connect(o.url, { name: o.name, pwd, reconnect: false }); // one-shot commands and watch end with the socket
     try {
       const result = await work(admin);
-      console.log(o.json ? JSON.stringify(result) : text(result));
+      (toStderr ? console.error : console.log)(o.json ? JSON.stringify(result) : text(result));
     } finally {
       await admin.close();
     }
@@ -84,12 +86,21 @@ function eventText(ev: AdmEvent): string {
 
 const list = { type: 'array', string: true, default: [] as string[] } as const;
 
+/** A yargs check: option `key` is a whole number of seconds, 0 or more (yargs reads "10m" as NaN). */
+const wholeSeconds =
+  (key: string) =>
+  (a: Record<string, unknown>): true => {
+    const v = a[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return true;
+    throw new Error(`--${key} must be a whole number of seconds, 0 or more`);
+  };
+
 /** The options naming whom a notice or kick is for. */
 function targetOptions<T>(c: Argv<T>) {
   return c
     .option('domain', { type: 'string', default: '', describe: 'account domain' })
     .option('names', { ...list, describe: 'account names' })
-    .option('ssids', { ...list, describe: 'session ids (held by the node you connect to)' });
+    .option('ssids', { ...list, describe: 'session ids (on any node of the cluster)' });
 }
 
 /** Registers the admin subcommands on the `admin` command. */
@@ -128,7 +139,8 @@ export function adminCommands(y: Argv): Argv<Common> {
       (c) =>
         targetOptions(c)
           .option('reason', { type: 'string', default: '', describe: 'text shown to the device (KICKED extend "message")' })
-          .option('block', { type: 'number', default: 0, describe: 'seconds to refuse new logins of the named accounts (4110)' }),
+          .option('block', { type: 'number', default: 0, describe: 'seconds to refuse new logins of the named accounts (4110)' })
+          .check(wholeSeconds('block')),
       (a) =>
         run(
           a,
@@ -140,7 +152,7 @@ export function adminCommands(y: Argv): Argv<Common> {
       'online',
       'list the sessions of accounts',
       (c) =>
-        c.option('domain', { type: 'string', default: '', describe: 'account domain' }).option('names', { ...list, demandOption: true, describe: 'account names' }),
+        c.option('domain', { type: 'string', default: '', describe: 'account domain' }).option('names', { type: 'array', string: true, demandOption: true, describe: 'account names' }),
       (a) =>
         run(
           a,
@@ -162,7 +174,8 @@ export function adminCommands(y: Argv): Argv<Common> {
         c
           .option('domain', { type: 'string', default: '', describe: 'account domain' })
           .option('user', { type: 'string', demandOption: true, describe: 'account name' })
-          .option('ttl', { type: 'number', default: 0, describe: 'seconds the token lives (0 = token_timeout)' }),
+          .option('ttl', { type: 'number', default: 0, describe: 'seconds the token lives (0 = token_timeout)' })
+          .check(wholeSeconds('ttl')),
       (a) =>
         run(
           a,
@@ -186,6 +199,7 @@ export function adminCommands(y: Argv): Argv<Common> {
             return { closed: { code, reason } };
           },
           (r) => `admin socket closed: ${r.closed.code} ${r.closed.reason}`,
+          true, // stdout carries events only
         ),
     )
     .demandCommand(1);

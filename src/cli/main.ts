@@ -5,6 +5,7 @@
  * command loads only what it uses (`user list` does not load the gateway,
  * ioredis or the clients: about half the start-up CPU of loading them all).
  */
+import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaults } from '../config/defaults.js';
@@ -119,6 +120,8 @@ await yargs(hideBin(process.argv))
   )
   .command('admin', 'drive a running gateway through its admin socket (password from TIM_ADMIN_PASSWORD or stdin)', adminCommands)
   .demandCommand(0)
+  // its own package.json (two folders above dist/src/cli), not whichever yargs would find from the working folder
+  .version((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
   .strict()
   .help()
   .parseAsync();
