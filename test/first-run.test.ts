@@ -94,6 +94,18 @@ describe('tim-gateway user', () => {
     expect(unknown.code).toBe(1);
     expect(oneLine(unknown.stderr)).toBe(`tim-gateway: no account "zoe" in domain "acme" in ${join(dir, 'accounts.json')}`);
   }, 180_000); // seven processes: slow on a busy machine, and not about time
+
+  it('add refuses, in one line and before asking for a password, a name over max_field_bytes and a users file in a missing folder', async () => {
+    const dir = tempDir();
+    const c = join(dir, 'tim.json');
+    writeFileSync(c, JSON.stringify({ users: 'nodir/users.json', max_field_bytes: 16 }));
+    const long = await runCli(['user', 'add', '-c', c, '--name', 'n'.repeat(17)], { stdin: 'pw\n' });
+    expect(long.code).toBe(1);
+    expect(oneLine(long.stderr)).toBe(`tim-gateway: --name is 17 bytes; logins allow at most 16 (max_field_bytes of ${c})`);
+    const nowhere = await runCli(['user', 'add', '-c', c, '--name', 'zoe'], { stdin: 'pw\n' });
+    expect(nowhere.code).toBe(1);
+    expect(oneLine(nowhere.stderr)).toBe(`tim-gateway: the users file ${join(dir, 'nodir', 'users.json')} (key "users" of ${c}) is in a folder that does not exist`);
+  });
 });
 
 /** Runs `serve` under script(1), so its stdout is a terminal; resolves with its output once `until` matches it. */
