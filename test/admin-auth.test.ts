@@ -38,8 +38,17 @@ describe('ADMAUTH', () => {
     const gw = await adminGateway({ admin_auth_failures: { per_second: 0.001, burst: 1 } });
     for (let i = 0; i < 3; i++) {
       const page = new WebSocket(gw.adminUrl, { origin: 'http://evil.example' });
-      const status = await new Promise<number | undefined>((resolve) => page.on('unexpected-response', (_req, res) => resolve(res.statusCode)).on('open', () => resolve(undefined)));
-      page.terminate();
+      page.on('error', () => {}); // the handshake aborted below
+      const status = await new Promise<number | undefined>((resolve) => {
+        page.on('unexpected-response', (req, res) => {
+          resolve(res.statusCode);
+          req.destroy();
+        });
+        page.on('open', () => {
+          resolve(undefined);
+          page.terminate();
+        });
+      });
       expect(status).toBe(403);
     }
     const a = await TimAdminClient.connect(gw.adminUrl, { name: ADMIN, pwd: PWD }); // the failure bucket is whole
