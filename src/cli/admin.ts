@@ -86,14 +86,28 @@ function eventText(ev: AdmEvent): string {
 
 const list = { type: 'array', string: true, default: [] as string[] } as const;
 
-/** A yargs check: option `key` is a whole number of seconds, 0 or more (yargs reads "10m" as NaN). */
-const wholeSeconds =
-  (key: string) =>
-  (a: Record<string, unknown>): true => {
-    const v = a[key];
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return true;
-    throw new Error(`--${key} must be a whole number of seconds, 0 or more`);
-  };
+/**
+ * A whole number of seconds (--block, --ttl), digits only: the API takes an
+ * integer, and yargs' number type would read "10m" as NaN and "" as 0.
+ */
+const seconds = (key: string, describe: string) =>
+  ({
+    type: 'string',
+    default: 0,
+    requiresArg: true,
+    describe,
+    coerce: (raw: unknown): number => {
+      const s = String(raw);
+      if (!/^\d+$/.test(s)) throw new Error(`--${key} must be a whole number of seconds, 0 or more, not ${JSON.stringify(s)}`);
+      return Number(s);
+    },
+  }) as const;
+
+/** A usage mistake (an unknown option, a missing or malformed value): one line like a refusal, not the help, and exit 1 before reading a password. */
+function usageError(msg: string | null, err: Error | undefined): never {
+  console.error(`tim-gateway admin: ${msg || err?.message} (--help lists the options)`);
+  process.exit(1);
+}
 
 /** The options naming whom a notice or kick is for. */
 function targetOptions<T>(c: Argv<T>) {
@@ -109,6 +123,7 @@ export function adminCommands(y: Argv): Argv<Common> {
     .option('url', { type: 'string', default: 'ws://127.0.0.1:20002/admin', describe: 'admin socket URL' })
     .option('name', { type: 'string', default: 'admin', describe: 'operator name (admins in tim.json)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of text' })
+    .fail(usageError)
     .command(
       'notice',
       'send a system notice to accounts or sessions',
@@ -139,8 +154,7 @@ export function adminCommands(y: Argv): Argv<Common> {
       (c) =>
         targetOptions(c)
           .option('reason', { type: 'string', default: '', describe: 'text shown to the device (KICKED extend "message")' })
-          .option('block', { type: 'number', default: 0, describe: 'seconds to refuse new logins of the named accounts (4110)' })
-          .check(wholeSeconds('block')),
+          .option('block', seconds('block', 'seconds to refuse new logins of the named accounts (4110)')),
       (a) =>
         run(
           a,
@@ -174,8 +188,7 @@ export function adminCommands(y: Argv): Argv<Common> {
         c
           .option('domain', { type: 'string', default: '', describe: 'account domain' })
           .option('user', { type: 'string', demandOption: true, describe: 'account name' })
-          .option('ttl', { type: 'number', default: 0, describe: 'seconds the token lives (0 = token_timeout)' })
-          .check(wholeSeconds('ttl')),
+          .option('ttl', seconds('ttl', 'seconds the token lives (0 = token_timeout)')),
       (a) =>
         run(
           a,
@@ -202,5 +215,5 @@ export function adminCommands(y: Argv): Argv<Common> {
           true, // stdout carries events only
         ),
     )
-    .demandCommand(1);
+    .demandCommand(1, 'which command? notice, kick, online, stats, token or watch');
 }

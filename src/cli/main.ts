@@ -12,7 +12,7 @@ import { defaults } from '../config/defaults.js';
 import { ConfigError } from '../config/load.js';
 import { adminCommands } from './admin.js';
 
-/** Prints a config or usage problem and exits 2. */
+/** Prints why a command failed and exits: 2 for a bad tim.json (ConfigError), 1 for anything else, usage mistakes included. */
 function fail(err: unknown): never {
   console.error(`tim-gateway: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(err instanceof ConfigError ? 2 : 1);
