@@ -96,6 +96,8 @@ describe('tim-gateway admin', () => {
       [['token', '--user', 'alice', '--ttl', '-5'], seconds('ttl', '-5')],
       [['token', '--user', 'alice', '--ttl'], 'Not enough arguments following: ttl'],
       [['online'], 'Missing required argument: names'],
+      [['online', '--names'], 'Not enough arguments following: names'], // not a request about no one, answered 4104
+      [['kick', '--ssids'], 'Not enough arguments following: ssids'],
       [['kick', '--names', 'alice', '--blok', '60'], 'Unknown argument: blok'],
       [[], 'which command? notice, kick, online, stats, token or watch'],
     ];

@@ -84,7 +84,8 @@ function eventText(ev: AdmEvent): string {
   return `[${iso(ev.time)}] ${eventKinds[ev.kind] ?? ev.kind} ${who} termtyp=${ev.termtyp} resource=${JSON.stringify(ev.resource)} reason=${ev.reason}`;
 }
 
-const list = { type: 'array', string: true, default: [] as string[] } as const;
+/** A repeatable list option; given, it needs a value (a bare --names would ask the gateway about no one). */
+const list = { type: 'array', string: true, requiresArg: true, default: [] as string[] } as const;
 
 /**
  * A whole number of seconds (--block, --ttl), digits only: the API takes an
@@ -166,7 +167,9 @@ export function adminCommands(y: Argv): Argv<Common> {
       'online',
       'list the sessions of accounts',
       (c) =>
-        c.option('domain', { type: 'string', default: '', describe: 'account domain' }).option('names', { type: 'array', string: true, demandOption: true, describe: 'account names' }),
+        c
+          .option('domain', { type: 'string', default: '', describe: 'account domain' })
+          .option('names', { type: 'array', string: true, requiresArg: true, demandOption: true, describe: 'account names' }),
       (a) =>
         run(
           a,
