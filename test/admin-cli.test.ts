@@ -65,23 +65,29 @@ describe('tim-gateway admin', () => {
     expect((await alice.closed).code).toBe(4001);
   });
 
-  it('watch --json prints presence events as JSON lines until interrupted', async () => {
+  it.each([
+    ['--json', '{"closed":{"code":1000,"reason":""}}'],
+    ['text', 'admin socket closed: 1000'],
+  ])('watch (%s) prints presence events until interrupted; the close report goes to stderr, stdout carries events only', async (mode, closeReport) => {
     const gw = await adminGateway();
-    const child = spawn(process.execPath, [cli, 'admin', 'watch', '--domain', 'acme', '--json', '--url', gw.adminUrl, '--name', ADMIN], {
+    const json = mode === '--json' ? ['--json'] : [];
+    const child = spawn(process.execPath, [cli, 'admin', 'watch', '--domain', 'acme', ...json, '--url', gw.adminUrl, '--name', ADMIN], {
       env: { PATH: process.env.PATH ?? '', TIM_ADMIN_PASSWORD: PWD },
     });
     onCleanup(async () => child.kill('SIGKILL'));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const out = lines(child.stdout);
-    expect((await lines(child.stderr).next()).value).toBe(`watching domain "acme" on ${gw.id} (Ctrl-C to stop)`);
+    const err = lines(child.stderr);
+    expect((await err.next()).value).toBe(`watching domain "acme" on ${gw.id} (Ctrl-C to stop)`);
 
     await loggedIn(gw, { name: 'bob' }); // another domain: not shown
     const alice = await loggedIn(gw, { name: 'alice', domain: 'acme', resource: 'phone' });
-    expect(JSON.parse((await out.next()).value as string)).toMatchObject({ kind: 1, domain: 'acme', name: 'alice', ssid: alice.lastLogin!.n2, resource: 'phone', reason: 'login' });
-    const err = lines(child.stderr);
+    const event = (await out.next()).value as string;
+    if (json.length) expect(JSON.parse(event)).toMatchObject({ kind: 1, domain: 'acme', name: 'alice', ssid: alice.lastLogin!.n2, resource: 'phone', reason: 'login' });
+    else expect(event).toMatch(new RegExp(`\\] ONLINE "acme"/alice ssid=${alice.lastLogin!.n2} termtyp=0 resource="phone" reason=login$`));
     child.kill('SIGINT');
-    expect((await out.next()).done).toBe(true); // stdout carries the events only
-    expect(JSON.parse((await err.next()).value as string)).toEqual({ closed: { code: 1000, reason: '' } });
+    expect((await out.next()).done).toBe(true);
+    expect((await err.next()).value).toBe(closeReport);
     expect(await exited).toBe(0);
   });
 

@@ -214,7 +214,7 @@ export function adminCommands(y: Argv): Argv<Common> {
             const { code, reason } = await admin.closed;
             return { closed: { code, reason } };
           },
-          (r) => `admin socket closed: ${r.closed.code} ${r.closed.reason}`,
+          (r) => `admin socket closed: ${r.closed.code}${r.closed.reason ? ` ${r.closed.reason}` : ''}`,
           true, // stdout carries events only
         ),
     )
