@@ -116,6 +116,15 @@ describe('tim-gateway admin', () => {
     expect(await admin(gw, ['stats'], { TIM_ADMIN_PASSWORD: PWD })).toMatchObject({ code: 0 }); // the bucket of 1 is whole
   });
 
+  it.each([
+    ['notice', /^ {2}--ssids +session ids \(on any node of the cluster\) +\[array\] \[default: \[\]\]$/m],
+    ['kick', /^ {2}--ssids +session ids \(on any node of the cluster\) +\[array\] \[default: \[\]\]$/m],
+    ['online', /^ {2}--names +account names +\[array\] \[required\]$/m], // required, no default: checked here, not by the gateway
+  ])('%s --help describes what the options do', async (command, line) => {
+    const r = await runCli(['admin', command, '--help']);
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(line) as unknown });
+  });
+
   it('exits 1 and prints the error code when the gateway refuses', async () => {
     const gw = await adminGateway();
     const wrong = await admin(gw, ['stats'], { TIM_ADMIN_PASSWORD: 'wrong' });
