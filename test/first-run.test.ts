@@ -6,7 +6,7 @@
  * answered with one clear line.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -95,7 +95,7 @@ describe('tim-gateway user', () => {
     expect(oneLine(unknown.stderr)).toBe(`tim-gateway: no account "zoe" in domain "acme" in ${join(dir, 'accounts.json')}`);
   }, 180_000); // seven processes: slow on a busy machine, and not about time
 
-  it('add refuses, in one line and before asking for a password, a name over max_field_bytes and a users file in a missing folder', async () => {
+  it('add refuses, in one line, accounts that could never log in (a name or password over max_field_bytes, a control character) and a users file in a missing folder', async () => {
     const dir = tempDir();
     const c = join(dir, 'tim.json');
     writeFileSync(c, JSON.stringify({ users: 'nodir/users.json', max_field_bytes: 16 }));
@@ -105,6 +105,13 @@ describe('tim-gateway user', () => {
     const nowhere = await runCli(['user', 'add', '-c', c, '--name', 'zoe'], { stdin: 'pw\n' });
     expect(nowhere.code).toBe(1);
     expect(oneLine(nowhere.stderr)).toBe(`tim-gateway: the users file ${join(dir, 'nodir', 'users.json')} (key "users" of ${c}) is in a folder that does not exist`);
+
+    writeFileSync(c, JSON.stringify({ max_field_bytes: 16 })); // users.json here
+    const tab = await runCli(['user', 'add', '-c', c, '--domain', 'ac\tme', '--name', 'zoe'], { stdin: 'pw\n' });
+    expect([tab.code, oneLine(tab.stderr)]).toEqual([1, 'tim-gateway: --domain must be well-formed Unicode without control characters (logins refuse it)']);
+    const longPwd = await runCli(['user', 'add', '-c', c, '--name', 'zoe'], { stdin: `${'p'.repeat(17)}\n` });
+    expect([longPwd.code, oneLine(longPwd.stderr)]).toEqual([1, `tim-gateway: the password is 17 bytes; logins allow at most 16 (max_field_bytes of ${c})`]);
+    expect(existsSync(join(dir, 'users.json'))).toBe(false); // nothing written
   });
 });
 

@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hashPassword } from '../auth/password-hash.js';
 import { readUsersFile, removeUser, upsertUser } from '../auth/password.js';
+import type { Config } from '../config/defaults.js';
 import { configPath, loadConfig } from '../config/load.js';
+import { isCleanText } from '../policy/clean-text.js';
 import { readSecret } from './stdin.js';
 
 const usersFile = (configFile: string): string => {
@@ -15,19 +17,23 @@ const usersFile = (configFile: string): string => {
   return configPath(config, config.users);
 };
 
+/** Why a login could never carry `value` as `field` (over tim.json's max_field_bytes: 4104), or null. */
+function overBound(field: string, value: string, config: Config, configFile: string): string | null {
+  const bytes = Buffer.byteLength(value);
+  return bytes > config.max_field_bytes ? `${field} is ${bytes} bytes; logins allow at most ${config.max_field_bytes} (max_field_bytes of ${configFile})` : null;
+}
+
 /**
  * Why `user add` must refuse this account, or null: a name or domain over
- * the gateway's field bound could never log in (4104), and a users file in a
- * folder that does not exist cannot be written.
+ * the gateway's field bound or with control characters could never log in
+ * (4104), and a users file in a folder that does not exist cannot be written.
  */
-function addProblem(configFile: string, domain: string, name: string): string | null {
-  const config = loadConfig(configFile);
-  const max = config.max_field_bytes;
+function addProblem(config: Config, configFile: string, file: string, domain: string, name: string): string | null {
   for (const [field, value] of [['--name', name], ['--domain', domain]] as const) {
-    if (Buffer.byteLength(value) > max) return `${field} is ${Buffer.byteLength(value)} bytes; logins allow at most ${max} (max_field_bytes of ${configFile})`;
+    const problem = overBound(field, value, config, configFile) ?? (isCleanText(value) ? null : `${field} must be well-formed Unicode without control characters (logins refuse it)`);
+    if (problem) return problem;
   }
   if (name === '') return '--name must not be empty';
-  const file = configPath(config, config.users);
   if (!existsSync(dirname(file))) return `the users file ${file} (key "users" of ${configFile}) is in a folder that does not exist`;
   return null;
 }
@@ -35,11 +41,14 @@ const who = (domain: string, name: string): string => `${JSON.stringify(name)} i
 
 /** Adds or replaces an account, its password read from stdin; returns the line to print. */
 export async function userAdd(configFile: string, domain: string, name: string): Promise<string> {
-  const problem = addProblem(configFile, domain, name);
+  const config = loadConfig(configFile);
+  const file = configPath(config, config.users);
+  const problem = addProblem(config, configFile, file, domain, name);
   if (problem) throw new Error(problem);
-  const file = usersFile(configFile);
   const pwd = await readSecret();
   if (!pwd) throw new Error('empty password');
+  const tooLong = overBound('the password', pwd, config, configFile);
+  if (tooLong) throw new Error(tooLong);
   const replaced = upsertUser(file, { domain, name, pwd: await hashPassword(pwd) });
   return `${replaced ? 'replaced' : 'added'} ${who(domain, name)} (${file})`;
 }
