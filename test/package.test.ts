@@ -63,11 +63,12 @@ describe('npm package', () => {
 
     const app = tempDir();
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
-    const ours = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const ours = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
     const devDeps = ['typescript', '@types/node'].map((d) => `${d}@${ours.devDependencies[d]}`); // what a fresh TypeScript project installs
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(out, packed!.filename), ...devDeps], app);
 
     expect(await run('npx', ['--offline', 'tim-gateway', '--help'], app)).toMatch(/tim-gateway <command>[\s\S]*serve[\s\S]*login/);
+    expect(await run('npx', ['--offline', 'tim-gateway', '--version'], app)).toBe(`${ours.version}\n`); // its own, not the app's 1.0.0
 
     // the entries work: a gateway started from the package, a client of the package logs in, the admin client is there
     writeFileSync(join(app, 'users.json'), JSON.stringify([{ domain: '', name: 'alice', pwd: await cheapHash('pw') }]));
