@@ -12,9 +12,10 @@ import { configPath, loadConfig } from '../config/load.js';
 import { isCleanText } from '../policy/clean-text.js';
 import { readSecret } from './stdin.js';
 
-const usersFile = (configFile: string): string => {
+/** The config of `configFile` and the path of its users file. */
+const usersOf = (configFile: string): { config: Config; file: string } => {
   const config = loadConfig(configFile);
-  return configPath(config, config.users);
+  return { config, file: configPath(config, config.users) };
 };
 
 /** Why a login could never carry `value` as `field` (over tim.json's max_field_bytes: 4104), or null. */
@@ -41,8 +42,7 @@ const who = (domain: string, name: string): string => `${JSON.stringify(name)} i
 
 /** Adds or replaces an account, its password read from stdin; returns the line to print. */
 export async function userAdd(configFile: string, domain: string, name: string): Promise<string> {
-  const config = loadConfig(configFile);
-  const file = configPath(config, config.users);
+  const { config, file } = usersOf(configFile);
   const problem = addProblem(config, configFile, file, domain, name);
   if (problem) throw new Error(problem);
   const pwd = await readSecret();
@@ -55,7 +55,7 @@ export async function userAdd(configFile: string, domain: string, name: string):
 
 /** The accounts (of one domain when `domain` is given), sorted: `domain/name` lines, or JSON objects without hashes. */
 export function userList(configFile: string, domain: string | undefined, json: boolean): string[] {
-  const users = readUsersFile(usersFile(configFile))
+  const users = readUsersFile(usersOf(configFile).file)
     .filter((u) => domain === undefined || u.domain === domain)
     .sort((a, b) => (a.domain === b.domain ? (a.name < b.name ? -1 : 1) : a.domain < b.domain ? -1 : 1));
   return users.map((u) => (json ? JSON.stringify({ domain: u.domain, name: u.name }) : `${JSON.stringify(u.domain)}/${u.name}`));
@@ -63,7 +63,7 @@ export function userList(configFile: string, domain: string | undefined, json: b
 
 /** Removes an account; throws when there is none by that name (exit 1). Its live sessions stay until they end or are kicked. */
 export function userRemove(configFile: string, domain: string, name: string): string {
-  const file = usersFile(configFile);
+  const { file } = usersOf(configFile);
   if (!removeUser(file, domain, name)) throw new Error(`no account ${who(domain, name)} in ${file}`);
   return `removed ${who(domain, name)} (${file}); its open sessions stay until they end: tim-gateway admin kick to end them now`;
 }

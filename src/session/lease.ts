@@ -240,7 +240,7 @@ export class NodeLease implements LeaseView {
   }
 
   settled(now: number): boolean {
-    return !this.failed && !this.rejoining && now - this.lastRenewed < this.ttlMs / 2;
+    return !this.failed && !this.rejoining && this.reachable(now);
   }
 
   /** Whether Redis answered this node's lease renewals lately: one succeeded within half the TTL (renewals run every quarter). */
