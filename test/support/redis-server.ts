@@ -37,9 +37,12 @@ export async function untilServing(proc: ChildProcess, port: number, what: strin
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
   let closed = false; // exited, and its output read to the end
+  let spawnError: NodeJS.ErrnoException | null = null; // it could not be started at all (not installed: ENOENT)
   proc.once('close', () => (closed = true));
+  proc.once('error', (e) => (spawnError = e));
   const end = Date.now() + 20_000;
   while (!(await servedBy(port, proc.pid))) {
+    if (spawnError) throw new Error(`${what} could not be started (${(spawnError as NodeJS.ErrnoException).code ?? String(spawnError)}): is it installed and on PATH? (Debian: apt-get install ${what})`);
     if (closed) {
       if (output.includes('Address already in use')) throw new PortTakenError(`${what}: port ${port} (or its bus port) is taken`);
       throw new Error(`${what} exited with ${proc.exitCode ?? proc.signalCode} on port ${port}: ${output.slice(-500)}`);
