@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseToken } from '../src/auth/token.js';
 import type { Gateway } from '../src/gateway.js';
-import type { TimAuth } from '../src/protocol/types.js';
+import { EventKind, type AdmEvent, type TimAuth } from '../src/protocol/types.js';
 import { RedisKeys } from '../src/session/redis-keys.js';
 import { adminGateway, adminOf } from './admin-helpers.js';
 import { connect, onCleanup, PWD } from './helpers.js';
@@ -152,7 +152,7 @@ describe.skipIf(!redisSuitesEnabled())('the Redis commands and indexes of a toke
     await expect.poll(() => raw.hlen(`${prefix}x`)).toBe(0);
   });
 
-  it('a token login sends the login script and then the ONLINE event, nothing else', async () => {
+  it('a token login and a clean close each send one script, which publishes the ONLINE / OFFLINE event itself', async () => {
     redis ??= await RedisServer.start();
     const prefix = 'cmds:';
     const gw = await adminGateway({ redis: { url: redis.url, prefix, reconcile_interval: 3600 } });
@@ -170,7 +170,13 @@ describe.skipIf(!redisSuitesEnabled())('the Redis commands and indexes of a toke
       probe.disconnect();
     });
     const sent: string[][] = [];
+    /** The events the scripts published: [kind, name, ssid, reason]. */
+    const published: unknown[][] = [];
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source === 'lua' && args[0]?.toLowerCase() === 'publish' && args[1] === `${prefix}events`) {
+        const { event } = JSON.parse(args[2]!) as { event: AdmEvent };
+        published.push([event.kind, event.name, event.ssid, event.reason]);
+      }
       if (source !== 'lua' && args.some((a) => a.includes(tag) || a.includes(ssid))) sent.push(args);
     });
     // everything before a PING of ours has been seen once MONITOR shows it (the close's removal included)
@@ -185,9 +191,20 @@ describe.skipIf(!redisSuitesEnabled())('the Redis commands and indexes of a toke
     expect(resumed.code).toBe(0);
     await probe.ping(`${tag}-mark`);
     await expect.poll(() => sent.at(-1)?.[0]).toBe('ping');
-    const commands = sent.slice(0, -1).map((a) => a[0]!.toLowerCase());
-    // the login script (which also indexes the ssid and the new token on one Redis), then the ONLINE event
-    expect(commands).toEqual(['evalsha', 'publish']);
+    const commands = (): string[] => sent.slice(0, -1).map((a) => a[0]!.toLowerCase());
+    // the login script, which also indexes the ssid and the new token on one Redis and publishes the ONLINE event
+    expect(commands()).toEqual(['evalsha']);
     expect(sent[0]!.slice(3, 3 + Number(sent[0]![2]))).toContain(`${prefix}${tag}:t`);
+    expect(published).toEqual([[EventKind.ONLINE, 'alice', ssid, 'resume']]);
+
+    // a clean close: the remove script, which publishes the OFFLINE event
+    await mark();
+    sent.length = 0;
+    await resumed.c.close();
+    await expect.poll(() => published.length).toBe(2);
+    await probe.ping(`${tag}-mark`);
+    await expect.poll(() => sent.at(-1)?.[0]).toBe('ping');
+    expect(commands()).toEqual(['evalsha']);
+    expect(published[1]).toEqual([EventKind.OFFLINE, 'alice', ssid, 'closed']);
   });
 });

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { TimAdminClient } from '../src/client/admin-client.js';
 import { TimClient } from '../src/client/node.js';
 import { ErrorCode } from '../src/errors.js';
+import { EventKind, type AdmEvent } from '../src/protocol/types.js';
 import { onCleanup, PWD, pwdHash, tempDir, waitFor, writeUsers } from './helpers.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
@@ -124,6 +125,36 @@ describe.skipIf(!redisSuitesEnabled())('a login Redis runs after its 5104 gives 
     s.dropLast();
     await waitFor(async () => (await listed()).length === 0, 10_000, 'the token session to leave');
     expect((await s.attempt(gw, { token: loginToken })).code).toBe(ErrorCode.ERROR_TOKEN);
+  }, 120_000);
+
+  it('a node watching presence hears of a late login and of its withdrawal: its ONLINE, then its OFFLINE', async () => {
+    const s = await setting();
+    const [quick, watching] = await Promise.all([s.gateway('gw-quick', 1), s.gateway('gw-watch', 30)]);
+    const watcher = await TimAdminClient.connect(watching.adminUrl, ADMIN);
+    onCleanup(async () => watcher.terminate());
+    const seen: AdmEvent[] = [];
+    watcher.on('event', (e: AdmEvent) => seen.push(e));
+    await watcher.subscribe('');
+
+    // a first login and its close: Redis knows the scripts from here on (an EVALSHA answered NOSCRIPT late is not sent again)
+    expect((await s.attempt(quick, { pwd: PWD })).code).toBe(0);
+    s.dropLast();
+    await waitFor(() => seen.some((e) => e.kind === EventKind.OFFLINE), 10_000, 'the first session to leave');
+    seen.length = 0;
+
+    s.stop();
+    expect((await s.attempt(quick, { pwd: PWD })).code).toBe(ErrorCode.HEAVY_LOAD);
+    s.cont();
+    // the late login script announces the session, and the withdrawal behind it announces that it is gone
+    await waitFor(() => seen.some((e) => e.kind === EventKind.OFFLINE), 20_000, 'the OFFLINE of the withdrawn login');
+    // (the node that answered 5104 also told of the refusal: REJECTED, reason store_unavailable)
+    const presence = seen.filter((e) => e.kind === EventKind.ONLINE || e.kind === EventKind.OFFLINE);
+    expect(presence.map((e) => [e.kind, e.name, e.reason])).toEqual([
+      [EventKind.ONLINE, 'alice', 'login'],
+      [EventKind.OFFLINE, 'alice', 'closed'],
+    ]);
+    expect(presence[1]!.ssid).toBe(presence[0]!.ssid);
+    expect((await watcher.online('', ['alice']))[0]!.sessions).toEqual([]);
   }, 120_000);
 
   it('the withdrawal runs right behind the late login, before a retry sent meanwhile through another node, also as the first withdrawal Redis sees', async () => {

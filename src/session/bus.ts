@@ -33,6 +33,12 @@ export type NodeCommand =
     };
 
 /** Receives a presence event; `local` says this node originated it (webhooks post only those). */
+/** A presence event as a session table script publishes it (Bus.carry): PUBLISH `message` on `channel`. */
+export interface CarriedEvent {
+  readonly channel: string;
+  readonly message: string;
+}
+
 export type EventHandler = (event: AdmEvent, local: boolean) => void;
 
 /** Node-to-node delivery and the event stream. */
@@ -41,8 +47,20 @@ export interface Bus {
   send(gateway: string, cmd: NodeCommand): Promise<void>;
   /** Handles commands sent to this node. */
   onCommand(handler: (cmd: NodeCommand) => void): void;
-  /** Publishes a presence event to every node's ADMSUB subscribers. */
-  publish(event: AdmEvent): void;
+  /**
+   * Publishes a presence event to every node's ADMSUB subscribers; with
+   * `carried`, the session table's write already told the other nodes (see
+   * carry()) and only this node's handlers run.
+   */
+  publish(event: AdmEvent, carried?: boolean): void;
+  /**
+   * What the session table's write publishes to the other nodes for `event`
+   * itself, along with the change the event reports (one Redis: inside the
+   * script), so that a login or a close is one command instead of two;
+   * undefined where the table cannot: embedded (no other node), Redis Cluster
+   * (a script reaches only its account's slot, the channel lives on another).
+   */
+  carry(event: AdmEvent): CarriedEvent | undefined;
   /** Handles events published by any node (this one included); `local` is true for this node's own events. */
   onEvent(handler: EventHandler): void;
   /**
@@ -76,6 +94,11 @@ export class LocalBus implements Bus {
 
   publish(event: AdmEvent): void {
     for (const h of this.eventHandlers) h(event, true);
+  }
+
+  /** There is no other node to tell. */
+  carry(): undefined {
+    return undefined;
   }
 
   onEvent(handler: EventHandler): void {

@@ -5,12 +5,21 @@
  */
 import type { Revocation } from '../auth/authenticator.js';
 import { CloseCode, KickReason, kickText } from '../errors.js';
-import { EventKind, NoticeKind, type TimMessage } from '../protocol/types.js';
-import { presenceEvent, type NodeCommand } from './bus.js';
+import { EventKind, NoticeKind, type AdmEvent, type TimMessage } from '../protocol/types.js';
+import { presenceEvent, type CarriedEvent, type NodeCommand } from './bus.js';
 import { heldSession, type LoginState } from './login-state.js';
 import type { SessionInfo } from './registry.js';
 import type { SessionHolder } from './session-holder.js';
 import type { SessionDeps } from './session-deps.js';
+
+/** What a presence event says of a session. */
+type EventSubject = Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp' | 'ip'>;
+
+/** A presence event about to be published, and what the session table's write publishes of it to the other nodes itself (Bus.carry). */
+export interface PendingEvent {
+  readonly event: AdmEvent;
+  readonly carried: CarriedEvent | undefined;
+}
 
 /** The sockets of this node that hold a session, and delivery to any session of the cluster. */
 export class LocalSockets {
@@ -112,7 +121,18 @@ export class LocalSockets {
   }
 
   /** Publishes a presence event for ADMSUB subscribers. */
-  event(kind: number, s: Pick<SessionInfo, 'domain' | 'name' | 'ssid' | 'resource' | 'termtyp' | 'ip'>, reason: string): void {
+  event(kind: number, s: EventSubject, reason: string): void {
     this.deps.bus.publish(presenceEvent(kind, s, reason, this.deps.now()));
+  }
+
+  /** A presence event to publish once the table change it reports is made, with what the table's write can publish of it to the other nodes itself. */
+  pending(kind: number, s: EventSubject, reason: string): PendingEvent {
+    const event = presenceEvent(kind, s, reason, this.deps.now());
+    return { event, carried: this.deps.bus.carry(event) };
+  }
+
+  /** Publishes `p` for ADMSUB subscribers: to this node's only when the table's write carried it to the others (see pending()). */
+  publish(p: PendingEvent): void {
+    this.deps.bus.publish(p.event, p.carried !== undefined);
   }
 }

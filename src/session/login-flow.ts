@@ -116,9 +116,11 @@ export class LoginFlow {
     // this session at once must find its socket to close it.
     this.hub.attach(conn, session);
     const used: LoginUsed = { ...(resume ? { resumeHash: resume.hash } : {}), ...(loginToken ? { loginToken } : {}) };
+    // on one Redis the login script itself tells the other nodes (a withdrawal then tells them of the OFFLINE)
+    const online = this.hub.pending(EventKind.ONLINE, session, resume ? 'resume' : 'login');
     let result;
     try {
-      result = await registry.login({ session, limits: limitsFor(config, auth.domain, identityLimits), kick: auth.kick, ...used, token: token.record, now: loginTime });
+      result = await registry.login({ session, limits: limitsFor(config, auth.domain, identityLimits), kick: auth.kick, ...used, token: token.record, now: loginTime, announce: online.carried });
     } catch (e) {
       this.hub.detach(conn, UNAUTHENTICATED);
       // the store may still apply the login after our timeout: take it back (a shutdown waits for this too)
@@ -148,7 +150,7 @@ export class LoginFlow {
     const stored = result.session ?? (result.replaced ? { ...session, loginTime: result.replaced.loginTime } : session);
     const tokenExpires = Math.min(token.record.expires, stored.revocation?.expires ?? Infinity);
     this.hub.goLive(conn, stored);
-    this.hub.event(EventKind.ONLINE, stored, resume ? 'resume' : 'login');
+    this.hub.publish(online);
     // before the ACK, so the token can be introspected as soon as anyone has it; a failure only makes it unknown to introspection
     if (!result.indexed) {
       await this.deps.tokenIndex

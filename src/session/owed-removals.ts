@@ -9,7 +9,7 @@
  */
 import { EventKind } from '../protocol/types.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
-import type { LocalSockets } from './local-sockets.js';
+import type { LocalSockets, PendingEvent } from './local-sockets.js';
 import type { LoginUsed, SessionInfo } from './registry.js';
 import { RetryQueue, type RetryPace } from './retry-queue.js';
 import type { SessionDeps } from './session-deps.js';
@@ -22,6 +22,8 @@ interface Owed {
   readonly session: SessionInfo;
   readonly reason: string | null;
   readonly used?: LoginUsed;
+  /** Its OFFLINE event (reason `closed` for a withdrawal, which only the other nodes hear of: they heard of the login, this node did not). */
+  readonly offline: PendingEvent;
 }
 
 /** The removals one node owes the table. */
@@ -47,12 +49,12 @@ export class OwedRemovals {
 
   /** A socket closed: its session leaves the table (now, or once the table answers). */
   closed(s: SessionInfo, reason: string): Promise<void> {
-    return this.owe({ session: s, reason });
+    return this.owe({ session: s, reason, offline: this.hub.pending(EventKind.OFFLINE, s, reason) });
   }
 
   /** Takes back login `s` that did not stand, and what it used up (see SessionRegistry.withdraw). */
   withdraw(s: SessionInfo, used: LoginUsed): Promise<void> {
-    return this.owe({ session: s, reason: null, used });
+    return this.owe({ session: s, reason: null, used, offline: this.hub.pending(EventKind.OFFLINE, s, 'closed') });
   }
 
   /** Stops the retries (shutdown: the node's leave removes its sessions). */
@@ -69,11 +71,11 @@ export class OwedRemovals {
     }
   }
 
-  private async apply({ session: s, reason, used }: Owed): Promise<void> {
+  private async apply({ session: s, reason, used, offline }: Owed): Promise<void> {
     if (reason === null) {
-      await this.deps.registry.withdraw(s, used);
+      await this.deps.registry.withdraw(s, used, offline.carried);
       return;
     }
-    if (await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId)) this.hub.event(EventKind.OFFLINE, s, reason);
+    if (await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId, offline.carried)) this.hub.publish(offline);
   }
 }

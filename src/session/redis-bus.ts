@@ -4,14 +4,17 @@
  * that a node subscribes to only while it has consumers of them (ADMSUB
  * sockets, event streams: see follow()), so that each login is not delivered
  * to every node of the cluster. Events of this node reach its own subscribers
- * directly (also while Redis is away). On Redis Cluster
+ * directly (also while Redis is away). On one Redis the table's scripts
+ * publish the ONLINE of a login and the OFFLINE of a close themselves (carry()),
+ * so each is one command, and the event goes out with the change it reports.
+ * On Redis Cluster
  * the channels are sharded (SPUBLISH/SSUBSCRIBE): each lives on the one shard
  * of its slot, so a message does not fan out to every Redis node.
  */
 import type { Logger } from 'pino';
 import { isKickReason } from '../errors.js';
 import type { AdmEvent } from '../protocol/types.js';
-import type { Bus, EventHandler, NodeCommand } from './bus.js';
+import type { Bus, CarriedEvent, EventHandler, NodeCommand } from './bus.js';
 import type { RedisClient } from './redis-connect.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -159,12 +162,22 @@ export class RedisBus implements Bus {
     this.commandHandlers.push(handler);
   }
 
-  publish(event: AdmEvent): void {
+  publish(event: AdmEvent, carried = false): void {
     for (const h of this.eventHandlers) h(event, true);
-    const envelope: EventEnvelope = { from: this.gatewayId, event };
-    this.publishTo(this.keys.eventChannel, JSON.stringify(envelope)).catch(() => {
+    if (carried) return;
+    this.publishTo(this.keys.eventChannel, this.envelope(event)).catch(() => {
       // Redis away: other nodes miss this event; the store logs the outage once
     });
+  }
+
+  carry(event: AdmEvent): CarriedEvent | undefined {
+    return this.keys.sharded ? undefined : { channel: this.keys.eventChannel, message: this.envelope(event) };
+  }
+
+  /** The message of `event` on the event channel. */
+  private envelope(event: AdmEvent): string {
+    const envelope: EventEnvelope = { from: this.gatewayId, event };
+    return JSON.stringify(envelope);
   }
 
   onEvent(handler: EventHandler): void {

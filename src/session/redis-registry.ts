@@ -7,6 +7,7 @@
 import type { Revocation } from '../auth/authenticator.js';
 import { carryOf } from '../auth/token-store.js';
 import { defaults } from '../config/defaults.js';
+import type { CarriedEvent } from './bus.js';
 import type { LeaseView } from './lease.js';
 import type { RedisClient } from './redis-connect.js';
 import { inBatches, RedisIndex } from './redis-index.js';
@@ -99,6 +100,8 @@ export class RedisRegistry implements ClusterRegistry {
       inline ? this.index.entry(session) : '',
       inline ? encodeOwner(session) : '',
       now + REPLACED_TOKEN_GRACE_MS,
+      req.announce?.channel ?? '',
+      req.announce?.message ?? '',
       ...req.kick.map(wellFormed),
     ]))) as [string, ...unknown[]];
     if (reply[0] === 'ok') {
@@ -113,22 +116,22 @@ export class RedisRegistry implements ClusterRegistry {
     return { ok: false, code, blocking: decodeAll(blocking), removed: decodeAll(removed) };
   }
 
-  async remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null> {
+  async remove(domain: string, name: string, ssid: string, connId: string, announce?: CarriedEvent): Promise<SessionInfo | null> {
     const keys = [...this.index.settleKeys(domain, name), ...(this.inline ? [this.keys.ssidIndex(ssid)] : [])];
-    const raw = await this.write(scripts.remove.run(this.client, keys, [ssid, connId, this.deps.gatewayId]));
+    const raw = await this.write(scripts.remove.run(this.client, keys, [ssid, connId, this.deps.gatewayId, announce?.channel ?? '', announce?.message ?? '']));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed && !this.inline) await this.unindex([removed]);
     return removed;
   }
 
-  async withdraw(s: SessionInfo, used: LoginUsed = {}): Promise<SessionInfo | null> {
+  async withdraw(s: SessionInfo, used: LoginUsed = {}, announce?: CarriedEvent): Promise<SessionInfo | null> {
     const now = Date.now();
     const { domain, name } = s;
     const loginTokenId = used.loginToken?.id ?? '';
     const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), this.keys.loginToken(domain, name, loginTokenId), this.keys.loginTokenList(domain, name)];
     // EVAL, not EVALSHA: it runs as soon as Redis reaches it on this connection, not a NOSCRIPT round trip later (a retry of
     // the login through another node may still come first: login.lua answers it 5104 while the replaced token is fresh)
-    const raw = await this.write(scripts.withdraw.runInOrder(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '']));
+    const raw = await this.write(scripts.withdraw.runInOrder(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '', announce?.channel ?? '', announce?.message ?? '']));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed) await this.unindex([removed]);
     return removed;

@@ -9,6 +9,7 @@
 import type { LimitsOverride, Revocation } from '../auth/authenticator.js';
 import type { TokenRecord, TokenStore } from '../auth/token-store.js';
 import type { Limits } from '../policy/login-policy.js';
+import type { CarriedEvent } from './bus.js';
 
 /** One logged-in session, as stored in the table. */
 export interface SessionInfo {
@@ -75,6 +76,8 @@ export interface LoginRequest {
    */
   readonly token: TokenRecord;
   readonly now: number;
+  /** The ONLINE event the table publishes to the other nodes itself when it accepts the login (Bus.carry; a table with no other node ignores it). */
+  readonly announce?: CarriedEvent;
 }
 
 /** The tokens a login presented, which its withdrawal gives back (SessionRegistry.withdraw). */
@@ -139,8 +142,8 @@ export interface Removal {
 export interface SessionRegistry extends TokenStore {
   /** Atomically: blocked check, resume token check, `kick` removals, limit decision, evictions, insert. */
   login(req: LoginRequest): Promise<LoginResult>;
-  /** Removes a session if `connId` still owns it (socket closed). Returns the removed record. */
-  remove(domain: string, name: string, ssid: string, connId: string): Promise<SessionInfo | null>;
+  /** Removes a session if `connId` still owns it (socket closed), publishing `announce` (its OFFLINE, Bus.carry) if it does. Returns the removed record. */
+  remove(domain: string, name: string, ssid: string, connId: string, announce?: CarriedEvent): Promise<SessionInfo | null>;
   /**
    * Takes back login `s` (as sent to login(), with `now` = s.loginTime) that
    * its node gave up on: its record goes if the table wrote it, and a late
@@ -151,9 +154,11 @@ export interface SessionRegistry extends TokenStore {
    * presented token is stored again in place of the new one, until the new
    * one's expiry (no longer than the login would have granted); a login
    * token taken in the login step is put back; otherwise the new token goes.
+   * A record that goes is announced to the other nodes with `announce` (its
+   * OFFLINE, Bus.carry: they were told of the login by its own announce).
    * Returns the removed record.
    */
-  withdraw(s: SessionInfo, used?: LoginUsed): Promise<SessionInfo | null>;
+  withdraw(s: SessionInfo, used?: LoginUsed, announce?: CarriedEvent): Promise<SessionInfo | null>;
   /**
    * Logs sessions out and revokes their resume tokens: the listed ssids, or,
    * when `ssids` is null, every session of the account and every resume token

@@ -404,6 +404,13 @@ local function remove_held(ssid, conn_id, gateway, then_before_settle)
   return raw, s
 end
 
+-- Publishes presence event `message` on `channel` when `happened` (the change
+-- it reports was made), unless there is none ("" or absent: the node publishes
+-- it itself, src/session/bus.ts Bus.carry).
+local function announce(happened, channel, message)
+  if happened and message and message ~= '' then redis.call('PUBLISH', channel, message) end
+end
+
 -- Takes a single-use login token (compare-and-delete): its JSON when it
 -- belongs to domain+name and its secret hashes to `hash`, else nil, leaving it
 -- alone (knowing an id does not let anyone burn it). `key` is the token's key,

@@ -24,7 +24,9 @@
 -- ARGV[12] the presented login token's id   ARGV[13] its hash ("" = none)
 -- ARGV[14] the ssid index entry   ARGV[15] the token index entry (with KEYS[9], KEYS[10])
 -- ARGV[16] until when (ms) the resume token a resume replaces answers 5104 rather than 4115
--- ARGV[17..] own ssids to log out first (AUTH kick)
+-- ARGV[17] the event channel, ARGV[18] the ONLINE event published there when
+--   the login is accepted ("" = none: the node publishes, Bus.carry)
+-- ARGV[19..] own ssids to log out first (AUTH kick)
 -- The new resume token of a login that took a login token keeps that token's
 -- JSON (field "undo" = {"l": ...}), which a withdrawal of the login puts back
 -- (withdraw.lua; a resume's presented token is given back from its hash).
@@ -99,7 +101,7 @@ local dead = cjson.decode(ARGV[3])
 -- the record read above is still this ssid's: nothing since has written it
 if drop_ghost(KEYS[1], ssid, dead, held) then existing, held = nil, nil end
 local kick = {}
-for i = 17, #ARGV do
+for i = 19, #ARGV do
   if ARGV[i] ~= ssid then kick[#kick + 1] = ARGV[i] end
 end
 local rev = { key = KEYS[6], now = now, expires = tonumber(ARGV[11]) }
@@ -166,4 +168,5 @@ if KEYS[9] then
   redis.call('HSET', KEYS[9], ssid, ARGV[14])
   redis.call('SET', KEYS[10], ARGV[15], 'PXAT', string.format('%d', token_expires))
 end
+announce(true, ARGV[17], ARGV[18])
 return {'ok', removed, raws(list), in_place and existing or '', stored}

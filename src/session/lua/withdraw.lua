@@ -19,6 +19,8 @@
 -- ARGV[5] now (ms)   ARGV[6] until when the mark is kept (ms)
 -- ARGV[7] the id of the login token the login presented ("" = none)
 -- ARGV[8] the hash of the resume token the login presented ("" = none)
+-- ARGV[9] the event channel, ARGV[10] the OFFLINE event published there when
+--   a record goes (the login's own ONLINE may have gone out: login.lua)
 -- Returns the removed session JSON, or false.
 require_stable_slot()
 local now = tonumber(ARGV[5])
@@ -43,4 +45,6 @@ local function undo()
     redis.call('ZADD', KEYS[7], u.l.expires, ARGV[7])
   end
 end
-return (remove_held(ARGV[1], ARGV[2], ARGV[3], undo))
+local raw = remove_held(ARGV[1], ARGV[2], ARGV[3], undo)
+announce(raw, ARGV[9], ARGV[10])
+return raw
