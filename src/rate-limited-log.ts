@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 
-/** Warn-level lines, at most one per `intervalMs`. */
+/** Lines at most one per `intervalMs` (of either level). */
 export class RateLimitedLog {
   private last = -Infinity;
   private suppressed = 0;
@@ -17,15 +17,24 @@ export class RateLimitedLog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Logs `fields` and `msg` unless a line was logged within the interval. */
+  /** Logs `fields` and `msg` at warn level unless a line was logged within the interval. */
   warn(fields: Record<string, unknown>, msg: string): void {
+    this.line('warn', fields, msg);
+  }
+
+  /** The same at error level. */
+  error(fields: Record<string, unknown>, msg: string): void {
+    this.line('error', fields, msg);
+  }
+
+  private line(level: 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
     const now = this.now();
     if (now - this.last < this.intervalMs) {
       this.suppressed++;
       return;
     }
     this.last = now;
-    this.log.warn({ ...fields, ...(this.suppressed ? { suppressed: this.suppressed } : {}) }, msg);
+    this.log[level]({ ...fields, ...(this.suppressed ? { suppressed: this.suppressed } : {}) }, msg);
     this.suppressed = 0;
   }
 }

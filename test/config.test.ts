@@ -57,6 +57,8 @@ describe('config', () => {
     [{ redis: { cluster: ['no-port'] } }, 'key "redis" cluster must be a non-empty array of "host:port" strings'],
     [{ redis: { cluster: [] } }, 'key "redis" cluster must be a non-empty array'],
     [{ redis: { sentinels: ['127.0.0.1:26379'] } }, 'key "redis" "name" (the Sentinel master name) goes with "sentinels"'],
+    [{ redis: { url: 'redis://127.0.0.1', write_concurrency: 0 } }, 'tim.json: key "redis" write_concurrency must be an integer from 1 to 100000'],
+    [{ redis: { url: 'redis://127.0.0.1', write_queue: 1.5 } }, 'tim.json: key "redis" write_queue must be an integer from 0 to 10000000'],
     [{ redis: { url: 'redis://x', name: 'm' } }, 'key "redis" "name" (the Sentinel master name) goes with "sentinels"'],
     [{ redis: { url: 'redis://x', prefix: 'a{b}' } }, 'key "redis" prefix must be a string without { or }'],
     [{ auth_timeout: 0 }, 'key "auth_timeout" must be a number from'],

@@ -156,6 +156,10 @@ export interface RedisOptions {
   command_timeout?: number;
   /** Seconds between the starts of two passes of the background reconciliation. Default 60. */
   reconcile_interval?: number;
+  /** Logins and closes one node has in flight on Redis at once; more wait in the node, in order. Default 64. */
+  write_concurrency?: number;
+  /** Logins and closes waiting for one of those; beyond, a login answers 5104 at once. Default 20000. */
+  write_queue?: number;
 }
 
 /** Defaults of the optional `redis` keys. */
@@ -165,6 +169,13 @@ export const redisDefaults = {
   command_timeout: 2,
   /** Seconds between the starts of two passes of the background reconciliation of counters and indexes. */
   reconcile_interval: 60,
+  /**
+   * A burst of logins or closes (a reconnect storm, a load balancer dropping
+   * every socket) waits in the node rather than in Redis, where the tail of it
+   * would pass command_timeout, fail (5104), be withdrawn and be retried.
+   */
+  write_concurrency: 64,
+  write_queue: 20_000,
 } as const;
 
 /** A token bucket: `burst` tokens, refilled at `per_second`. */

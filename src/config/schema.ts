@@ -112,6 +112,8 @@ const redisRule: Rule = (v) => {
     lease_ttl: num(1, 3600),
     command_timeout: num(0.05, 60),
     reconcile_interval: num(1, 86400),
+    write_concurrency: int(1, 100_000),
+    write_queue: int(0, 10_000_000),
   }, '');
   if (bad) return `${bad[0]} ${bad[1]}`;
   const set = ['url', 'cluster', 'sentinels'].filter((k) => k in v);

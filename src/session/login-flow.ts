@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Identity } from '../auth/authenticator.js';
 import { issueResumeToken } from '../auth/token.js';
+import { redisDefaults } from '../config/defaults.js';
 import { ErrorCode, failure, KickReason } from '../errors.js';
 import { checkAuthBounds } from '../policy/auth-bounds.js';
 import { limitsFor } from '../policy/limits.js';
@@ -18,6 +19,7 @@ import { EventKind, NoticeKind, type TimAck, type TimAuth } from '../protocol/ty
 import { accountId } from './account-id.js';
 import { InFlight } from './in-flight.js';
 import type { LocalSockets } from './local-sockets.js';
+import { LoginGate } from './login-gate.js';
 import { LoginRefusals } from './login-refusals.js';
 import { OwedRemovals } from './owed-removals.js';
 import { heldSession, UNAUTHENTICATED } from './login-state.js';
@@ -40,6 +42,8 @@ export class LoginFlow {
   readonly inFlight = new InFlight();
   /** Removals the table refused for now, retried. */
   readonly owed: OwedRemovals;
+  /** Cluster mode: the bound on this node's logins in flight on Redis (redis.write_concurrency). */
+  private readonly gate: LoginGate | null;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -49,6 +53,14 @@ export class LoginFlow {
     this.accountBuckets = new TokenBuckets(deps.config.login_rate_account);
     this.refusals = new LoginRefusals(deps, hub);
     this.owed = new OwedRemovals(deps, hub);
+    const { redis } = deps.config;
+    this.gate = redis
+      ? new LoginGate({
+          concurrent: redis.write_concurrency ?? redisDefaults.write_concurrency,
+          queued: redis.write_queue ?? redisDefaults.write_queue,
+          maxWaitMs: (redis.command_timeout ?? redisDefaults.command_timeout) * 1000,
+        })
+      : null;
   }
 
   /** Handles an AUTH frame of `conn`; returns the ACK to send. */
@@ -118,9 +130,16 @@ export class LoginFlow {
     const used: LoginUsed = { ...(resume ? { resumeHash: resume.hash } : {}), ...(loginToken ? { loginToken } : {}) };
     // on one Redis the login script itself tells the other nodes (a withdrawal then tells them of the OFFLINE)
     const online = this.hub.pending(EventKind.ONLINE, session, resume ? 'resume' : 'login');
+    const decide = () => registry.login({ session, limits: limitsFor(config, auth.domain, identityLimits), kick: auth.kick, ...used, token: token.record, now: loginTime, announce: online.carried });
     let result;
     try {
-      result = await registry.login({ session, limits: limitsFor(config, auth.domain, identityLimits), kick: auth.kick, ...used, token: token.record, now: loginTime, announce: online.carried });
+      const gated = this.gate ? await this.gate.run(() => !conn.closed, decide) : { ran: true as const, value: await decide() };
+      if (!gated.ran) {
+        // never sent: nothing to take back
+        this.hub.detach(conn, UNAUTHENTICATED);
+        return gated.why === 'busy' ? this.refusals.storeBusy(auth, conn) : failAck(ClientType.AUTH, failure(ErrorCode.UNDEFINED, 'socket closed'));
+      }
+      result = gated.value;
     } catch (e) {
       this.hub.detach(conn, UNAUTHENTICATED);
       // the store may still apply the login after our timeout: take it back (a shutdown waits for this too)

@@ -46,6 +46,11 @@ export class LoginRefusals {
     return this.rejected(auth, conn, failure(ErrorCode.OVER_ENTRY), 'over_entry', { sessions: blocking.map((s) => toTimSession(this.hub.withLocalRefresh(s))) });
   }
 
+  /** Too many logins of this node already wait for the session store (redis.write_queue), or this one waited past command_timeout: 5104. */
+  storeBusy(auth: TimAuth, conn: SessionHolder): TimAck {
+    return this.rejected(auth, conn, failure(ErrorCode.HEAVY_LOAD, 'too many logins waiting for the session store: try again'), 'store_busy');
+  }
+
   /** The session store failed: 5104, logged once until it works again. */
   storeDown(auth: TimAuth, conn: SessionHolder, e: unknown): TimAck {
     if (!this.storeDownLogged) {

@@ -37,8 +37,10 @@ export class OwedRemovals {
     private readonly hub: LocalSockets,
   ) {
     this.failures = new RateLimitedLog(deps.log, 1000, deps.now);
+    // a mass close during an outage overflows by thousands: one line a second, counting the rest (`suppressed`)
+    const overflow = new RateLimitedLog(deps.log, 1000, deps.now);
     this.queue = new RetryQueue((o) => this.apply(o), TABLE_RETRY_PACE, (o) =>
-      deps.log.error({ ssid: o.session.ssid }, 'too many removals waiting for the session store: this one is left to the node rejoin or the reaper'),
+      overflow.error({ ssid: o.session.ssid }, 'too many removals waiting for the session store: this one is left to the node rejoin or the reaper'),
     );
   }
 

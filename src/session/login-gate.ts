@@ -1,0 +1,110 @@
+/**
+ * The bound on one node's logins in flight on a networked session table
+ * (cluster mode): at most `concurrent` login scripts on Redis at once; the
+ * others wait here in arrival order, at most `queued` of them, each at most
+ * `maxWaitMs` (the command timeout: past it Redis would have been too slow as
+ * well, and the login answers 5104). A burst of logins (the reconnect storm
+ * after a node dies) so waits in the node instead of in Redis, where its tail
+ * passed command_timeout, failed with 5104, was withdrawn (one more script)
+ * and came back on the client's retry: work done two or three times over at
+ * the moment Redis was busiest.
+ */
+import type { Limited } from '../policy/concurrency-limiter.js';
+
+interface Waiter {
+  readonly wanted: () => boolean;
+  /** Resolves the wait: run (a slot is its own now), or not. */
+  readonly go: (outcome: 'run' | 'busy' | 'dropped') => void;
+  done: boolean;
+}
+
+/** A FIFO bound on concurrent tasks with a bounded wait. */
+export class LoginGate {
+  private running = 0;
+  private readonly queue: Waiter[] = [];
+  /** Index of the first waiter of `queue` not yet dequeued. */
+  private head = 0;
+
+  constructor(private readonly limits: { readonly concurrent: number; readonly queued: number; readonly maxWaitMs: number }) {}
+
+  /** Tasks running now. */
+  get active(): number {
+    return this.running;
+  }
+
+  /** Tasks waiting now. */
+  get waiting(): number {
+    let n = 0;
+    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i]!.done) n++;
+    return n;
+  }
+
+  /**
+   * Runs `task` when a slot is free: at once, or after waiting its turn.
+   * Busy when `queued` already wait or the wait passed `maxWaitMs`; dropped
+   * when `wanted` says no (its socket closed) as its turn comes.
+   */
+  async run<T>(wanted: () => boolean, task: () => Promise<T>): Promise<Limited<T>> {
+    if (this.running < this.limits.concurrent && this.head === this.queue.length) this.running++;
+    else {
+      const outcome = await this.wait(wanted);
+      if (outcome !== 'run') return { ran: false, why: outcome };
+    }
+    try {
+      return { ran: true, value: await task() };
+    } finally {
+      this.release();
+    }
+  }
+
+  private wait(wanted: () => boolean): Promise<'run' | 'busy' | 'dropped'> {
+    if (this.queue.length - this.head >= this.limits.queued) this.compact();
+    if (this.queue.length - this.head >= this.limits.queued) return Promise.resolve('busy');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => w.go('busy'), this.limits.maxWaitMs);
+      const w: Waiter = {
+        wanted,
+        done: false,
+        go: (outcome) => {
+          if (w.done) return;
+          w.done = true;
+          clearTimeout(timer);
+          resolve(outcome);
+        },
+      };
+      this.queue.push(w);
+    });
+  }
+
+  /** Forgets the waiters already answered (timed out), so that they do not count against `queued`. */
+  private compact(): void {
+    const live = this.queue.slice(this.head).filter((w) => !w.done);
+    this.queue.length = 0;
+    this.queue.push(...live);
+    this.head = 0;
+  }
+
+  /** A task ended: its slot goes to the next waiter still waiting and wanted, or is freed. */
+  private release(): void {
+    while (this.head < this.queue.length) {
+      const w = this.queue[this.head++]!;
+      if (w.done) continue;
+      if (w.wanted()) {
+        w.go('run');
+        this.trim();
+        return;
+      }
+      w.go('dropped');
+    }
+    this.trim();
+    this.running--;
+  }
+
+  /** Drops the dequeued front of the array now and then (it is only read from `head` on). */
+  private trim(): void {
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) this.compact();
+  }
+}
