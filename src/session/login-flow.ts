@@ -19,7 +19,7 @@ import { EventKind, NoticeKind, type TimAck, type TimAuth } from '../protocol/ty
 import { accountId } from './account-id.js';
 import { InFlight } from './in-flight.js';
 import type { LocalSockets } from './local-sockets.js';
-import { LoginGate } from './login-gate.js';
+import { gateLimits, TableGate } from './table-gate.js';
 import { LoginRefusals } from './login-refusals.js';
 import { OwedRemovals } from './owed-removals.js';
 import { heldSession, UNAUTHENTICATED } from './login-state.js';
@@ -42,8 +42,8 @@ export class LoginFlow {
   readonly inFlight = new InFlight();
   /** Removals the table refused for now, retried. */
   readonly owed: OwedRemovals;
-  /** Cluster mode: the bound on this node's logins in flight on Redis (redis.write_concurrency). */
-  private readonly gate: LoginGate | null;
+  /** Cluster mode: the bound on this node's logins in flight on Redis (redis.write_concurrency, write_queue). */
+  private readonly gate: TableGate | null;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -54,13 +54,7 @@ export class LoginFlow {
     this.refusals = new LoginRefusals(deps, hub);
     this.owed = new OwedRemovals(deps, hub);
     const { redis } = deps.config;
-    this.gate = redis
-      ? new LoginGate({
-          concurrent: redis.write_concurrency ?? redisDefaults.write_concurrency,
-          queued: redis.write_queue ?? redisDefaults.write_queue,
-          maxWaitMs: (redis.command_timeout ?? redisDefaults.command_timeout) * 1000,
-        })
-      : null;
+    this.gate = redis ? new TableGate({ ...gateLimits(redis), maxWaitMs: (redis.command_timeout ?? redisDefaults.command_timeout) * 1000 }) : null;
   }
 
   /** Handles an AUTH frame of `conn`; returns the ACK to send. */

@@ -7,11 +7,13 @@
  * next rejoin, so that it stops counting against its account's limits
  * within seconds of the table answering again.
  */
+import { redisDefaults } from '../config/defaults.js';
 import { EventKind } from '../protocol/types.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { LocalSockets, PendingEvent } from './local-sockets.js';
 import type { LoginUsed, SessionInfo } from './registry.js';
 import { RetryQueue, type RetryPace } from './retry-queue.js';
+import { gateLimits, TableGate } from './table-gate.js';
 import type { SessionDeps } from './session-deps.js';
 
 /** How owed removals and unfinished logouts are retried: 250 ms, doubling to 5 s; 10,000 kept at most. */
@@ -29,6 +31,8 @@ interface Owed {
 /** The removals one node owes the table. */
 export class OwedRemovals {
   private readonly queue: RetryQueue<Owed>;
+  /** Cluster mode: the bound on this node's removals in flight on Redis (redis.write_concurrency, write_queue; no bound on the wait). */
+  private readonly gate: TableGate | null;
   /** One line a second at most: during an outage every closed socket and every refused login retry owes one. */
   private readonly failures: RateLimitedLog;
 
@@ -37,6 +41,7 @@ export class OwedRemovals {
     private readonly hub: LocalSockets,
   ) {
     this.failures = new RateLimitedLog(deps.log, 1000, deps.now);
+    this.gate = deps.config.redis ? new TableGate(gateLimits(deps.config.redis)) : null;
     // a mass close during an outage overflows by thousands: one line a second, counting the rest (`suppressed`)
     const overflow = new RateLimitedLog(deps.log, 1000, deps.now);
     this.queue = new RetryQueue((o) => this.apply(o), TABLE_RETRY_PACE, (o) =>
@@ -75,9 +80,13 @@ export class OwedRemovals {
 
   private async apply({ session: s, reason, used, offline }: Owed): Promise<void> {
     if (reason === null) {
+      // not gated: it must reach Redis right behind the login it takes back
       await this.deps.registry.withdraw(s, used, offline.carried);
       return;
     }
-    if (await this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId, offline.carried)) this.hub.publish(offline);
+    const remove = () => this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId, offline.carried);
+    const done = this.gate ? await this.gate.run(() => true, remove) : { ran: true as const, value: await remove() };
+    if (!done.ran) throw new Error(`more than ${this.deps.config.redis?.write_queue ?? redisDefaults.write_queue} removals waiting for the session store`);
+    if (done.value) this.hub.publish(offline);
   }
 }

@@ -13,6 +13,8 @@ export class TcpProxy {
   /** Once a client sends this, what the server sends it is held back (see holdAfter()). */
   private holdMarker: string | undefined;
   private readonly held = new Set<readonly [Socket, Socket]>();
+  /** What clients sent since record() (latin1); null while not recording. */
+  private recording: string | null = null;
 
   private constructor(private readonly server: Server) {}
 
@@ -32,6 +34,9 @@ export class TcpProxy {
         outbound.destroy();
       };
       for (const s of pair) s.on('error', drop).on('close', drop);
+      inbound.on('data', (chunk: Buffer) => {
+        if (proxy.recording !== null) proxy.recording += chunk.toString('latin1');
+      });
       // (registered before the pipe: a request is seen before it goes out, so its answer cannot slip through)
       inbound.on('data', (chunk: Buffer) => {
         if (proxy.holdMarker === undefined || proxy.held.has(pair) || !chunk.toString('latin1').includes(proxy.holdMarker)) return;
@@ -45,6 +50,16 @@ export class TcpProxy {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve(proxy));
     });
+  }
+
+  /** Starts keeping what clients send (see recorded). */
+  record(): void {
+    this.recording = '';
+  }
+
+  /** What clients sent to the server since record(), as latin1 text. */
+  get recorded(): string {
+    return this.recording ?? '';
   }
 
   /** Its port. */

@@ -1,10 +1,10 @@
 /**
- * LoginGate (src/session/login-gate.ts): the bound on one node's logins in
+ * TableGate (src/session/table-gate.ts): the bound on one node's writes in
  * flight on Redis. Tasks are deferred promises released by the test; the wait
  * bound runs on vitest's fake timers.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LoginGate } from '../src/session/login-gate.js';
+import { TableGate } from '../src/session/table-gate.js';
 
 /** A task the test ends: `finish()` resolves it with its name. */
 function task(name: string, started: string[]) {
@@ -21,11 +21,11 @@ function task(name: string, started: string[]) {
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
-describe('LoginGate', () => {
+describe('TableGate', () => {
   afterEach(() => vi.useRealTimers());
 
   it('runs at most `concurrent` at once, the rest in arrival order; beyond `queued` waiting it answers busy at once', async () => {
-    const gate = new LoginGate({ concurrent: 2, queued: 2, maxWaitMs: 60_000 });
+    const gate = new TableGate({ concurrent: 2, queued: 2, maxWaitMs: 60_000 });
     const started: string[] = [];
     const tasks = ['a', 'b', 'c', 'd', 'e'].map((n) => task(n, started));
     const results = tasks.map((t) => gate.run(() => true, t.run));
@@ -49,7 +49,7 @@ describe('LoginGate', () => {
 
   it('a waiter not started within maxWaitMs is answered busy; one no longer wanted when its turn comes is dropped and its slot goes on', async () => {
     vi.useFakeTimers();
-    const gate = new LoginGate({ concurrent: 1, queued: 10, maxWaitMs: 2000 });
+    const gate = new TableGate({ concurrent: 1, queued: 10, maxWaitMs: 2000 });
     const started: string[] = [];
     const first = task('first', started);
     const firstResult = gate.run(() => true, first.run);
@@ -76,7 +76,7 @@ describe('LoginGate', () => {
   });
 
   it('a task that throws frees its slot', async () => {
-    const gate = new LoginGate({ concurrent: 1, queued: 1, maxWaitMs: 60_000 });
+    const gate = new TableGate({ concurrent: 1, queued: 1, maxWaitMs: 60_000 });
     await expect(gate.run(() => true, () => Promise.reject(new Error('Command timed out')))).rejects.toThrow('Command timed out');
     expect(await gate.run(() => true, async () => 1)).toEqual({ ran: true, value: 1 });
     expect(gate.active).toBe(0);

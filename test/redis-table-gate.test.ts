@@ -1,7 +1,8 @@
 /**
  * redis.write_concurrency / redis.write_queue: one node keeps at most
- * write_concurrency logins in flight on Redis, lets write_queue more wait in
- * order, and answers any beyond 5104 at once, without sending them. Redis is
+ * write_concurrency logins (and as many removals of closed sockets) in flight
+ * on Redis, lets write_queue more wait in order, and answers logins beyond
+ * 5104 at once, without sending them. Redis is
  * frozen (SIGSTOP: the connection stays open, nothing is answered) while a
  * burst of logins arrives, so what the node sent and what it held back can be
  * told apart: MONITOR, after Redis continues, shows the scripts it received.
@@ -10,8 +11,10 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { TimClient } from '../src/client/node.js';
 import { ErrorCode } from '../src/errors.js';
-import { onCleanup, PWD, tempDir, waitFor, writeUsers } from './helpers.js';
+import { onCleanup, PWD, pwdHash, tempDir, waitFor, writeUsers } from './helpers.js';
+import { TimAdminClient } from '../src/client/admin-client.js';
 import { GatewayProcess } from './support/gateway-process.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, within redis.write_concurrency and write_queue', () => {
@@ -36,8 +39,12 @@ describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, wit
     // Redis knows the login script from here on (an EVALSHA answered NOSCRIPT late is not sent again)
     expect((await login('alice')).code).toBe(0);
 
-    const monitor = await new Redis(redis.url).monitor();
-    onCleanup(async () => monitor.disconnect());
+    const probe = new Redis(redis.url);
+    const monitor = await probe.monitor();
+    onCleanup(async () => {
+      monitor.disconnect();
+      probe.disconnect();
+    });
     const scripts: string[] = [];
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       if (source !== 'lua' && args[0]?.toLowerCase() === 'evalsha') scripts.push(args.find((a) => a.startsWith('{"ssid"')) ?? '');
@@ -65,5 +72,56 @@ describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, wit
     await waitFor(() => scripts.length >= 5, 10_000, 'MONITOR to show the five login scripts');
     const sent = scripts.map((s) => (JSON.parse(s) as { name: string }).name);
     expect(sent.sort()).toEqual(admitted);
+  }, 60_000);
+
+  it('a mass close: 2 removals in flight while Redis is frozen, the others wait in the node (none fails), and all 6 sessions leave once it answers', async () => {
+    const redis = await RedisServer.start();
+    onCleanup(() => redis.stop());
+    const proxy = await TcpProxy.start(redis.port);
+    onCleanup(() => proxy.close());
+    const dir = tempDir();
+    await writeUsers(dir);
+    const gw = await GatewayProcess.start(
+      {
+        users: 'users.json',
+        admins: [{ name: 'ops', pwd: await pwdHash() }],
+        heartbeat_interval: 3600,
+        redis: { url: `redis://127.0.0.1:${proxy.port}`, lease_ttl: 600, command_timeout: 30, reconcile_interval: 3600, write_concurrency: 2 },
+        log_level: 'info',
+      },
+      { dir, name: 'gw-close' },
+    );
+    onCleanup(() => gw.stop());
+    const names = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'];
+    const clients = await Promise.all(names.map(async (name) => {
+      const c = await TimClient.connect(gw.clientUrl);
+      onCleanup(async () => c.terminate());
+      const ack = await c.login({ name, pwd: PWD });
+      expect(ack.ok).toBe(true);
+      return { c, ssid: ack.n2! };
+    }));
+    const admin = await TimAdminClient.connect(gw.adminUrl, { name: 'ops', pwd: PWD });
+    onCleanup(async () => admin.terminate());
+    const listed = async (): Promise<number> => (await admin.online('', names)).reduce((n, a) => n + a.sessions.length, 0);
+    expect(await listed()).toBe(6);
+
+    process.kill(redis.pid, 'SIGSTOP');
+    let stopped = true;
+    onCleanup(async () => {
+      if (stopped) process.kill(redis.pid, 'SIGCONT');
+    });
+    proxy.record();
+    for (const { c } of clients) c.terminate();
+    const sent = (): number => clients.filter(({ ssid }) => proxy.recorded.includes(ssid)).length;
+    await waitFor(() => sent() === 2, 10_000, 'the first two removals to be sent');
+    // a window for any further removal to go out (none may while those two are unanswered)
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sent()).toBe(2);
+
+    process.kill(redis.pid, 'SIGCONT');
+    stopped = false;
+    await waitFor(async () => (await listed()) === 0, 20_000, 'all six sessions to leave the table');
+    expect(sent()).toBe(6);
+    expect(gw.lines.filter((l) => String(l.msg).startsWith('could not remove a closed session'))).toEqual([]);
   }, 60_000);
 });

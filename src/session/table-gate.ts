@@ -1,15 +1,24 @@
 /**
- * The bound on one node's logins in flight on a networked session table
- * (cluster mode): at most `concurrent` login scripts on Redis at once; the
- * others wait here in arrival order, at most `queued` of them, each at most
- * `maxWaitMs` (the command timeout: past it Redis would have been too slow as
- * well, and the login answers 5104). A burst of logins (the reconnect storm
- * after a node dies) so waits in the node instead of in Redis, where its tail
- * passed command_timeout, failed with 5104, was withdrawn (one more script)
- * and came back on the client's retry: work done two or three times over at
- * the moment Redis was busiest.
+ * The bound on one node's writes in flight on a networked session table
+ * (cluster mode): at most `concurrent` scripts of one kind (logins, or the
+ * removals of closed sockets) on Redis at once; the others wait here in
+ * arrival order, at most `queued` of them, and a login at most `maxWaitMs`
+ * (the command timeout: past it Redis would have been too slow as well, and
+ * the login answers 5104). A burst (the reconnect storm after a node dies, a
+ * load balancer dropping every socket) so waits in the node instead of in
+ * Redis, where its tail passed command_timeout and failed: a login answered
+ * 5104, was withdrawn (one more script) and came back on the client's retry,
+ * work done two or three times over at the moment Redis was busiest; a
+ * removal went to the retry queue, which overflowed at a mass close and left
+ * thousands of sessions to the node's rejoin.
  */
+import { redisDefaults, type RedisOptions } from '../config/defaults.js';
 import type { Limited } from '../policy/concurrency-limiter.js';
+
+/** The bounds of a gate from the `redis` keys write_concurrency and write_queue. */
+export function gateLimits(redis: RedisOptions): { concurrent: number; queued: number } {
+  return { concurrent: redis.write_concurrency ?? redisDefaults.write_concurrency, queued: redis.write_queue ?? redisDefaults.write_queue };
+}
 
 interface Waiter {
   readonly wanted: () => boolean;
@@ -18,14 +27,15 @@ interface Waiter {
   done: boolean;
 }
 
-/** A FIFO bound on concurrent tasks with a bounded wait. */
-export class LoginGate {
+/** A FIFO bound on concurrent tasks, with an optional bound on the wait. */
+export class TableGate {
   private running = 0;
   private readonly queue: Waiter[] = [];
   /** Index of the first waiter of `queue` not yet dequeued. */
   private head = 0;
 
-  constructor(private readonly limits: { readonly concurrent: number; readonly queued: number; readonly maxWaitMs: number }) {}
+  /** `maxWaitMs` absent: a task waits for its turn however long that takes. */
+  constructor(private readonly limits: { readonly concurrent: number; readonly queued: number; readonly maxWaitMs?: number }) {}
 
   /** Tasks running now. */
   get active(): number {
@@ -61,7 +71,8 @@ export class LoginGate {
     if (this.queue.length - this.head >= this.limits.queued) this.compact();
     if (this.queue.length - this.head >= this.limits.queued) return Promise.resolve('busy');
     return new Promise((resolve) => {
-      const timer = setTimeout(() => w.go('busy'), this.limits.maxWaitMs);
+      const { maxWaitMs } = this.limits;
+      const timer = maxWaitMs === undefined ? undefined : setTimeout(() => w.go('busy'), maxWaitMs);
       const w: Waiter = {
         wanted,
         done: false,
