@@ -11,6 +11,8 @@ import { accountsWithTokens, type Scale } from './scale-parts.js';
 /** The figures of the storm. */
 export interface StormFigures {
   readonly stormHeld: number;
+  /** Load processes the storm's clients ran in. */
+  readonly stormLoaders: number;
   readonly totalHeld: number;
   readonly back: number;
   /** Seconds from the kill until 99 % / 100 % of the killed node's sessions were resumed elsewhere. */
@@ -65,6 +67,27 @@ function countsSince(before: NodeCounts, after: NodeCounts): NodeCounts {
   return { logins: diff(after.logins, before.logins), closes: diff(after.closes, before.closes), kicks: diff(after.kicks, before.kicks) };
 }
 
+/** Sums the tallies of the same kind of several load processes. */
+function sumTallies(all: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of all) for (const [k, v] of Object.entries(t)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** The storm's status over all the load processes that hold its clients. */
+async function stormStatusOf(stormLoaders: readonly { call<T>(method: string): Promise<T> }[]): Promise<StormStatus> {
+  const all = await Promise.all(stormLoaders.map((w) => w.call<StormStatus>('stormStatus')));
+  return {
+    reconnected: all.reduce((n, x) => n + x.reconnected, 0),
+    reconnectTimes: all.flatMap((x) => x.reconnectTimes),
+    refusals: sumTallies(all.map((x) => x.refusals)),
+    gaveUp: sumTallies(all.map((x) => x.gaveUp)),
+    histories: all.flatMap((x) => x.histories).slice(0, 10),
+    kicked: sumTallies(all.map((x) => x.kicked)),
+    droppedAgain: sumTallies(all.map((x) => x.droppedAgain)),
+  };
+}
+
 /** Longest wait for the storm's clients to come back. */
 const STORM_WAIT_MS = 4 * 60_000;
 
@@ -75,8 +98,10 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
   const { cluster, loaders, log } = s;
   const [victim, ...others] = cluster.servers;
   const [victimUrl, ...otherUrls] = cluster.urls;
-  const [stormLoader, ...otherLoaders] = loaders;
-  if (!victim || !stormLoader || others.length === 0 || otherLoaders.length === 0) throw new Error('the storm needs two gateways and two load processes');
+  // the storm's clients over half the load processes (one process's own handshakes would pace the storm), the others' over the rest
+  const stormLoaders = loaders.slice(0, Math.max(1, Math.floor(loaders.length / 2)));
+  const otherLoaders = loaders.slice(stormLoaders.length);
+  if (!victim || others.length === 0 || otherLoaders.length === 0) throw new Error('the storm needs two gateways and two load processes');
   const victimId = await victim.call<string>('id');
   const stormNames = Array.from({ length: storm }, (_, k) => `st_${k}`);
   const otherTotal = Math.round((storm * 8) / 19) * others.length;
@@ -91,36 +116,42 @@ export async function stormScale(s: Scale, storm: number): Promise<StormFigures>
   ]);
   const until = Date.now() + 4 * 60_000; // logins of the setup, at most (a loaded machine holds fewer, and says so)
   const [stormHeld, ...otherHeld] = await Promise.all([
-    stormLoader.call<Held>('holdClients', { accounts: stormAccounts, urls: [victimUrl], pool: cluster.urls, from: sourceAddresses(0, 256), concurrency: 64, until }, 600_000),
-    ...otherLoaders.map((w, i) => w.call<Held>('hold', { key: 'storm-others', urls: otherUrls, concurrency: 64, from: sourceAddresses(i + 1, 256), until }, 600_000)),
+    Promise.all(
+      stormLoaders.map((w, i) => {
+        const share = stormAccounts.filter((_, k) => k % stormLoaders.length === i);
+        return w.call<Held>('holdClients', { accounts: share, urls: [victimUrl], pool: cluster.urls, from: sourceAddresses(i, 256), concurrency: 64, until }, 600_000);
+      }),
+    ).then((all): Held => ({ held: all.reduce((n, r) => n + r.held, 0), failures: all.reduce((n, r) => n + r.failures, 0), firstError: all.find((r) => r.firstError)?.firstError ?? '' })),
+    ...otherLoaders.map((w, i) => w.call<Held>('hold', { key: 'storm-others', urls: otherUrls, concurrency: 64, from: sourceAddresses(stormLoaders.length + i, 256), until }, 600_000)),
   ]);
-  const totalHeld = stormHeld!.held + otherHeld.reduce((a, r) => a + r.held, 0);
-  log(`storm: held ${stormHeld!.held} on the victim (${stormHeld!.failures} failed: ${stormHeld!.firstError}), ${totalHeld} in all; killing ${victimId}`);
+  const totalHeld = stormHeld.held + otherHeld.reduce((a, r) => a + r.held, 0);
+  log(`storm: held ${stormHeld.held} on the victim (${stormHeld.failures} failed: ${stormHeld.firstError}), ${totalHeld} in all; killing ${victimId}`);
 
-  await stormLoader.call('gatewayDown', { url: victimUrl });
+  await Promise.all(stormLoaders.map((w) => w.call('gatewayDown', { url: victimUrl })));
   const before = await countsOf(others);
   const t0 = Date.now();
   victim.proc.kill('SIGKILL');
   let status: StormStatus;
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
-    status = await stormLoader.call<StormStatus>('stormStatus');
+    status = await stormStatusOf(stormLoaders);
     const gaveUp = Object.values(status.gaveUp).reduce((a, x) => a + x, 0);
-    if (status.reconnected + gaveUp >= stormHeld!.held || Date.now() - t0 > STORM_WAIT_MS) break;
+    if (status.reconnected + gaveUp >= stormHeld.held || Date.now() - t0 > STORM_WAIT_MS) break;
   }
   const times = status.reconnectTimes.map((t) => (t - t0) / 1000).sort((a, b) => a - b);
-  const at = (q: number): number => (times.length >= Math.ceil(q * stormHeld!.held) ? times[Math.ceil(q * stormHeld!.held) - 1]! : Infinity);
+  const at = (q: number): number => (times.length >= Math.ceil(q * stormHeld.held) ? times[Math.ceil(q * stormHeld.held) - 1]! : Infinity);
   const perSecond = new Map<number, number>();
   for (const t of times) perSecond.set(Math.floor(t), (perSecond.get(Math.floor(t)) ?? 0) + 1);
   log(`storm: ${status.reconnected} back; waiting for lease_ttl (${s.leaseTtl} s) to pass since the kill`);
   await new Promise((r) => setTimeout(r, Math.max(0, t0 + (s.leaseTtl + 3) * 1000 - Date.now())));
   const audit = await others[0]!.call<StormFigures['audit']>('audit', { accounts: stormNames.map((name) => ({ domain: BENCH_DOMAIN, name })), limit: 1, ghostOf: victimId }, 300_000);
   const served = countsSince(before, await countsOf(others));
-  status = await stormLoader.call<StormStatus>('stormStatus');
+  status = await stormStatusOf(stormLoaders);
   log(`storm: audit ${JSON.stringify(audit)}; the other nodes counted ${JSON.stringify(served)}; clients kicked ${JSON.stringify(status.kicked)}, sockets lost again after coming back ${JSON.stringify(status.droppedAgain)}; closing`);
-  await Promise.all([stormLoader.call('releaseClients', {}, 600_000), ...otherLoaders.map((w) => w.call('release', {}, 600_000))]);
+  await Promise.all([...stormLoaders.map((w) => w.call('releaseClients', {}, 600_000)), ...otherLoaders.map((w) => w.call('release', {}, 600_000))]);
   return {
-    stormHeld: stormHeld!.held,
+    stormHeld: stormHeld.held,
+    stormLoaders: stormLoaders.length,
     totalHeld,
     back: status.reconnected,
     t99: at(0.99),

@@ -93,7 +93,7 @@ function report(hold: HoldFigures, storm: StormFigures | string, loadBefore: str
     lines.push(
       '| figure | value |',
       '|---|---:|',
-      `| sessions on the killed gateway | ${n(storm.stormHeld)} (among ${n(storm.totalHeld)}) |`,
+      `| sessions on the killed gateway | ${n(storm.stormHeld)} (among ${n(storm.totalHeld)}; its clients in ${storm.stormLoaders} load processes) |`,
       `| back (resumed on another node) | ${n(storm.back)} |`,
       `| time to 99 % back | ${n(storm.t99, 2)} s |`,
       `| time to 100 % back | ${Number.isFinite(storm.t100) ? `${n(storm.t100, 2)} s` : 'not all back'} |`,

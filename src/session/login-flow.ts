@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Identity } from '../auth/authenticator.js';
 import { issueResumeToken } from '../auth/token.js';
-import { redisDefaults } from '../config/defaults.js';
 import { ErrorCode, failure, KickReason } from '../errors.js';
 import { checkAuthBounds } from '../policy/auth-bounds.js';
 import { limitsFor } from '../policy/limits.js';
@@ -54,7 +53,9 @@ export class LoginFlow {
     this.refusals = new LoginRefusals(deps, hub);
     this.owed = new OwedRemovals(deps, hub);
     const { redis } = deps.config;
-    this.gate = redis ? new TableGate({ ...gateLimits(redis), maxWaitMs: (redis.command_timeout ?? redisDefaults.command_timeout) * 1000 }) : null;
+    // a login waits its turn as long as its AUTH may take (its socket stays open meanwhile): a 5104 sooner would only
+    // bring it back on a new socket after a backoff
+    this.gate = redis ? new TableGate({ ...gateLimits(redis), maxWaitMs: deps.config.auth_timeout * 1000 }) : null;
   }
 
   /** Handles an AUTH frame of `conn`; returns the ACK to send. */

@@ -46,7 +46,7 @@ export class LoginRefusals {
     return this.rejected(auth, conn, failure(ErrorCode.OVER_ENTRY), 'over_entry', { sessions: blocking.map((s) => toTimSession(this.hub.withLocalRefresh(s))) });
   }
 
-  /** Too many logins of this node already wait for the session store (redis.write_queue), or this one waited past command_timeout: 5104. */
+  /** Too many logins of this node already wait for the session store (redis.write_queue), or this one waited past auth_timeout: 5104. */
   storeBusy(auth: TimAuth, conn: SessionHolder): TimAck {
     return this.rejected(auth, conn, failure(ErrorCode.HEAVY_LOAD, 'too many logins waiting for the session store: try again'), 'store_busy');
   }

@@ -3,8 +3,7 @@
  * (cluster mode): at most `concurrent` scripts of one kind (logins, or the
  * removals of closed sockets) on Redis at once; the others wait here in
  * arrival order, at most `queued` of them, and a login at most `maxWaitMs`
- * (the command timeout: past it Redis would have been too slow as well, and
- * the login answers 5104). A burst (the reconnect storm after a node dies, a
+ * (auth_timeout: past it the login answers 5104). A burst (the reconnect storm after a node dies, a
  * load balancer dropping every socket) so waits in the node instead of in
  * Redis, where its tail passed command_timeout and failed: a login answered
  * 5104, was withdrawn (one more script) and came back on the client's retry,
