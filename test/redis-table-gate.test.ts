@@ -17,6 +17,18 @@ import { GatewayProcess } from './support/gateway-process.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
+/** Freezes redis-server (SIGSTOP) until the returned thaw() (SIGCONT), or the test's end. */
+function freeze(redis: RedisServer): () => void {
+  process.kill(redis.pid, 'SIGSTOP');
+  let frozen = true;
+  const thaw = (): void => {
+    if (frozen) process.kill(redis.pid, 'SIGCONT');
+    frozen = false;
+  };
+  onCleanup(async () => thaw());
+  return thaw;
+}
+
 describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, within redis.write_concurrency and write_queue', () => {
   it('2 in flight and 3 waiting: the other 3 answer 5104 at once, the 5 others log in once Redis answers', async () => {
     const redis = await RedisServer.start();
@@ -50,11 +62,7 @@ describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, wit
       if (source !== 'lua' && args[0]?.toLowerCase() === 'evalsha') scripts.push(args.find((a) => a.startsWith('{"ssid"')) ?? '');
     });
 
-    process.kill(redis.pid, 'SIGSTOP');
-    let stopped = true;
-    onCleanup(async () => {
-      if (stopped) process.kill(redis.pid, 'SIGCONT');
-    });
+    const thaw = freeze(redis);
     const names = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'];
     const answers: { name: string; code: number; info: string }[] = [];
     const all = Promise.all(names.map(async (n) => answers.push(await login(n))));
@@ -63,8 +71,7 @@ describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, wit
     expect(answers.map((a) => [a.code, a.info])).toEqual(Array(3).fill([ErrorCode.HEAVY_LOAD, 'too many logins waiting for the session store: try again']));
     const refused = answers.map((a) => a.name);
 
-    process.kill(redis.pid, 'SIGCONT');
-    stopped = false;
+    thaw();
     await all;
     const admitted = names.filter((n) => !refused.includes(n));
     expect(answers.filter((a) => a.code === 0).map((a) => a.name).sort()).toEqual(admitted);
@@ -105,11 +112,7 @@ describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, wit
     const listed = async (): Promise<number> => (await admin.online('', names)).reduce((n, a) => n + a.sessions.length, 0);
     expect(await listed()).toBe(6);
 
-    process.kill(redis.pid, 'SIGSTOP');
-    let stopped = true;
-    onCleanup(async () => {
-      if (stopped) process.kill(redis.pid, 'SIGCONT');
-    });
+    const thaw = freeze(redis);
     proxy.record();
     for (const { c } of clients) c.terminate();
     const sent = (): number => clients.filter(({ ssid }) => proxy.recorded.includes(ssid)).length;
@@ -118,8 +121,7 @@ describe.skipIf(!redisSuitesEnabled())('a burst of logins waits in the node, wit
     await new Promise((r) => setTimeout(r, 300));
     expect(sent()).toBe(2);
 
-    process.kill(redis.pid, 'SIGCONT');
-    stopped = false;
+    thaw();
     await waitFor(async () => (await listed()) === 0, 20_000, 'all six sessions to leave the table');
     expect(sent()).toBe(6);
     expect(gw.lines.filter((l) => String(l.msg).startsWith('could not remove a closed session'))).toEqual([]);

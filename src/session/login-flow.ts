@@ -18,7 +18,7 @@ import { EventKind, NoticeKind, type TimAck, type TimAuth } from '../protocol/ty
 import { accountId } from './account-id.js';
 import { InFlight } from './in-flight.js';
 import type { LocalSockets } from './local-sockets.js';
-import { gateLimits, TableGate } from './table-gate.js';
+import { gateLimits, TableGate, throughGate } from './table-gate.js';
 import { LoginRefusals } from './login-refusals.js';
 import { OwedRemovals } from './owed-removals.js';
 import { heldSession, UNAUTHENTICATED } from './login-state.js';
@@ -128,7 +128,7 @@ export class LoginFlow {
     const decide = () => registry.login({ session, limits: limitsFor(config, auth.domain, identityLimits), kick: auth.kick, ...used, token: token.record, now: loginTime, announce: online.carried });
     let result;
     try {
-      const gated = this.gate ? await this.gate.run(() => !conn.closed, decide) : { ran: true as const, value: await decide() };
+      const gated = await throughGate(this.gate, () => !conn.closed, decide);
       if (!gated.ran) {
         // never sent: nothing to take back
         this.hub.detach(conn, UNAUTHENTICATED);

@@ -7,13 +7,12 @@
  * next rejoin, so that it stops counting against its account's limits
  * within seconds of the table answering again.
  */
-import { redisDefaults } from '../config/defaults.js';
 import { EventKind } from '../protocol/types.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { LocalSockets, PendingEvent } from './local-sockets.js';
 import type { LoginUsed, SessionInfo } from './registry.js';
 import { RetryQueue, type RetryPace } from './retry-queue.js';
-import { gateLimits, TableGate } from './table-gate.js';
+import { gateLimits, TableGate, throughGate } from './table-gate.js';
 import type { SessionDeps } from './session-deps.js';
 
 /** How owed removals and unfinished logouts are retried: 250 ms, doubling to 5 s; 10,000 kept at most. */
@@ -85,8 +84,8 @@ export class OwedRemovals {
       return;
     }
     const remove = () => this.deps.registry.remove(s.domain, s.name, s.ssid, s.connId, offline.carried);
-    const done = this.gate ? await this.gate.run(() => true, remove) : { ran: true as const, value: await remove() };
-    if (!done.ran) throw new Error(`more than ${this.deps.config.redis?.write_queue ?? redisDefaults.write_queue} removals waiting for the session store`);
+    const done = await throughGate(this.gate, () => true, remove);
+    if (!done.ran) throw new Error(`more than ${this.gate?.limits.queued} removals waiting for the session store`);
     if (done.value) this.hub.publish(offline);
   }
 }

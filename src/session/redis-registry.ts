@@ -40,6 +40,9 @@ const REPLACED_TOKEN_GRACE_MS = 30_000;
 /** How long a withdrawn login stays marked (withdraw.lua): past every late resend of it by a Redis Cluster client. */
 const WITHDRAWN_MS = 5 * 60_000;
 
+/** The script arguments of a presence event the script publishes itself (Bus.carry): channel and message, "" for none. */
+const announceArgs = (a: CarriedEvent | undefined): [string, string] => (a ? [a.channel, a.message] : ['', '']);
+
 /** The session table on Redis (cluster mode). */
 export class RedisRegistry implements ClusterRegistry {
   /** Presented tokens are checked inside login.lua: a token login is one script call. */
@@ -100,8 +103,7 @@ export class RedisRegistry implements ClusterRegistry {
       inline ? this.index.entry(session) : '',
       inline ? encodeOwner(session) : '',
       now + REPLACED_TOKEN_GRACE_MS,
-      req.announce?.channel ?? '',
-      req.announce?.message ?? '',
+      ...announceArgs(req.announce),
       ...req.kick.map(wellFormed),
     ]))) as [string, ...unknown[]];
     if (reply[0] === 'ok') {
@@ -118,7 +120,7 @@ export class RedisRegistry implements ClusterRegistry {
 
   async remove(domain: string, name: string, ssid: string, connId: string, announce?: CarriedEvent): Promise<SessionInfo | null> {
     const keys = [...this.index.settleKeys(domain, name), ...(this.inline ? [this.keys.ssidIndex(ssid)] : [])];
-    const raw = await this.write(scripts.remove.run(this.client, keys, [ssid, connId, this.deps.gatewayId, announce?.channel ?? '', announce?.message ?? '']));
+    const raw = await this.write(scripts.remove.run(this.client, keys, [ssid, connId, this.deps.gatewayId, ...announceArgs(announce)]));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed && !this.inline) await this.unindex([removed]);
     return removed;
@@ -131,7 +133,7 @@ export class RedisRegistry implements ClusterRegistry {
     const keys = [...this.index.settleKeys(domain, name), this.keys.revocations(domain, name), this.keys.loginToken(domain, name, loginTokenId), this.keys.loginTokenList(domain, name)];
     // EVAL, not EVALSHA: it runs as soon as Redis reaches it on this connection, not a NOSCRIPT round trip later (a retry of
     // the login through another node may still come first: login.lua answers it 5104 while the replaced token is fresh)
-    const raw = await this.write(scripts.withdraw.runInOrder(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '', announce?.channel ?? '', announce?.message ?? '']));
+    const raw = await this.write(scripts.withdraw.runInOrder(this.client, keys, [s.ssid, s.connId, this.deps.gatewayId, s.loginTime, now, now + WITHDRAWN_MS, loginTokenId, used.resumeHash ?? '', ...announceArgs(announce)]));
     const removed = typeof raw === 'string' ? decodeSession(raw) : null;
     if (removed) await this.unindex([removed]);
     return removed;

@@ -34,7 +34,7 @@ export class TableGate {
   private head = 0;
 
   /** `maxWaitMs` absent: a task waits for its turn however long that takes. */
-  constructor(private readonly limits: { readonly concurrent: number; readonly queued: number; readonly maxWaitMs?: number }) {}
+  constructor(readonly limits: { readonly concurrent: number; readonly queued: number; readonly maxWaitMs?: number }) {}
 
   /** Tasks running now. */
   get active(): number {
@@ -117,4 +117,9 @@ export class TableGate {
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.queue.length) this.compact();
   }
+}
+
+/** Runs `task` through `gate`, or straight away where there is none (embedded mode: its table answers in-process). */
+export function throughGate<T>(gate: TableGate | null, wanted: () => boolean, task: () => Promise<T>): Promise<Limited<T>> {
+  return gate ? gate.run(wanted, task) : task().then((value) => ({ ran: true as const, value }));
 }
