@@ -86,8 +86,9 @@ describe.skipIf(!chromiumSuitesEnabled())('demo web app in Chromium', () => {
     await logIn(a.page, { name: 'alice', resource: 'laptop', termtyp: 2 });
     const laptop = await ownSsid(a.page);
     await textWhen(a.page, '#conn', /^online$/);
-    expect(await rowSsids(a.page, 'sessions')).toEqual([laptop]);
+    // the devices table is filled by a SESSIONS request after the login shows: wait for it before reading it
     await textWhen(a.page, '#sessions', /laptop\s+2\s+127\.0\.0\.1[\s\S]*this device/);
+    expect(await rowSsids(a.page, 'sessions')).toEqual([laptop]);
 
     const b = await openDemo(base);
     await logIn(b.page, { name: 'alice', resource: 'phone', termtyp: 1 });
