@@ -29,18 +29,28 @@ export class CappedCounts {
     return this.sum >= this.total ? 'total' : null;
   }
 
-  /** Counts one more for `key`; returns the function that gives it back (calling it again does nothing). */
-  take(key: string): () => void {
+  /** Counts one more for `key`. */
+  add(key: string): void {
     this.counts.set(key, this.of(key) + 1);
     this.sum++;
+  }
+
+  /** Gives back one that `add` counted for `key` (the caller makes sure it gives each back once). */
+  remove(key: string): void {
+    this.sum--;
+    const n = this.of(key) - 1;
+    if (n <= 0) this.counts.delete(key);
+    else this.counts.set(key, n);
+  }
+
+  /** Counts one more for `key`; returns the function that gives it back (calling it again does nothing). */
+  take(key: string): () => void {
+    this.add(key);
     let held = true;
     return () => {
       if (!held) return;
       held = false;
-      this.sum--;
-      const n = this.of(key) - 1;
-      if (n <= 0) this.counts.delete(key);
-      else this.counts.set(key, n);
+      this.remove(key);
     };
   }
 }

@@ -9,7 +9,6 @@
  * them apart; see src/client/admin-client.ts).
  */
 import type { Logger } from 'pino';
-import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
 import { CloseCode, ErrorCode, failure, type TimFailure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -18,7 +17,7 @@ import { failAdmAck, okAdmAck } from '../protocol/replies.js';
 import { AdminType } from '../protocol/type-codes.js';
 import type { AdmAck, AdmEvent } from '../protocol/types.js';
 import type { AdminService } from '../session/admin-service.js';
-import { FramedSocket } from './framed-socket.js';
+import { FramedSocket, type CarrierSocket, type SocketHost } from './framed-socket.js';
 import { SocketFraming, type Frame } from './framing.js';
 
 /** Metric label of each admin type code. */
@@ -46,21 +45,23 @@ export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
   subscription: string | null = null;
   /** Other nodes' events follow this socket from its first ADMSUB until it closes (Bus.follow), as this release. */
   private following: Promise<() => void> | null = null;
-  /** Called once when ADMAUTH succeeds (the server stops counting the socket as unauthenticated). */
-  onAuthenticated: () => void = () => {};
 
   constructor(
-    ws: WebSocket,
+    ws: CarrierSocket,
     readonly ip: string,
     private readonly gatewayId: string,
     config: Config,
     private readonly admin: AdminService,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-    private readonly onGone: (conn: AdminConnection) => void,
+    /** The admin server: told when ADMAUTH succeeds (it stops counting the socket as unauthenticated) and when the socket is gone. */
+    private readonly host: SocketHost<AdminConnection>,
   ) {
     super(ws, config, new SocketFraming('adminIn', 'adminOut', AdminType.AUTH));
-    ws.on('error', (err) => this.log.debug({ err }, 'admin socket error'));
+  }
+
+  protected override socketError(err: Error): void {
+    this.log.debug({ err }, 'admin socket error');
   }
 
   protected get open(): boolean {
@@ -88,7 +89,7 @@ export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
     if (problem) return this.refuse(type, problem);
     this.stopAuthTimer();
     this.operator = auth.name;
-    this.onAuthenticated();
+    this.host.authenticated(this);
     this.log.info({ operator: auth.name }, 'admin logged in');
     this.reply(type, okAdmAck(type, { n: this.gatewayId }));
   }
@@ -142,6 +143,6 @@ export class AdminConnection extends FramedSocket<'adminIn', 'adminOut'> {
 
   protected gone(): void {
     void this.following?.then((release) => release());
-    this.onGone(this);
+    this.host.gone(this);
   }
 }

@@ -4,7 +4,6 @@
  * handling, send-buffer cap). What a frame does is the session layer's business.
  */
 import type { Logger } from 'pino';
-import type WebSocket from 'ws';
 import type { Config } from '../config/defaults.js';
 import { CloseCode, closeCodes, ErrorCode, failure } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -16,7 +15,7 @@ import type { TimAck, TimAuth, TimMessage } from '../protocol/types.js';
 import { actingSession, heldSession, UNAUTHENTICATED, type LoginState } from '../session/login-state.js';
 import type { SessionHolder } from '../session/session-holder.js';
 import type { SessionService } from '../session/session-service.js';
-import { FramedSocket } from './framed-socket.js';
+import { FramedSocket, type CarrierSocket, type SocketHost } from './framed-socket.js';
 import { SocketFraming, type Frame } from './framing.js';
 
 /** A client socket and its protocol state. */
@@ -26,8 +25,6 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
   lastSeen: number;
   /** Server pings not answered by a pong yet. */
   unansweredPings = 0;
-  /** Called once when AUTH succeeds (the server stops counting the socket as unauthenticated). */
-  onAuthenticated: () => void = () => {};
   /** Set once a close reason is known, for the OFFLINE event. */
   closeCause = 'closed';
   private badFrames = 0;
@@ -35,7 +32,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
   private authing: 'none' | 'deciding' | 'late' = 'none';
 
   constructor(
-    ws: WebSocket,
+    ws: CarrierSocket,
     readonly connId: string,
     readonly ip: string,
     config: Config,
@@ -43,18 +40,21 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
     private readonly metrics: Metrics,
     /** The server's logger; this socket's child of it is made when first needed. */
     private readonly parentLog: Logger,
-    private readonly onGone: (conn: ClientConnection) => void,
+    /** The client server: told when AUTH succeeds (it stops counting the socket as unauthenticated) and when the socket is gone. */
+    private readonly host: SocketHost<ClientConnection>,
   ) {
     super(ws, config, new SocketFraming('clientIn', 'clientOut', ClientType.AUTH));
     this.lastSeen = service.now();
-    ws.on('pong', () => {
-      this.unansweredPings = 0;
-      this.lastSeen = service.now();
-    });
-    ws.on('error', (err) => {
-      this.debug({ err }, 'socket error');
-      if (err && (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCause = 'too_big';
-    });
+  }
+
+  protected override pong(): void {
+    this.unansweredPings = 0;
+    this.lastSeen = this.service.now();
+  }
+
+  protected override socketError(err: Error): void {
+    this.debug({ err }, 'socket error');
+    if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeCause = 'too_big';
   }
 
   private childLog: Logger | undefined;
@@ -106,7 +106,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
       ack = await this.service.login(this, auth);
       if (ack.ok) {
         this.stopAuthTimer();
-        this.onAuthenticated();
+        this.host.authenticated(this);
         this.childLog = undefined; // from now on its lines name the session
         this.debug({}, 'logged in');
       }
@@ -214,7 +214,7 @@ export class ClientConnection extends FramedSocket<'clientIn', 'clientOut'> impl
 
   /** Removes the session and forgets the socket, once. */
   protected gone(): void {
-    this.onGone(this);
+    this.host.gone(this);
     void this.service.closed(this, this.closeCause);
   }
 }

@@ -7,22 +7,23 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type Server } from 'ws';
 import type { Config } from '../config/defaults.js';
 import { type CloseCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { CappedCounts } from '../policy/capped-counts.js';
 import type { SessionService } from '../session/session-service.js';
 import { ClientConnection } from './client-connection.js';
+import { CarrierSocket } from './framed-socket.js';
 import { HeartbeatSweep } from './heartbeat-sweep.js';
-import { peerAddress, refuseUpgrade, requestPath } from './http-upgrade.js';
+import { guardUpgrade, peerAddress, refuseUpgrade, requestPath, upgradeTaken } from './http-upgrade.js';
 import type { Listener } from './listener.js';
+import { SocketRoster } from './socket-roster.js';
 
 /** The client socket server of one gateway. */
 export class ClientServer {
-  readonly connections = new Set<ClientConnection>();
-  private readonly wss: WebSocketServer;
-  private readonly unauth: CappedCounts;
+  readonly connections: Set<ClientConnection>;
+  private readonly wss: Server<typeof CarrierSocket>;
+  private readonly sockets: SocketRoster<ClientConnection>;
   private readonly heartbeat: HeartbeatSweep<ClientConnection>;
   /** A reconcile with the table is running (a slow store must not pile them up). */
   private reconciling = false;
@@ -40,14 +41,15 @@ export class ClientServer {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.unauth = new CappedCounts(config.unauth_per_ip);
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.max_frame, perMessageDeflate: false, clientTracking: false });
+    this.sockets = new SocketRoster(config.unauth_per_ip, Infinity, (open) => metrics.connections.set(open));
+    this.connections = this.sockets.all;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.max_frame, perMessageDeflate: false, clientTracking: false, WebSocket: CarrierSocket });
     listener.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.heartbeat = new HeartbeatSweep(this.connections, config.heartbeat_interval * 1000, (c) => c.heartbeat(), () => this.reconcile());
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    guardUpgrade(socket);
     if (requestPath(req) !== '/tim') return refuseUpgrade(socket, 404, 'Not Found');
     if (!this.accepting) return refuseUpgrade(socket, 503, 'Service Unavailable');
     // browsers always send Origin on a WebSocket; a request without one is a native client, which could forge it anyway
@@ -55,21 +57,17 @@ export class ClientServer {
     if (this.config.origins && origin !== undefined && !this.config.origins.includes(origin)) return refuseUpgrade(socket, 403, 'Forbidden');
     if (this.connections.size >= this.config.connect_limit) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const ip = peerAddress(req);
-    if (this.unauth.full(ip)) return refuseUpgrade(socket, 429, 'Too Many Requests');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip));
+    if (this.sockets.full(ip)) return refuseUpgrade(socket, 429, 'Too Many Requests');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      upgradeTaken(socket);
+      this.accept(ws, ip);
+    });
   }
 
-  private accept(ws: WebSocket, ip: string): void {
+  private accept(ws: CarrierSocket, ip: string): void {
     const connId = `${this.connIdPrefix}${(++this.nextConnId).toString(36)}`;
-    const dropUnauth = this.unauth.take(ip);
-    const conn = new ClientConnection(ws, connId, ip, this.config, this.service, this.metrics, this.log, (c) => {
-      dropUnauth();
-      this.connections.delete(c);
-      this.metrics.connections.set(this.connections.size);
-    });
-    this.connections.add(conn);
-    this.metrics.connections.set(this.connections.size);
-    conn.onAuthenticated = dropUnauth;
+    const conn = new ClientConnection(ws, connId, ip, this.config, this.service, this.metrics, this.log, this.sockets);
+    this.sockets.add(conn);
   }
 
   /** Once per heartbeat interval: the sessions of this node against the table (skipped while one runs: a slow store must not pile them up). */
