@@ -17,6 +17,13 @@ describe('account identity', () => {
     expect(accountId('acme', 'alice')).toBe(accountId('acme', 'alice'));
   });
 
+  it('account ids are the values earlier releases sent (nodes of a rolling upgrade must agree on them)', () => {
+    // SHA-256 of "<UTF-8 length of domain>:<domain><name>", base64url, first 22 characters
+    expect(accountId('acme', 'alice')).toBe('65syPou5FnsATyyurC9B4j');
+    expect(accountId('', 'bob')).toBe('tlVtJRX58gnoAIi8K8i63Y');
+    expect(accountId('dömain', '名字')).toBe('RjZlMFCE1CcSbE9aAHIb1b');
+  });
+
   it.each([
     ['name', { name: 'ali\u0000ce' }],
     ['name', { name: 'alice\u001b[2J' }],

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The stable account id sent in ACK `n`: unique per domain+name, the same on
@@ -6,5 +6,5 @@ import { createHash } from 'node:crypto';
  * produce another pair's input (domain "a\0b" + name "c" vs "a" + "b\0c").
  */
 export function accountId(domain: string, name: string): string {
-  return createHash('sha256').update(`${Buffer.byteLength(domain)}:${domain}`).update(name).digest('base64url').slice(0, 22);
+  return hash('sha256', `${Buffer.byteLength(domain)}:${domain}${name}`, 'base64url').slice(0, 22);
 }

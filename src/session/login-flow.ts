@@ -4,10 +4,9 @@
  * effects (kicks, LOGOUT_REQUEST notices, events), and the end of a socket's
  * session when it closes. A shutdown waits for both (InFlight).
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Identity } from '../auth/authenticator.js';
-import { issueResumeToken } from '../auth/token.js';
+import { issueResumeToken, randomId } from '../auth/token.js';
 import { ErrorCode, failure, KickReason } from '../errors.js';
 import { checkAuthBounds } from '../policy/auth-bounds.js';
 import { limitsFor } from '../policy/limits.js';
@@ -103,7 +102,7 @@ export class LoginFlow {
     const { resume, loginToken, extend: issuedExtend, limits: identityLimits, revocation } = identity;
     const loginTime = this.deps.now();
     const session: SessionInfo = {
-      ssid: resume?.ssid ?? randomBytes(12).toString('base64url'),
+      ssid: resume?.ssid ?? randomId(12),
       domain: auth.domain,
       name: auth.name,
       resource: auth.resource,
