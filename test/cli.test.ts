@@ -19,14 +19,15 @@ function run(args: string[], stdin = ''): Promise<CliRun> {
   return runCli(args, { stdin });
 }
 
-/** Starts a long-running CLI process and collects its stdout lines (and, for failure messages, its stderr ones). */
-function start(args: string[], stdin: string): { proc: ChildProcess; lines: string[]; errors: string[] } {
+/** Starts a long-running CLI process and collects its stdout lines (and, for failure messages, its stderr ones); `stdin` is written, then the pipe closed unless `keepStdinOpen`. */
+function start(args: string[], stdin: string, keepStdinOpen = false): { proc: ChildProcess; lines: string[]; errors: string[] } {
   const proc = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const errors: string[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(l));
   createInterface({ input: proc.stderr! }).on('line', (l) => errors.push(l));
-  proc.stdin!.end(stdin);
+  if (keepStdinOpen) proc.stdin!.write(stdin);
+  else proc.stdin!.end(stdin);
   onCleanup(async () => proc.kill('SIGKILL'));
   return { proc, lines, errors };
 }
@@ -134,6 +135,13 @@ describe('tim-gateway CLI', () => {
     expect(serve.proc.exitCode).toBe(1);
     expect(serve.errors.join('\n')).toContain(`tim-gateway: Redis refused this gateway at ${redactUrl(url)} (tim.json redis.url): ${reason}`);
   }, 30_000);
+
+  it('login takes the first piped line as the password without waiting for the pipe to close', async () => {
+    const gw = await startGateway();
+    // a wrapper that writes the password and keeps the pipe open (it waited for the end of the pipe before)
+    const login = start(['login', '--url', gw.clientUrl, '--name', 'alice', '--termtyp', '1'], `${PWD}\nnot a password\n`, true);
+    await waitFor(() => login.lines.some((l) => l.startsWith('logged in: ssid')), 60_000, () => `a login, which printed: ${[...login.lines, ...login.errors].join(' | ')}`);
+  });
 
   it('login prints the ACK, then the LOGOUT_REQUEST a second device causes; the second prints 4111 and the blocking session', async () => {
     const gw = await startGateway({ device_limit: 1 });
