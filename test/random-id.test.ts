@@ -32,6 +32,13 @@ describe('randomId', () => {
     expect(new Set(id).size).toBeGreaterThan(32);
   });
 
+  it('refuses a size that is not a positive integer, and the pool goes on handing out fresh bytes', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity]) expect(() => randomId(bad)).toThrow(RangeError);
+    const after = new Set(Array.from({ length: 300 }, () => randomId(32)));
+    expect(after.size).toBe(300);
+    for (const id of after) expect(Buffer.from(id, 'base64url').length).toBe(32);
+  });
+
   it('hashSecret is the hex SHA-256 of the secret', () => {
     expect(hashSecret('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });

@@ -19,12 +19,15 @@ let poolUsed = pool.length;
 
 /** A fresh random id or secret, base64url (no '.'). */
 export function randomId(bytes = 32): string {
+  // randomBytes threw on these; the pool's cursor must never move back or become NaN
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new RangeError(`randomId: bytes must be a positive integer, got ${bytes}`);
   if (bytes > pool.length) return randomBytes(bytes).toString('base64url');
   if (poolUsed + bytes > pool.length) {
     randomFillSync(pool);
     poolUsed = 0;
   }
   const id = pool.toString('base64url', poolUsed, poolUsed + bytes);
+  pool.fill(0, poolUsed, poolUsed + bytes); // a secret handed out does not stay in the pool
   poolUsed += bytes;
   return id;
 }
