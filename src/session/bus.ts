@@ -32,13 +32,13 @@ export type NodeCommand =
       readonly extend: Readonly<Record<string, string>>;
     };
 
-/** Receives a presence event; `local` says this node originated it (webhooks post only those). */
 /** A presence event as a session table script publishes it (Bus.carry): PUBLISH `message` on `channel`. */
 export interface CarriedEvent {
   readonly channel: string;
   readonly message: string;
 }
 
+/** Receives a presence event; `local` says this node originated it (webhooks post only those). */
 export type EventHandler = (event: AdmEvent, local: boolean) => void;
 
 /** Node-to-node delivery and the event stream. */

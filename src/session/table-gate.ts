@@ -32,6 +32,8 @@ export class TableGate {
   private readonly queue: Waiter[] = [];
   /** Index of the first waiter of `queue` not yet dequeued. */
   private head = 0;
+  /** Waiters of `queue` past `head` already answered busy by their wait bound (they no longer count). */
+  private stale = 0;
 
   /** `maxWaitMs` absent: a task waits for its turn however long that takes. */
   constructor(readonly limits: { readonly concurrent: number; readonly queued: number; readonly maxWaitMs?: number }) {}
@@ -43,9 +45,7 @@ export class TableGate {
 
   /** Tasks waiting now. */
   get waiting(): number {
-    let n = 0;
-    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i]!.done) n++;
-    return n;
+    return this.queue.length - this.head - this.stale;
   }
 
   /**
@@ -67,11 +67,18 @@ export class TableGate {
   }
 
   private wait(wanted: () => boolean): Promise<'run' | 'busy' | 'dropped'> {
-    if (this.queue.length - this.head >= this.limits.queued) this.compact();
-    if (this.queue.length - this.head >= this.limits.queued) return Promise.resolve('busy');
+    if (this.waiting >= this.limits.queued) return Promise.resolve('busy');
+    // while nothing finishes (Redis frozen), timed-out waiters pile up in the array: dropped once they are half of it
+    if (this.stale > 1024 && this.stale * 2 > this.queue.length - this.head) this.compact();
     return new Promise((resolve) => {
       const { maxWaitMs } = this.limits;
-      const timer = maxWaitMs === undefined ? undefined : setTimeout(() => w.go('busy'), maxWaitMs);
+      const timer =
+        maxWaitMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              w.go('busy');
+              this.stale++;
+            }, maxWaitMs);
       const w: Waiter = {
         wanted,
         done: false,
@@ -86,19 +93,26 @@ export class TableGate {
     });
   }
 
-  /** Forgets the waiters already answered (timed out), so that they do not count against `queued`. */
+  /** Moves the waiters still waiting to the front of the array, forgetting the dequeued and the timed-out ones. */
   private compact(): void {
-    const live = this.queue.slice(this.head).filter((w) => !w.done);
-    this.queue.length = 0;
-    this.queue.push(...live);
+    let n = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const w = this.queue[i]!;
+      if (!w.done) this.queue[n++] = w;
+    }
+    this.queue.length = n;
     this.head = 0;
+    this.stale = 0;
   }
 
   /** A task ended: its slot goes to the next waiter still waiting and wanted, or is freed. */
   private release(): void {
     while (this.head < this.queue.length) {
       const w = this.queue[this.head++]!;
-      if (w.done) continue;
+      if (w.done) {
+        this.stale--;
+        continue;
+      }
       if (w.wanted()) {
         w.go('run');
         this.trim();
