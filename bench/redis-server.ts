@@ -2,6 +2,7 @@
  * The bench's redis-server: the shared fixture (test/support/redis-server.ts),
  * tracked so that it is killed with the bench's other children.
  */
+import { Redis } from 'ioredis';
 import { RedisServer } from '../test/support/redis-server.js';
 import { trackProcess } from './rpc.js';
 
@@ -26,4 +27,19 @@ export async function procCpuMicros(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks / 100) * 1e6;
+}
+
+/**
+ * How many times redis-server has read from its clients' sockets since it
+ * started (INFO stats total_reads_processed): per login, how many commands it
+ * gets per read.
+ */
+export async function redisReads(url: string): Promise<number> {
+  const client = new Redis(url, { lazyConnect: true });
+  await client.connect();
+  try {
+    return Number(/total_reads_processed:(\d+)/.exec(await client.info('stats'))?.[1] ?? Number.NaN);
+  } finally {
+    client.disconnect();
+  }
 }

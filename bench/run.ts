@@ -251,6 +251,7 @@ async function main(): Promise<void> {
         { scenario: '5. cluster: 2 gateways + redis (baseline: one embedded node)', figure: 'logins/s', value: g(cl, 'cluster', (r) => r.rate), baseline: g(cl, 'gateway', (r) => r.rate), unit: '/s' },
         { scenario: '5. cluster (baseline: one embedded node)', figure: 'gateway CPU per login', value: g(cl, 'cluster', (r) => r.cpu), baseline: g(cl, 'gateway', (r) => r.cpu), unit: 'µs', target: { ratioAtMost: 1.3 } },
         { scenario: '5. cluster', figure: 'redis-server CPU per login', value: g(cl, 'cluster', (r) => r.redisCpu), baseline: null, unit: 'µs', target: { atMost: 35 } },
+        { scenario: '5. cluster: socket reads redis-server made per login+close (its 2 scripts; commands sent in one turn leave in one write)', figure: 'reads', value: g(cl, 'cluster', (r) => r.redisReads), baseline: null, unit: '' },
       );
       log('4. kick latency across two gateways');
       const ck = await alternate(R, [cluster], (t, r) => kickRound(b, t, r), log);

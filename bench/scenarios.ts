@@ -54,6 +54,8 @@ export interface LoginRound extends Failures {
   readonly cpu: number;
   /** redis-server CPU µs per login (cluster only). */
   readonly redisCpu: number;
+  /** Reads redis-server made from its clients' sockets per login (cluster only). */
+  readonly redisReads: number;
 }
 
 /** Names of the login-lane accounts of worker `w`. */
@@ -115,6 +117,7 @@ export async function loginRound(b: Bench, t: Target, mode: 'pwd' | 'token', dur
     p99: quantile(lat, 0.99),
     cpu: (c1.server - c0.server) / Math.max(1, logins),
     redisCpu: (c1.redis - c0.redis) / Math.max(1, logins),
+    redisReads: (c1.redisReads - c0.redisReads) / Math.max(1, logins),
     ...sumFailures(runs),
   };
 }

@@ -4,7 +4,7 @@
  * and the CPU and memory of its own server processes.
  */
 import { Child } from './rpc.js';
-import { procCpuMicros, type RedisProcess } from './redis-server.js';
+import { procCpuMicros, redisReads, type RedisProcess } from './redis-server.js';
 import type { Usage } from './server-probe.js';
 
 /** A system under test. */
@@ -36,9 +36,9 @@ export async function startGateways(key: string, configs: string[], execArgv: st
 }
 
 /** Summed CPU (µs) of the target's server processes, and of its redis-server apart. */
-export async function cpuOf(t: Target): Promise<{ server: number; redis: number }> {
+export async function cpuOf(t: Target): Promise<{ server: number; redis: number; redisReads: number }> {
   const us = await Promise.all(t.servers.map((s) => s.call<Usage>('usage')));
-  return { server: us.reduce((a, u) => a + u.cpuMicros, 0), redis: t.redis ? await procCpuMicros(t.redis.pid) : 0 };
+  return { server: us.reduce((a, u) => a + u.cpuMicros, 0), redis: t.redis ? await procCpuMicros(t.redis.pid) : 0, redisReads: t.redis ? await redisReads(t.redis.url) : 0 };
 }
 
 /** Waits (at most 30 s) until no client socket is open on the target's servers. */

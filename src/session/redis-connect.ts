@@ -5,12 +5,14 @@
  * while its Redis is away (no offline queue, no retry of a failed command, a
  * timeout on each command) and keeps reconnecting in the background; Redis
  * Cluster redirections (MOVED, ASK) and TRYAGAIN are retried by ioredis within
- * that timeout. The outage and the return are logged once.
+ * that timeout. The outage and the return are logged once. Commands sent in
+ * one turn of the event loop leave in one write (redis-write-batching.ts).
  */
 import { Cluster, Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { redisDefaults, type RedisOptions } from '../config/defaults.js';
 import { parseListen } from '../config/schema.js';
+import { batchWritesPerTurn } from './redis-write-batching.js';
 
 /** A client of any topology: one Redis (also behind Sentinel) or a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -61,7 +63,7 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
   };
   if (opts.cluster) {
     const { retryStrategy: _r, enableOfflineQueue: _q, ...redisOptions } = base;
-    return new Cluster(opts.cluster.map(hostPort), {
+    const cluster = new Cluster(opts.cluster.map(hostPort), {
       lazyConnect: true,
       enableOfflineQueue: false,
       shardedSubscribers: subscriber,
@@ -75,13 +77,15 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
       retryDelayOnClusterDown: 100,
       slotsRefreshTimeout: timeoutMs,
     });
+    cluster.on('+node', batchWritesPerTurn);
+    return cluster;
   }
   // RedisBus subscribes again itself once a connection is back, and catches a
   // failure; ioredis's own re-subscribe is an unobserved promise that rejects
   // (crashing the process) when the connection closes during its handshake.
   if (subscriber) base.autoResubscribe = false;
-  if (opts.sentinels) {
-    return new Redis({
+  const client = opts.sentinels
+    ? new Redis({
       ...base,
       sentinels: opts.sentinels.map(hostPort),
       name: opts.name!,
@@ -89,9 +93,10 @@ function build(opts: RedisOptions, subscriber: boolean): RedisClient {
       sentinelRetryStrategy: backoff,
       // reconnect at once when the sentinels announce +switch-master
       failoverDetector: true,
-    });
-  }
-  return new Redis(opts.url!, base);
+    })
+    : new Redis(opts.url!, base);
+  batchWritesPerTurn(client);
+  return client;
 }
 
 /** Clients closed on purpose (closeRedis): their end is final. */
