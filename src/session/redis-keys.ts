@@ -46,9 +46,14 @@ export class RedisKeys {
     readonly sharded = false,
   ) {}
 
+  /** The last account tag built: the keys of one operation are all of one account. */
+  private last = { domain: '', name: '', tag: '{:}' };
+
   /** `{domain:name}`: the hash tag of an account. */
   tag(domain: string, name: string): string {
-    return `{${keyPart(domain)}:${keyPart(name)}}`;
+    const { last } = this;
+    if (last.domain !== domain || last.name !== name) this.last = { domain, name, tag: `{${keyPart(domain)}:${keyPart(name)}}` };
+    return this.last.tag;
   }
 
   /** Hash ssid -> session JSON. */

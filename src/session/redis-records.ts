@@ -17,13 +17,21 @@ function wellFormedKeys(o: object): object {
   return o;
 }
 
+/** JSON.stringify's replacer that makes every string, keys too, well-formed. */
+const wellFormedValue = (_k: string, x: unknown): unknown =>
+  typeof x === 'string' ? wellFormed(x) : x !== null && typeof x === 'object' && !Array.isArray(x) ? wellFormedKeys(x) : x;
+
 /**
  * JSON of `v` with every string, keys too, well-formed: Redis' cjson refuses
  * the escape of a lone surrogate, and the scripts compare strings with their
- * UTF-8 arguments.
+ * UTF-8 arguments. JSON.stringify writes a lone surrogate as `\udXXX`, so
+ * JSON without that sequence is kept as it is; the replacer, a call per
+ * value, runs only for JSON with one (or with a `\ud` typed as text).
  */
-export const wellFormedJson = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? wellFormed(x) : x !== null && typeof x === 'object' && !Array.isArray(x) ? wellFormedKeys(x) : x));
+export function wellFormedJson(v: unknown): string {
+  const json = JSON.stringify(v);
+  return json.includes('\\ud') ? JSON.stringify(v, wellFormedValue) : json;
+}
 
 /** A session's JSON in Redis: the record plus `reg`, when its node (re)registered it. */
 export function encodeSession(s: SessionInfo, reg: number): string {
