@@ -18,8 +18,9 @@ export function batchWritesPerTurn(client: Redis): void {
   const send = client.sendCommand.bind(client);
   let corked: NetStream | null = null;
   const release = (): void => {
-    corked?.uncork();
+    const stream = corked;
     corked = null;
+    stream?.uncork();
   };
   client.sendCommand = (command, stream) => {
     // (a command with its own stream is part of a pipeline or of the handshake: written as ioredis decides)
