@@ -46,14 +46,19 @@ export class RedisKeys {
     readonly sharded = false,
   ) {}
 
-  /** The last account tag built: the keys of one operation are all of one account. */
-  private last = { domain: '', name: '', tag: '{:}' };
+  /** The last account whose tag was built, and that tag: the keys of one operation are all of one account. */
+  private lastDomain = '';
+  private lastName = '';
+  private lastTag = '{:}';
 
   /** `{domain:name}`: the hash tag of an account. */
   tag(domain: string, name: string): string {
-    const { last } = this;
-    if (last.domain !== domain || last.name !== name) this.last = { domain, name, tag: `{${keyPart(domain)}:${keyPart(name)}}` };
-    return this.last.tag;
+    if (domain !== this.lastDomain || name !== this.lastName) {
+      this.lastDomain = domain;
+      this.lastName = name;
+      this.lastTag = `{${keyPart(domain)}:${keyPart(name)}}`;
+    }
+    return this.lastTag;
   }
 
   /** Hash ssid -> session JSON. */

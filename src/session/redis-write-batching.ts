@@ -23,7 +23,7 @@ export function batchWritesPerTurn(client: Redis): void {
     stream?.uncork();
   };
   client.sendCommand = (command, stream) => {
-    // (a command with its own stream is part of a pipeline or of the handshake: written as ioredis decides)
+    // (the handshake runs before 'ready'; a command with its own stream belongs to a pipeline, which writes itself)
     const own = client.stream;
     if (corked === null && stream === undefined && client.status === 'ready' && own?.writable) {
       own.cork();
