@@ -13,23 +13,42 @@ import type { RedisClient } from './redis-connect.js';
 const luaDir = join(packageRoot, 'src', 'session', 'lua');
 const lib = readFileSync(join(luaDir, 'lib.lua'), 'utf8');
 
+/** A script's text as sent to Redis, and its SHA-1 for EVALSHA. */
+interface Loaded {
+  readonly source: string;
+  readonly sha: string;
+}
+
+/**
+ * The text of `body` for one kind of deployment: lib.lua's
+ * ON_REDIS_CLUSTER says whether the script runs on a Redis Cluster (where a
+ * slot can migrate under it) or on one Redis (where the check of that costs a
+ * command for nothing).
+ */
+function loaded(body: string, onCluster: boolean): Loaded {
+  const source = `local ON_REDIS_CLUSTER = ${onCluster}\n${body}`;
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
 /** One script of src/session/lua, by file name without `.lua`. */
 export class RedisScript {
-  private readonly source: string;
-  private readonly sha: string;
+  private readonly single: Loaded;
+  private readonly cluster: Loaded;
 
   constructor(readonly name: string) {
-    this.source = `${lib}\n${readFileSync(join(luaDir, `${name}.lua`), 'utf8')}`;
-    this.sha = createHash('sha1').update(this.source).digest('hex');
+    const body = `${lib}\n${readFileSync(join(luaDir, `${name}.lua`), 'utf8')}`;
+    this.single = loaded(body, false);
+    this.cluster = loaded(body, true);
   }
 
   /** Runs the script on `keys` (all of one hash slot) with `args`. */
   async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const { sha, source } = client.isCluster ? this.cluster : this.single;
     try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await client.evalsha(sha, keys.length, ...keys, ...args);
     } catch (e) {
       if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
-      return client.eval(this.source, keys.length, ...keys, ...args);
+      return client.eval(source, keys.length, ...keys, ...args);
     }
   }
 
@@ -41,7 +60,7 @@ export class RedisScript {
    * follows runs one round trip later.
    */
   runInOrder(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return client.eval(this.source, keys.length, ...keys, ...args);
+    return client.eval((client.isCluster ? this.cluster : this.single).source, keys.length, ...keys, ...args);
   }
 }
 

@@ -1,5 +1,6 @@
 -- Shared helpers, prepended to every other script of this folder when it is
--- loaded (src/session/redis-script.ts). No KEYS/ARGV of its own.
+-- loaded (src/session/redis-script.ts), after a line that sets
+-- ON_REDIS_CLUSTER. No KEYS/ARGV of its own.
 -- Session records are JSON (src/session/registry.ts SessionInfo) plus `reg`:
 -- the ms at which their node last (re)registered them.
 
@@ -12,8 +13,11 @@
 -- slot is stable: EXISTS on two keys of KEYS[1]'s slot that never exist is
 -- refused inside a script (ASK on the source, TRYAGAIN on the target) only
 -- while the slot migrates. The script then ends before any write with
--- TRYAGAIN, which the client retries within command_timeout.
+-- TRYAGAIN, which the client retries within command_timeout. On one Redis
+-- (ON_REDIS_CLUSTER false, set by src/session/redis-script.ts) there is no
+-- slot to migrate and nothing to check.
 local function require_stable_slot()
+  if not ON_REDIS_CLUSTER then return end
   local probe = KEYS[1] .. ':~'
   local r = redis.pcall('EXISTS', probe .. '1', probe .. '2')
   if type(r) == 'table' and r.err then error({ err = 'TRYAGAIN the slot is migrating' }) end
@@ -131,24 +135,22 @@ end
 local MAX_IDLE_TOKENS = 16
 
 -- Stores a resume token (one per ssid), drops expired ones and, beyond
--- MAX_IDLE_TOKENS tokens of sessions not in `sessions_key`, the ones expiring
--- first; keeps the hash alive as long as its longest-lived token. `listed`:
--- the caller has just listed the session of `ssid` (its token is not idle).
+-- MAX_IDLE_TOKENS tokens of sessions not in `listed` (a set of the ssids the
+-- account lists now, the new one among them), the ones expiring first; keeps
+-- the hash alive as long as its longest-lived token. `known`: the hash's
+-- tokens before (ssid -> expiry ms), as the account's counts list them.
 -- Returns the hash's tokens as it leaves them (ssid -> expiry ms), for settle.
-local function store_token(key, ssid, json, expires, now, sessions_key, listed)
-  local flat = redis.call('HGETALL', key)
+local function store_token(key, ssid, json, expires, now, known, listed)
   local kept, idle = { [ssid] = expires }, {}
-  for i = 1, #flat, 2 do
-    local e = cjson.decode(flat[i + 1]).expires
+  for k, e in pairs(known) do
     if e <= now then
-      redis.call('HDEL', key, flat[i])
-    elseif flat[i] ~= ssid then
-      kept[flat[i]] = e
-      if redis.call('HEXISTS', sessions_key, flat[i]) == 0 then idle[#idle + 1] = { flat[i], e } end
+      redis.call('HDEL', key, k)
+    elseif k ~= ssid then
+      kept[k] = e
+      if not listed[k] then idle[#idle + 1] = { k, e } end
     end
   end
   redis.call('HSET', key, ssid, json)
-  if not listed and redis.call('HEXISTS', sessions_key, ssid) == 0 then idle[#idle + 1] = { ssid, expires } end
   if #idle > MAX_IDLE_TOKENS then
     table.sort(idle, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return bytes_less(a[1], b[1]) end)
     for i = 1, #idle - MAX_IDLE_TOKENS do
@@ -258,8 +260,10 @@ end
 -- Keeps the slot's set of resume tokens (<slot prefix>rz, member
 -- "<account tag> <ssid>", score its expiry in ms) equal to the account's
 -- live tokens; `old` is the account's counts hash as it was, which lists the
--- tokens last put in the set as k:<ssid> = expiry. Returns how many of the
--- tokens it took out of the set had expired (what a cleanup removed).
+-- tokens last put in the set as k:<ssid> = expiry (a token listed there with
+-- its expiry is in the set already: it is not written again). Returns how
+-- many of the tokens it took out of the set had expired (what a cleanup
+-- removed).
 local function settle_tokens(zset, tag, old, live, now)
   local expired = 0
   for field, e in pairs(old) do
@@ -269,7 +273,9 @@ local function settle_tokens(zset, tag, old, live, now)
       if tonumber(e) <= now then expired = expired + 1 end
     end
   end
-  for ssid, e in pairs(live) do redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
+  for ssid, e in pairs(live) do
+    if tonumber(old['k:' .. ssid]) ~= e then redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
+  end
   return expired
 end
 
@@ -310,6 +316,51 @@ local function take_tally(counters_key)
   return counted, tallied
 end
 
+-- Hash `key` as a table, field -> value (strings).
+local function read_hash(key)
+  local flat = redis.call('HGETALL', key)
+  local out = {}
+  for i = 1, #flat, 2 do out[flat[i]] = flat[i + 1] end
+  return out
+end
+
+-- The resume tokens an account's counts hash (`old`, field -> value) lists,
+-- ssid -> expiry (ms): what settle left in the tokens hash, for a caller that
+-- changed no token since.
+local function listed_tokens(old)
+  local tokens = {}
+  for field, e in pairs(old) do
+    local ssid = string.match(field, '^k:(.*)$')
+    if ssid then tokens[ssid] = tonumber(e) end
+  end
+  return tokens
+end
+
+-- Runs `command` on `key` with the values of `list`, in chunks: Lua's unpack
+-- takes about 8,000 values at most (an account of thousands of tokens).
+local function in_chunks(command, key, list)
+  for i = 1, #list, 1000 do redis.call(command, key, unpack(list, i, math.min(i + 999, #list))) end
+end
+
+-- Makes hash `key`, whose fields are `old` (field -> string, as HGETALL read
+-- them), hold exactly `want` (field -> string or number), writing only the
+-- fields that differ.
+local function write_changes(key, old, want)
+  local gone, set = {}, {}
+  for field in pairs(old) do
+    if want[field] == nil then gone[#gone + 1] = field end
+  end
+  for field, v in pairs(want) do
+    local was = old[field]
+    if was == nil or (was ~= v and tonumber(was) ~= v) then
+      set[#set + 1] = field
+      set[#set + 1] = v
+    end
+  end
+  in_chunks('HDEL', key, gone)
+  in_chunks('HSET', key, set)
+end
+
 -- Brings the account's share of the table-wide counters, the per-node
 -- indexes and the slot's set of resume tokens up to date after a change
 -- (src/session/redis-index.ts). Every script that changes an account ends
@@ -322,11 +373,16 @@ end
 -- "c". (Redis' clock decides which tokens are live.) Returns how many expired
 -- resume tokens it removed (settle_tokens). What the caller knows already
 -- spares reading and decoding it again: `tokens` (optional), the tokens
--- hash's content as store_token returns it; `sessions` (optional), every
--- record of the sessions hash as it is now, decoded.
-local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens, sessions)
+-- hash's content as store_token returns it, or true when the caller changed
+-- no token (the counts list them); `sessions` (optional), every record of the
+-- sessions hash as it is now, decoded; `counts` (optional), the counts hash
+-- as read_hash returns it, unchanged since. Only the fields of the counts hash
+-- and the members of the token set that changed are written.
+local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens, sessions, counts)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local old = counts or read_hash(counts_key)
+  if tokens == true then tokens = listed_tokens(old) end
   tokens = live_tokens(tokens_key, now, tokens)
   if not sessions then
     sessions = {}
@@ -338,9 +394,6 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens
     n = n + 1
     domain = s.domain
   end
-  local old = {}
-  local flat = redis.call('HGETALL', counts_key)
-  for i = 1, #flat, 2 do old[flat[i]] = flat[i + 1] end
   local old_n = tonumber(old.s or '0')
   domain = domain or old.dom
   local function add(field, delta)
@@ -357,22 +410,18 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens
     if g and not per[g] then redis.call('SREM', slot_prefix .. 'g:' .. g, tag) end
   end
   local expired = settle_tokens(slot_prefix .. 'rz', tag, old, tokens, now)
-  redis.call('DEL', counts_key)
-  if n == 0 and next(tokens) == nil then return expired end
-  local fields = { 's', n }
-  local function put(field, value)
-    fields[#fields + 1] = field
-    fields[#fields + 1] = value
+  local want = {}
+  if n > 0 or next(tokens) ~= nil then
+    want.s = n
+    if domain then want.dom = domain end
+    if epoch then want['~e'] = epoch end
+    for g, k in pairs(per) do
+      want['g:' .. g] = k
+      if not old['g:' .. g] then redis.call('SADD', slot_prefix .. 'g:' .. g, tag) end
+    end
+    for ssid, e in pairs(tokens) do want['k:' .. ssid] = e end
   end
-  if domain then put('dom', domain) end
-  if epoch then put('~e', epoch) end
-  for g, k in pairs(per) do
-    put('g:' .. g, k)
-    if not old['g:' .. g] then redis.call('SADD', slot_prefix .. 'g:' .. g, tag) end
-  end
-  for ssid, e in pairs(tokens) do put('k:' .. ssid, e) end
-  -- in chunks: Lua's unpack takes about 8,000 values at most (an account of thousands of tokens)
-  for i = 1, #fields, 1000 do redis.call('HSET', counts_key, unpack(fields, i, math.min(i + 999, #fields))) end
+  write_changes(counts_key, old, want)
   return expired
 end
 
@@ -400,7 +449,8 @@ local function remove_held(ssid, conn_id, gateway, then_before_settle)
   if s.connId ~= conn_id or s.gateway ~= gateway then return false end
   redis.call('HDEL', KEYS[1], ssid)
   if then_before_settle then then_before_settle() end
-  settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+  -- without then_before_settle no token changed: the counts list them
+  settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4], then_before_settle == nil)
   return raw, s
 end
 

@@ -61,8 +61,12 @@ if redis.call('HEXISTS', KEYS[6], withdrawn_field(new.connId, string.format('%d'
 -- A record of this ssid held by this very socket can only have been put back
 -- by its node's rejoin while this login was in flight: it is this login's
 -- own, does not count against it, and goes when the login is refused.
-local existing = redis.call('HGET', KEYS[1], ssid)
-local held = existing and cjson.decode(existing)
+local all = decode_all(KEYS[1])
+local held = nil
+for _, s in ipairs(all) do
+  if s.ssid == ssid then held = s end
+end
+local existing = held and held.raw
 local own = held and held.connId == new.connId
 -- ... and its registration time is newer than this login's: keep it, or a
 -- reap of registrations older than the rejoin would delete the session
@@ -106,6 +110,16 @@ for i = 19, #ARGV do
 end
 local rev = { key = KEYS[6], now = now, expires = tonumber(ARGV[11]) }
 local removed = take(KEYS[1], KEYS[2], kick, rev)
+-- `all` from here on: the records left after the kick (the ssid's own, which
+-- the kick list never holds, stays in it: see below)
+if #kick > 0 then
+  local kicked, left = {}, {}
+  for _, k in ipairs(kick) do kicked[k] = true end
+  for _, s in ipairs(all) do
+    if not kicked[s.ssid] then left[#left + 1] = s end
+  end
+  all = left
+end
 
 -- A resume of a listed ssid replaces it in place (keeping loginTime), but its
 -- termtyp may differ: it is decided next to the others like any login. Any
@@ -145,7 +159,6 @@ if jwt_end and jwt_end < token_expires then
   token_expires = jwt_end
   token_json = (string.gsub(token_json, '"expires":%d+', '"expires":' .. string.format('%d', jwt_end), 1))
 end
-local all = decode_all(KEYS[1])
 local accept, list = decide(live_others(KEYS[1], dead, ssid, all), new.termtyp, device_limit, type_limit, mode, tonumber(ARGV[7]), now)
 if not accept then return refuse(4111, raws(list), removed) end
 local evicted, gone = {}, { [ssid] = true }
@@ -156,12 +169,20 @@ end
 take(KEYS[1], KEYS[2], evicted, rev)
 local stored = cjson.encode(new)
 redis.call('HSET', KEYS[1], ssid, stored)
-local now_listed = { new }
+local now_listed, listed = { new }, { [ssid] = true }
 for _, s in ipairs(all) do
-  if not gone[s.ssid] then now_listed[#now_listed + 1] = s end
+  if not gone[s.ssid] then
+    now_listed[#now_listed + 1] = s
+    listed[s.ssid] = true
+  end
 end
-local tokens = store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(token_json, 2)) or token_json, token_expires, now, KEYS[1], true)
-settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5], tokens, now_listed)
+-- the tokens the counts list, but for those the kick and the eviction took
+local counts = read_hash(KEYS[4])
+local known = listed_tokens(counts)
+for k in pairs(gone) do known[k] = nil end
+for _, k in ipairs(kick) do known[k] = nil end
+local tokens = store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(token_json, 2)) or token_json, token_expires, now, known, listed)
+settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5], tokens, now_listed, counts)
 if KEYS[9] then
   unindex_left(KEYS[9], KEYS[1], removed)
   unindex_left(KEYS[9], KEYS[1], list)
