@@ -9,7 +9,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Limits } from '../src/policy/login-policy.js';
 import type { ClusterRegistry, LostPlace } from '../src/session/cluster-registry.js';
+import { MemoryRegistry } from '../src/session/memory-registry.js';
 import { MAX_IDLE_RESUME_TOKENS, type LoginResult, type SessionInfo, type SessionRegistry, type TokenRecord } from '../src/session/registry.js';
+import { RANDOM_ACCOUNTS, RANDOM_SSIDS, randomOps } from './registry-random-ops.js';
 
 /** A registry under test, as one gateway node sees it. */
 export interface RegistryFixture<R extends SessionRegistry = SessionRegistry> {
@@ -484,6 +486,30 @@ function conformance(name: string, create: () => Promise<RegistryFixture>, clust
       for (const [i, [domain, name]] of names.entries()) expect(await listed(domain, name)).toEqual([`s${i}`]);
       const stats = await reg.stats(Date.now());
       expect([stats.sessions, stats.accounts, stats.perDomain['a:b'], stats.perDomain['{x}']]).toEqual([names.length, names.length, 1, 1]);
+    });
+
+    it('a random sequence of logins, resumes, kicks, closes, withdrawals and LOGOUTs answers as MemoryRegistry does; stats agree with the table', async () => {
+      for (const seed of [1, 2]) {
+        const reference = new MemoryRegistry();
+        const t0 = Date.now();
+        const want = await randomOps(reference, f.gatewayId, `rnd${seed}`, seed, 400, t0);
+        await reference.close();
+        expect(await randomOps(reg, f.gatewayId, `rnd${seed}`, seed, 400, t0)).toEqual(want);
+      }
+      const truth = { sessions: 0, accounts: 0, rnd1: 0, tokens: 0 };
+      const at = Date.now();
+      for (const domain of ['rnd1', 'rnd2']) {
+        for (const name of RANDOM_ACCOUNTS) {
+          const n = (await reg.list(domain, name)).length;
+          truth.sessions += n;
+          if (n > 0) truth.accounts++;
+          if (domain === 'rnd1') truth.rnd1 += n;
+          for (const ssid of RANDOM_SSIDS) if (await reg.getResumeToken(domain, name, ssid, at)) truth.tokens++;
+        }
+      }
+      const stats = await reg.stats(at);
+      expect(truth.sessions).toBeGreaterThan(0);
+      expect({ sessions: stats.sessions, accounts: stats.accounts, rnd1: stats.perDomain['rnd1'] ?? 0, tokens: stats.tokens }).toEqual(truth);
     });
 
     it('concurrent logins never exceed the limits (reject and kick)', async () => {
