@@ -247,6 +247,19 @@ clusterSuite('JWT logins in cluster mode (real redis-server)', () => {
     await resumeEndsAtJwtExp(await adminGateway({ ...cluster, gateway_id: 'node-a' }), await adminGateway({ ...cluster, gateway_id: 'node-b' }));
   });
 
+  it('a JWT whose exp has a fraction of a second (jose accepts it) logs in, closes and resumes on another node', async () => {
+    redis ??= await RedisServer.start();
+    const cluster = { ...hs, redis: { url: redis.url, prefix: `jwtf${Date.now()}:` } };
+    const [a, b] = [await adminGateway({ ...cluster, gateway_id: 'node-a' }), await adminGateway({ ...cluster, gateway_id: 'node-b' })];
+    const first = await login(a, 'fran', await hsToken('fran', { exp: Math.floor(Date.now() / 1000) + 600.2345 }));
+    expect(first.ack.ok).toBe(true);
+    await first.c.close();
+    await waitFor(async () => (await b.store.registry.list('', 'fran')).length === 0);
+    const resumed = await login(b, 'fran', first.ack.token!);
+    expect(resumed.ack.ok).toBe(true);
+    expect(await b.store.registry.list('', 'fran')).toHaveLength(1);
+  });
+
   it('a session resumed on another node after a clean close keeps the JWT: its limits, its extend, and its revocation at LOGOUT', async () => {
     redis ??= await RedisServer.start();
     const cluster = { ...hs, device_limit: 1, devicetype_limit: 1, redis: { url: redis.url, prefix: `jwtr${Date.now()}:` } };

@@ -67,7 +67,7 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
     }
   };
 
-  it('an account of 4,000 sessions, each with its resume token, still logs in and out (its counts are written in chunks)', () =>
+  it('an account of 4,000 sessions, each with its resume token, still logs in, out and all out (its counts are written and deleted in chunks)', () =>
     withNode('node-big', async (a) => {
       const now = Date.now();
       const many = { ...limits, deviceLimit: 10_000, typeLimit: 10_000 };
@@ -80,8 +80,44 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
       await pipe.exec();
       const last = big('last');
       expect((await a.registry.login({ session: last, limits: many, kick: [], token: { ...tokenOf('last', now), name: 'big' }, now })).ok).toBe(true);
+      // the tokens written behind the scripts' back are not in the counts: the login reads the hash and lists them all
+      expect(await a.client.hlen(a.keys.counts('d', 'big'))).toBeGreaterThan(4000);
       expect(await a.registry.remove('d', 'big', 'last', last.connId)).toEqual(last);
       expect((await a.registry.list('d', 'big')).length).toBe(4000);
+      expect((await a.registry.removeSessions('d', 'big', null)).sessions).toHaveLength(4000);
+      expect(await a.client.exists(a.keys.counts('d', 'big'), a.keys.tokens('d', 'big'), a.keys.sessions('d', 'big'))).toBe(0);
+      expect((await a.registry.stats(Date.now())).sessions).toBe(0);
+    }));
+
+  it('the token bookkeeping heals: a token lost from the slot\'s set is back after a reconcile pass, a lost tokens hash is read again by the next login', () =>
+    withNode('node-heal', async (a) => {
+      const now = Date.now();
+      const login = async (ssid: string) => {
+        const s = session(ssid, 'node-heal', now);
+        expect((await a.registry.login({ session: s, limits: { ...limits, deviceLimit: 5, typeLimit: 5 }, kick: [], token: tokenOf(ssid, now), now })).ok).toBe(true);
+        return s;
+      };
+      const tokens = async () => (await a.registry.stats(Date.now())).tokens;
+      const reconcilePass = async () => {
+        let cursor = '0';
+        do cursor = (await a.registry.index.reconcileStep(a.client, cursor, 1000, { leased: { 'node-heal': 1 }, before: 0 })).cursor;
+        while (cursor !== '0');
+      };
+      const s1 = await login('t1');
+      expect(await a.registry.remove('d', 'n', 't1', s1.connId)).toEqual(s1);
+      const s2 = await login('t2');
+      expect(await tokens()).toBe(2);
+      // a member of the slot's token set lost behind the scripts' back (a manual delete, an eviction)
+      expect(await a.client.zrem(`${a.keys.slotPrefix(0)}rz`, `${a.keys.tag('d', 'n')} t1`)).toBe(1);
+      expect(await tokens()).toBe(1);
+      expect(await a.registry.remove('d', 'n', 't2', s2.connId)).toEqual(s2);
+      await reconcilePass();
+      expect(await tokens()).toBe(2);
+      // the tokens hash lost (the account's only key with a TTL, so the first a volatile-* maxmemory policy evicts)
+      expect(await a.client.del(a.keys.tokens('d', 'n'))).toBe(1);
+      await login('t3');
+      expect([await a.registry.getResumeToken('d', 'n', 't1', now), await a.registry.getResumeToken('d', 'n', 't2', now)]).toEqual([null, null]);
+      expect(await tokens()).toBe(1);
     }));
 
   it('identity fields with lone surrogates in a resume token (a JWT jti, an auth_url extend) do not break the account\'s scripts', () =>

@@ -48,7 +48,8 @@ function verificationKey(config: Config, o: JwtOptions): KeyObject | JWTVerifyGe
 function revocationOf(token: string, payload: JWTPayload): Revocation {
   const signed = token.slice(0, token.lastIndexOf('.'));
   const key = typeof payload.jti === 'string' && payload.jti !== '' ? `jti:${payload.jti}` : `sha256:${createHash('sha256').update(signed).digest('hex')}`;
-  return { key, expires: payload.exp! * 1000 };
+  // whole ms, rounded down (an exp may have a fraction of a second): the stores' expiries are integers
+  return { key, expires: Math.floor(payload.exp! * 1000) };
 }
 
 /** Verifies AUTH tokens that are JWTs. */

@@ -138,9 +138,15 @@ local MAX_IDLE_TOKENS = 16
 -- MAX_IDLE_TOKENS tokens of sessions not in `listed` (a set of the ssids the
 -- account lists now, the new one among them), the ones expiring first; keeps
 -- the hash alive as long as its longest-lived token. `known`: the hash's
--- tokens before (ssid -> expiry ms), as the account's counts list them.
--- Returns the hash's tokens as it leaves them (ssid -> expiry ms), for settle.
+-- tokens before (ssid -> expiry ms), as the account's counts list them, or
+-- nil to read them from the hash. Returns the hash's tokens as it leaves them
+-- (ssid -> expiry ms), for settle.
 local function store_token(key, ssid, json, expires, now, known, listed)
+  if not known then
+    known = {}
+    local flat = redis.call('HGETALL', key)
+    for i = 1, #flat, 2 do known[flat[i]] = cjson.decode(flat[i + 1]).expires end
+  end
   local kept, idle = { [ssid] = expires }, {}
   for k, e in pairs(known) do
     if e <= now then
@@ -160,7 +166,8 @@ local function store_token(key, ssid, json, expires, now, known, listed)
   end
   local last = 0
   for _, e in pairs(kept) do last = math.max(last, e) end
-  redis.call('PEXPIREAT', key, last)
+  -- whole ms (PEXPIREAT refuses a fraction, which would stop the script half-way)
+  redis.call('PEXPIREAT', key, string.format('%d', math.ceil(last)))
   return kept
 end
 
@@ -260,11 +267,14 @@ end
 -- Keeps the slot's set of resume tokens (<slot prefix>rz, member
 -- "<account tag> <ssid>", score its expiry in ms) equal to the account's
 -- live tokens; `old` is the account's counts hash as it was, which lists the
--- tokens last put in the set as k:<ssid> = expiry (a token listed there with
--- its expiry is in the set already: it is not written again). Returns how
--- many of the tokens it took out of the set had expired (what a cleanup
--- removed).
-local function settle_tokens(zset, tag, old, live, now)
+-- tokens last put in the set as k:<ssid> = expiry. With `trusted` (a login or
+-- a close, the scripts that run most), a token listed there with its expiry
+-- is taken to be in the set already and is not written again; every other
+-- caller (the reconcile's pass, a cleanup, a refused login, ...) re-adds
+-- every live token, so a member lost some other way (eviction, a manual
+-- delete) comes back within one reconcile pass. Returns how many of the
+-- tokens it took out of the set had expired (what a cleanup removed).
+local function settle_tokens(zset, tag, old, live, now, trusted)
   local expired = 0
   for field, e in pairs(old) do
     local ssid = string.match(field, '^k:(.*)$')
@@ -274,7 +284,7 @@ local function settle_tokens(zset, tag, old, live, now)
     end
   end
   for ssid, e in pairs(live) do
-    if tonumber(old['k:' .. ssid]) ~= e then redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
+    if not trusted or tonumber(old['k:' .. ssid]) ~= e then redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
   end
   return expired
 end
@@ -377,10 +387,12 @@ end
 -- no token (the counts list them); `sessions` (optional), every record of the
 -- sessions hash as it is now, decoded; `counts` (optional), the counts hash
 -- as read_hash returns it, unchanged since. Only the fields of the counts hash
--- and the members of the token set that changed are written.
+-- that changed are written, and with `tokens` true or `counts` given (a close,
+-- an accepted login) only the members of the token set that changed.
 local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens, sessions, counts)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local trusted = tokens == true or counts ~= nil
   local old = counts or read_hash(counts_key)
   if tokens == true then tokens = listed_tokens(old) end
   tokens = live_tokens(tokens_key, now, tokens)
@@ -409,7 +421,7 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens
     local g = string.match(field, '^g:(.*)$')
     if g and not per[g] then redis.call('SREM', slot_prefix .. 'g:' .. g, tag) end
   end
-  local expired = settle_tokens(slot_prefix .. 'rz', tag, old, tokens, now)
+  local expired = settle_tokens(slot_prefix .. 'rz', tag, old, tokens, now, trusted)
   local want = {}
   if n > 0 or next(tokens) ~= nil then
     want.s = n

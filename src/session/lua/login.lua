@@ -176,11 +176,17 @@ for _, s in ipairs(all) do
     listed[s.ssid] = true
   end
 end
--- the tokens the counts list, but for those the kick and the eviction took
+-- The account's tokens as its counts list them, but for those the kick and
+-- the eviction took. The counts are trusted only while they agree with the
+-- tokens hash, which has a TTL and may be evicted: on any other count, the
+-- hash is read (store_token) and settle re-reads and re-adds everything.
 local counts = read_hash(KEYS[4])
 local known = listed_tokens(counts)
-for k in pairs(gone) do known[k] = nil end
 for _, k in ipairs(kick) do known[k] = nil end
+for _, s in ipairs(list) do known[s.ssid] = nil end
+local expected = 0
+for _ in pairs(known) do expected = expected + 1 end
+if redis.call('HLEN', KEYS[2]) ~= expected then known, counts = nil, nil end
 local tokens = store_token(KEYS[2], ssid, extra and ('{' .. extra .. ',' .. string.sub(token_json, 2)) or token_json, token_expires, now, known, listed)
 settle(KEYS[1], KEYS[2], KEYS[4], KEYS[5], tokens, now_listed, counts)
 if KEYS[9] then
