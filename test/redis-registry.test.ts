@@ -14,6 +14,7 @@ import type { SessionInfo } from '../src/session/registry.js';
 import { waitFor } from './helpers.js';
 import { registryNode } from './support/registry-node.js';
 import { clusterRegistryConformance } from './registry-conformance.js';
+import { RANDOM_ACCOUNTS, randomOps } from './registry-random-ops.js';
 import { RedisServer, redisSuitesEnabled } from './support/redis-server.js';
 
 const enabled = redisSuitesEnabled();
@@ -118,6 +119,28 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
       await login('t3');
       expect([await a.registry.getResumeToken('d', 'n', 't1', now), await a.registry.getResumeToken('d', 'n', 't2', now)]).toEqual([null, null]);
       expect(await tokens()).toBe(1);
+    }));
+
+  it('after a random sequence of calls, each account\'s counts list exactly its tokens and sessions, and the slot\'s token set holds each token at its expiry', () =>
+    withNode('node-rnd', async (a) => {
+      await randomOps(a.registry, 'node-rnd', 'rnd', 7, 400, Date.now());
+      const flat = await a.client.zrange(`${a.keys.slotPrefix(0)}rz`, '0', '-1', 'WITHSCORES');
+      const inSet: [string, number][] = [];
+      for (let i = 0; i < flat.length; i += 2) inSet.push([flat[i]!, Number(flat[i + 1])]);
+      let tokens = 0;
+      for (const name of RANDOM_ACCOUNTS) {
+        const tag = a.keys.tag('rnd', name);
+        const stored = Object.entries(await a.client.hgetall(a.keys.tokens('rnd', name))).map(([ssid, json]) => [ssid, (JSON.parse(json) as { expires: number }).expires] as const);
+        const counts = await a.client.hgetall(a.keys.counts('rnd', name));
+        const listed = Object.entries(counts).filter(([f]) => f.startsWith('k:')).map(([f, e]) => [f.slice(2), Number(e)] as const);
+        const sorted = (l: readonly (readonly [string, number])[]) => [...l].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+        expect(sorted(listed)).toEqual(sorted(stored));
+        expect(sorted(inSet.filter(([m]) => m.startsWith(`${tag} `)).map(([m, e]) => [m.slice(tag.length + 1), e] as const))).toEqual(sorted(stored));
+        expect(Number(counts['s'] ?? 0)).toBe(await a.client.hlen(a.keys.sessions('rnd', name)));
+        tokens += stored.length;
+      }
+      expect(tokens).toBeGreaterThan(0);
+      expect(inSet).toHaveLength(tokens);
     }));
 
   it('identity fields with lone surrogates in a resume token (a JWT jti, an auth_url extend) do not break the account\'s scripts', () =>
