@@ -127,13 +127,13 @@ describe.skipIf(!enabled)('RedisRegistry', () => {
       const flat = await a.client.zrange(`${a.keys.slotPrefix(0)}rz`, '0', '-1', 'WITHSCORES');
       const inSet: [string, number][] = [];
       for (let i = 0; i < flat.length; i += 2) inSet.push([flat[i]!, Number(flat[i + 1])]);
+      const sorted = (l: readonly (readonly [string, number])[]) => [...l].sort((x, y) => (x[0] < y[0] ? -1 : 1));
       let tokens = 0;
       for (const name of RANDOM_ACCOUNTS) {
         const tag = a.keys.tag('rnd', name);
         const stored = Object.entries(await a.client.hgetall(a.keys.tokens('rnd', name))).map(([ssid, json]) => [ssid, (JSON.parse(json) as { expires: number }).expires] as const);
         const counts = await a.client.hgetall(a.keys.counts('rnd', name));
         const listed = Object.entries(counts).filter(([f]) => f.startsWith('k:')).map(([f, e]) => [f.slice(2), Number(e)] as const);
-        const sorted = (l: readonly (readonly [string, number])[]) => [...l].sort((x, y) => (x[0] < y[0] ? -1 : 1));
         expect(sorted(listed)).toEqual(sorted(stored));
         expect(sorted(inSet.filter(([m]) => m.startsWith(`${tag} `)).map(([m, e]) => [m.slice(tag.length + 1), e] as const))).toEqual(sorted(stored));
         expect(Number(counts['s'] ?? 0)).toBe(await a.client.hlen(a.keys.sessions('rnd', name)));

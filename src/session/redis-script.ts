@@ -41,9 +41,14 @@ export class RedisScript {
     this.cluster = loaded(body, true);
   }
 
+  /** The variant for `client`'s deployment. */
+  private variant(client: RedisClient): Loaded {
+    return client.isCluster ? this.cluster : this.single;
+  }
+
   /** Runs the script on `keys` (all of one hash slot) with `args`. */
   async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const { sha, source } = client.isCluster ? this.cluster : this.single;
+    const { sha, source } = this.variant(client);
     try {
       return await client.evalsha(sha, keys.length, ...keys, ...args);
     } catch (e) {
@@ -60,7 +65,7 @@ export class RedisScript {
    * follows runs one round trip later.
    */
   runInOrder(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return client.eval((client.isCluster ? this.cluster : this.single).source, keys.length, ...keys, ...args);
+    return client.eval(this.variant(client).source, keys.length, ...keys, ...args);
   }
 }
 

@@ -134,6 +134,15 @@ end
 -- (MAX_IDLE_RESUME_TOKENS in src/session/registry.ts).
 local MAX_IDLE_TOKENS = 16
 
+-- The tokens of a resume tokens hash, ssid -> expiry (ms), decoded from
+-- their JSON.
+local function token_expiries(key)
+  local flat = redis.call('HGETALL', key)
+  local out = {}
+  for i = 1, #flat, 2 do out[flat[i]] = cjson.decode(flat[i + 1]).expires end
+  return out
+end
+
 -- Stores a resume token (one per ssid), drops expired ones and, beyond
 -- MAX_IDLE_TOKENS tokens of sessions not in `listed` (a set of the ssids the
 -- account lists now, the new one among them), the ones expiring first; keeps
@@ -142,13 +151,8 @@ local MAX_IDLE_TOKENS = 16
 -- nil to read them from the hash. Returns the hash's tokens as it leaves them
 -- (ssid -> expiry ms), for settle.
 local function store_token(key, ssid, json, expires, now, known, listed)
-  if not known then
-    known = {}
-    local flat = redis.call('HGETALL', key)
-    for i = 1, #flat, 2 do known[flat[i]] = cjson.decode(flat[i + 1]).expires end
-  end
   local kept, idle = { [ssid] = expires }, {}
-  for k, e in pairs(known) do
+  for k, e in pairs(known or token_expiries(key)) do
     if e <= now then
       redis.call('HDEL', key, k)
     elseif k ~= ssid then
@@ -250,41 +254,44 @@ end
 -- expiry, store_token), which spares reading and decoding them again.
 local function live_tokens(key, now, known)
   local live = {}
-  if known then
-    for ssid, e in pairs(known) do
-      if e <= now then redis.call('HDEL', key, ssid) else live[ssid] = e end
-    end
-    return live
-  end
-  local flat = redis.call('HGETALL', key)
-  for i = 1, #flat, 2 do
-    local e = cjson.decode(flat[i + 1]).expires
-    if e <= now then redis.call('HDEL', key, flat[i]) else live[flat[i]] = e end
+  for ssid, e in pairs(known or token_expiries(key)) do
+    if e <= now then redis.call('HDEL', key, ssid) else live[ssid] = e end
   end
   return live
 end
 
+-- The resume tokens an account's counts hash (`old`, field -> value) lists,
+-- ssid -> expiry (ms): what settle left in the tokens hash, for a caller that
+-- changed no token since.
+local function listed_tokens(old)
+  local tokens = {}
+  for field, e in pairs(old) do
+    local ssid = string.match(field, '^k:(.*)$')
+    if ssid then tokens[ssid] = tonumber(e) end
+  end
+  return tokens
+end
+
 -- Keeps the slot's set of resume tokens (<slot prefix>rz, member
 -- "<account tag> <ssid>", score its expiry in ms) equal to the account's
--- live tokens; `old` is the account's counts hash as it was, which lists the
--- tokens last put in the set as k:<ssid> = expiry. With `trusted` (a login or
+-- live tokens; `listed` is what the account's counts hash listed as the
+-- tokens last put in the set (listed_tokens). With `trusted` (a login or
 -- a close, the scripts that run most), a token listed there with its expiry
 -- is taken to be in the set already and is not written again; every other
 -- caller (the reconcile's pass, a cleanup, a refused login, ...) re-adds
 -- every live token, so a member lost some other way (eviction, a manual
 -- delete) comes back within one reconcile pass. Returns how many of the
 -- tokens it took out of the set had expired (what a cleanup removed).
-local function settle_tokens(zset, tag, old, live, now, trusted)
+local function settle_tokens(zset, tag, listed, live, now, trusted)
   local expired = 0
-  for field, e in pairs(old) do
-    local ssid = string.match(field, '^k:(.*)$')
-    if ssid and not live[ssid] then
+  for ssid, e in pairs(listed) do
+    if not live[ssid] then
       redis.call('ZREM', zset, tag .. ' ' .. ssid)
-      if tonumber(e) <= now then expired = expired + 1 end
+      if e <= now then expired = expired + 1 end
     end
   end
   for ssid, e in pairs(live) do
-    if not trusted or tonumber(old['k:' .. ssid]) ~= e then redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
+    if not trusted or listed[ssid] ~= e then redis.call('ZADD', zset, e, tag .. ' ' .. ssid) end
   end
   return expired
 end
@@ -332,18 +339,6 @@ local function read_hash(key)
   local out = {}
   for i = 1, #flat, 2 do out[flat[i]] = flat[i + 1] end
   return out
-end
-
--- The resume tokens an account's counts hash (`old`, field -> value) lists,
--- ssid -> expiry (ms): what settle left in the tokens hash, for a caller that
--- changed no token since.
-local function listed_tokens(old)
-  local tokens = {}
-  for field, e in pairs(old) do
-    local ssid = string.match(field, '^k:(.*)$')
-    if ssid then tokens[ssid] = tonumber(e) end
-  end
-  return tokens
 end
 
 -- Runs `command` on `key` with the values of `list`, in chunks: Lua's unpack
@@ -394,8 +389,8 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local trusted = tokens == true or counts ~= nil
   local old = counts or read_hash(counts_key)
-  if tokens == true then tokens = listed_tokens(old) end
-  tokens = live_tokens(tokens_key, now, tokens)
+  local listed = listed_tokens(old)
+  tokens = live_tokens(tokens_key, now, tokens == true and listed or tokens)
   if not sessions then
     sessions = {}
     for i, raw in ipairs(redis.call('HVALS', sessions_key)) do sessions[i] = cjson.decode(raw) end
@@ -421,7 +416,7 @@ local function settle(sessions_key, tokens_key, counts_key, counters_key, tokens
     local g = string.match(field, '^g:(.*)$')
     if g and not per[g] then redis.call('SREM', slot_prefix .. 'g:' .. g, tag) end
   end
-  local expired = settle_tokens(slot_prefix .. 'rz', tag, old, tokens, now, trusted)
+  local expired = settle_tokens(slot_prefix .. 'rz', tag, listed, tokens, now, trusted)
   local want = {}
   if n > 0 or next(tokens) ~= nil then
     want.s = n
